@@ -1,0 +1,130 @@
+// The registry: the five tables in memory, every lookup indexed, integrity
+// enforced on every mutation, consistent lock-free reads.
+//
+// Thread safety: any number of threads may call Read() and use their Views
+// while one thread at a time applies batches (Apply serialises writers).
+// Readers never wait: not for a writer, not for a commit hook's disk I/O.
+// A writer may wait for Views of the state it is about to overwrite.
+//
+//   hubreg::Registry registry;
+//   hubreg::Batch batch;
+//   batch.Insert(hubreg::User{.external_id = "u-1", .email = "ann@example.com"});
+//   auto committed = registry.Apply(batch);          // StatusOr<CommitResult>
+//   hubreg::View view = registry.Read();
+//   const hubreg::User* ann = view.FindUserByEmail("ANN@example.com");
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <type_traits>
+#include <vector>
+
+#include "hubreg/batch.h"
+#include "hubreg/model.h"
+#include "hubreg/status.h"
+#include "hubreg/view.h"
+
+namespace hubreg {
+
+// Every row of a registry, e.g. as loaded from a snapshot. Next ids of 0 are
+// derived from the rows (largest id + 1).
+struct RegistryRows {
+  std::vector<App> apps;
+  std::vector<Organization> organizations;
+  std::vector<Client> clients;
+  std::vector<User> users;
+  std::vector<ClientUserLink> links;
+  Id next_app_id = 0;
+  Id next_organization_id = 0;
+  Id next_client_id = 0;
+  Id next_user_id = 0;
+};
+
+class Registry {
+ public:
+  // Runs after a batch has passed every check and before it becomes visible,
+  // with the batch as applied and its sequence number. If it returns an
+  // error, the batch is rolled back and Apply returns that error. This is
+  // where persistence commits to disk; readers keep reading meanwhile.
+  using CommitHook = std::function<Status(const CommitResult&)>;
+  using Clock = std::function<Timestamp()>;
+
+  // An empty registry at sequence 0.
+  Registry();
+  ~Registry();
+  Registry(const Registry&) = delete;
+  Registry& operator=(const Registry&) = delete;
+
+  // Builds a registry holding `rows` at `sequence`, checking every integrity
+  // rule as if the rows were inserted one by one (Duplicate, ForeignKey and
+  // InvalidArgument errors name the offending row). Uses both cores.
+  static StatusOr<std::unique_ptr<Registry>> FromRows(RegistryRows rows, std::uint64_t sequence);
+
+  // A consistent view of the latest published state. Never blocks.
+  View Read() const;
+
+  // Applies `batch` atomically: checks each mutation against the state left
+  // by the previous ones; on the first failure nothing changes and the error
+  // names the mutation's position ("in mutation 3 of 5"). On success the
+  // batch is visible to every later Read().
+  StatusOr<CommitResult> Apply(const Batch& batch);
+
+  // One-mutation conveniences. Insert returns the row's id (assigned when the
+  // row's id was 0).
+  template <typename Row>
+  StatusOr<Id> Insert(Row row);
+  template <typename Row>
+  Status Update(Row row) {
+    return Apply(Batch().Update(std::move(row))).status();
+  }
+  template <typename Row>
+  Status Erase(Id id) {
+    return Apply(Batch().Erase<Row>(id)).status();
+  }
+  Status Link(Id client_id, Id user_id) { return Apply(Batch().Link(client_id, user_id)).status(); }
+  Status Unlink(Id client_id, Id user_id) {
+    return Apply(Batch().Unlink(client_id, user_id)).status();
+  }
+
+  // REQUIRES: no Apply is running. Replaces the hook (an empty one disables it).
+  void SetCommitHook(CommitHook hook);
+  // REQUIRES: no Apply is running. Source of "now" for default timestamps.
+  void SetClock(Clock clock);
+
+  // Runs `fn` on a view of the latest state while no batch can be applied,
+  // e.g. to write a snapshot that must match the sequence exactly.
+  Status RunExclusive(const std::function<Status(const View&)>& fn);
+
+  std::uint64_t LastSequence() const;
+
+ private:
+  struct Instance;
+
+  Registry(std::unique_ptr<Instance> first, std::unique_ptr<Instance> second);
+  Instance& Standby();
+  void CatchUpStandby();
+
+  // Two copies of the state ("left-right"): readers use the active one while
+  // the writer changes the standby, then they swap. See docs/design.md.
+  std::array<std::unique_ptr<Instance>, 2> instances_;
+  std::atomic<int> active_{0};
+  std::atomic<std::uint64_t> last_sequence_{0};
+  std::mutex writer_mutex_;
+  std::vector<Batch> pending_;  // applied to the active copy, not yet to the standby
+  CommitHook commit_hook_;
+  Clock clock_;
+};
+
+template <typename Row>
+StatusOr<Id> Registry::Insert(Row row) {
+  static_assert(!std::is_same_v<Row, ClientUserLink>, "links have no id: use Link()");
+  StatusOr<CommitResult> result = Apply(Batch().Insert(std::move(row)));
+  if (!result.ok()) return result.status();
+  return std::get<InsertRow<Row>>(result->applied.mutations().front()).row.id;
+}
+
+}  // namespace hubreg

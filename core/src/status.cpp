@@ -1,0 +1,37 @@
+#include "hubreg/status.h"
+
+namespace hubreg {
+
+std::string_view ErrorCodeName(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::kOk: return "ok";
+    case ErrorCode::kNotFound: return "not found";
+    case ErrorCode::kDuplicate: return "duplicate";
+    case ErrorCode::kForeignKey: return "foreign key";
+    case ErrorCode::kInUse: return "in use";
+    case ErrorCode::kInvalidArgument: return "invalid argument";
+    case ErrorCode::kCorruption: return "corruption";
+    case ErrorCode::kIo: return "I/O error";
+    case ErrorCode::kVersion: return "unsupported version";
+    case ErrorCode::kReadOnly: return "read-only";
+  }
+  return "unknown error";
+}
+
+std::string Status::ToString() const {
+  if (ok()) return "ok";
+  std::string text(ErrorCodeName(code_));
+  text += ": ";
+  text += message_;
+  return text;
+}
+
+Status Status::WithContext(std::string_view what) const {
+  if (ok()) return *this;
+  std::string message = message_;
+  message += "; in ";
+  message += what;
+  return Status(code_, std::move(message));
+}
+
+}  // namespace hubreg

@@ -1,0 +1,89 @@
+// Lookups on one registry state. Every one goes through an index.
+#include "hubreg/view.h"
+
+#include <tuple>
+
+namespace hubreg {
+namespace {
+
+template <typename Index, typename Key>
+const typename Index::value_type* FindIn(const Index& index, const Key& key) {
+  auto it = index.find(key);
+  return it == index.end() ? nullptr : &*it;
+}
+
+}  // namespace
+
+using namespace detail;
+
+TableCounts View::counts() const {
+  return {tables_->apps.size(), tables_->organizations.size(), tables_->clients.size(),
+          tables_->users.size(), tables_->links.size()};
+}
+
+const App* View::FindApp(Id id) const { return FindIn(tables_->apps.get<ById>(), id); }
+
+const App* View::FindAppByKey(std::string_view app_key) const {
+  return FindIn(tables_->apps.get<ByAppKey>(), app_key);
+}
+
+const Organization* View::FindOrganization(Id id) const {
+  return FindIn(tables_->organizations.get<ById>(), id);
+}
+
+const Organization* View::FindOrganizationByExternalId(Id app_id,
+                                                       std::string_view external_id) const {
+  return FindIn(tables_->organizations.get<ByAppAndExternalId>(),
+                std::make_tuple(app_id, external_id));
+}
+
+const Client* View::FindClient(Id id) const { return FindIn(tables_->clients.get<ById>(), id); }
+
+const Client* View::FindClientByExternalId(std::string_view external_id) const {
+  return FindIn(tables_->clients.get<ByExternalId>(), external_id);
+}
+
+const User* View::FindUser(Id id) const { return FindIn(tables_->users.get<ById>(), id); }
+
+const User* View::FindUserByExternalId(std::string_view external_id) const {
+  return FindIn(tables_->users.get<ByExternalId>(), external_id);
+}
+
+const User* View::FindUserByEmail(std::string_view email) const {
+  // The email index hashes and compares string_views, so no string is built.
+  return FindIn(tables_->users.get<ByEmail>(), email);
+}
+
+const ClientUserLink* View::FindLink(Id client_id, Id user_id) const {
+  return FindIn(tables_->links.get<ByPair>(), std::make_tuple(client_id, user_id));
+}
+
+const User* View::OwnerOfOrganization(Id organization_id) const {
+  const Organization* organization = FindOrganization(organization_id);
+  return organization ? FindUser(organization->organization_owner_id) : nullptr;
+}
+
+View::OwnedOrganizationRange View::OrganizationsOwnedBy(Id user_id) const {
+  auto [first, last] = tables_->organizations.get<ByOwner>().equal_range(user_id);
+  return {first, last};
+}
+
+View::OrganizationRange View::OrganizationsOfApp(Id app_id) const {
+  auto [first, last] = tables_->organizations.get<ByApp>().equal_range(app_id);
+  return {first, last};
+}
+
+View::ClientRange View::ClientsOfOrganization(Id organization_id) const {
+  auto [first, last] = tables_->clients.get<ByOrganization>().equal_range(organization_id);
+  return {first, last};
+}
+
+View::ClientsOfUserRange View::ClientsOfUser(Id user_id) const {
+  return {tables_->links.get<ByUser>().equal_range(user_id), &tables_->clients.get<ById>()};
+}
+
+View::UsersOfClientRange View::UsersOfClient(Id client_id) const {
+  return {tables_->links.get<ByClient>().equal_range(client_id), &tables_->users.get<ById>()};
+}
+
+}  // namespace hubreg

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs every Debian package hubreg needs to build, test, benchmark and run
+# its demo. Safe to run again. Must run as root (or with sudo available).
+set -euo pipefail
+
+packages=(
+  build-essential cmake git
+  libboost-dev liblmdb-dev lmdb-utils libcereal-dev
+  doctest-dev libbenchmark-dev libsqlite3-dev
+  libcli11-dev nlohmann-json3-dev
+  python3 python3-dev python3-pytest pybind11-dev
+  python3-matplotlib
+)
+
+missing=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" ||
+    missing+=("$package")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+as_root=()
+[ "$(id -u)" -eq 0 ] || as_root=(sudo)
+export DEBIAN_FRONTEND=noninteractive
+"${as_root[@]}" apt-get update -q
+"${as_root[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"

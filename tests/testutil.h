@@ -1,0 +1,123 @@
+// Shared fixtures and helpers for hubreg's tests.
+#pragma once
+
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include "hubreg/registry.h"
+
+#define CHECK_OK(expr)                                     \
+  do {                                                     \
+    const auto& hubreg_check_ = (expr);                    \
+    CHECK_MESSAGE(hubreg_check_.ok(), hubreg_check_.status().ToString()); \
+  } while (false)
+
+#define REQUIRE_OK(expr)                                   \
+  do {                                                     \
+    const auto& hubreg_require_ = (expr);                  \
+    REQUIRE_MESSAGE(hubreg_require_.ok(), hubreg_require_.status().ToString()); \
+  } while (false)
+
+namespace hubreg {
+// Lets CHECK_OK take a Status as well as a StatusOr.
+inline const Status& status_of(const Status& s) { return s; }
+}  // namespace hubreg
+
+namespace hubreg::test {
+
+inline Timestamp At(long long seconds) {
+  return Timestamp(std::chrono::seconds(seconds));
+}
+
+// A small registry that every lookup and rule can be tested against:
+//   apps:          1 "key-stage" (stage), 2 "key-prod" (prod)
+//   users:         1 ann (owns org 1), 2 bob (owns org 2), 3 cid, 4 dee (disabled), 5 eve
+//   organizations: 1 "ORG-1" in app 1, 2 "ORG-2" in app 2, 3 "ORG-1" in app 2 (owner ann)
+//   clients:       1 ACC-1 (org 1), 2 ACC-2 (org 1, disabled), 3 ACC-3 (org 2),
+//                  4 ACC-4 (no organization: v1.0)
+//   links:         (1,1) (2,1) (1,2) (3,3) (1,4) (4,5)
+Batch SampleBatch();
+
+inline App MakeApp(Id id, std::string key, Environment environment = Environment::kStage) {
+  App app;
+  app.id = id;
+  app.name = "hub_alpha " + key;
+  app.app_key = std::move(key);
+  app.environment = environment;
+  app.created_at = At(1'700'000'000);
+  app.updated_at = At(1'700'000'000);
+  return app;
+}
+
+inline User MakeUser(Id id, std::string external_id, std::string email,
+                     RecordStatus status = RecordStatus::kActive) {
+  User user;
+  user.id = id;
+  user.external_id = std::move(external_id);
+  user.email = std::move(email);
+  user.name = "User " + std::to_string(id);
+  user.status = status;
+  user.created_at = At(1'700'000'100);
+  user.updated_at = At(1'700'000'100);
+  return user;
+}
+
+inline Organization MakeOrganization(Id id, Id app_id, Id owner_id, std::string external_id) {
+  Organization organization;
+  organization.id = id;
+  organization.threecolts_app_id = app_id;
+  organization.organization_owner_id = owner_id;
+  organization.external_id = std::move(external_id);
+  organization.name = "Organization " + std::to_string(id);
+  organization.created_at = At(1'700'000'200);
+  organization.updated_at = At(1'700'000'200);
+  return organization;
+}
+
+inline Client MakeClient(Id id, Id organization_id, std::string external_id,
+                         RecordStatus status = RecordStatus::kActive) {
+  Client client;
+  client.id = id;
+  client.threecolts_organization_id = organization_id;
+  client.external_id = std::move(external_id);
+  client.name = "Account " + std::to_string(id);
+  client.db_host = "db" + std::to_string(id) + ".internal";
+  client.db_port = 5432;
+  client.db_name = "account_" + std::to_string(id);
+  client.db_user = "svc_" + std::to_string(id);
+  client.db_password = "s3cret-" + std::to_string(id);
+  client.status = status;
+  client.created_at = At(1'700'000'300);
+  client.updated_at = At(1'700'000'300);
+  return client;
+}
+
+inline Batch SampleBatch() {
+  Batch batch;
+  batch.Insert(MakeApp(1, "key-stage")).Insert(MakeApp(2, "key-prod", Environment::kProd));
+  batch.Insert(MakeUser(1, "U-1", "ann@example.com"))
+      .Insert(MakeUser(2, "U-2", "bob@example.com"))
+      .Insert(MakeUser(3, "U-3", "cid@example.com"))
+      .Insert(MakeUser(4, "U-4", "dee@example.com", RecordStatus::kDisabled))
+      .Insert(MakeUser(5, "U-5", "eve@example.com"));
+  batch.Insert(MakeOrganization(1, 1, 1, "ORG-1"))
+      .Insert(MakeOrganization(2, 2, 2, "ORG-2"))
+      .Insert(MakeOrganization(3, 2, 1, "ORG-1"));
+  batch.Insert(MakeClient(1, 1, "ACC-1"))
+      .Insert(MakeClient(2, 1, "ACC-2", RecordStatus::kDisabled))
+      .Insert(MakeClient(3, 2, "ACC-3"))
+      .Insert(MakeClient(4, kNoId, "ACC-4"));
+  batch.Link(1, 1).Link(2, 1).Link(1, 2).Link(3, 3).Link(1, 4).Link(4, 5);
+  return batch;
+}
+
+// A registry holding SampleBatch() at sequence 1.
+inline std::unique_ptr<Registry> SampleRegistry() {
+  auto registry = std::make_unique<Registry>();
+  auto applied = registry->Apply(SampleBatch());
+  REQUIRE_MESSAGE(applied.ok(), applied.status().ToString());
+  return registry;
+}
+
+}  // namespace hubreg::test
