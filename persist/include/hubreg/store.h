@@ -1,0 +1,108 @@
+// A registry made durable: every acknowledged batch is committed to LMDB
+// before Apply returns, and start-up loads a snapshot plus the journal of
+// batches written after it. See docs/storage.md for the on-disk layout.
+//
+// Thread safety: as Registry. Any number of threads may Read(); Apply,
+// Compact and Refresh serialise among themselves. Readers never wait for
+// disk I/O or for compaction.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "hubreg/registry.h"
+#include "hubreg/status.h"
+
+namespace hubreg {
+
+// How hard a commit pushes data to the disk. kFull survives power loss;
+// kNoMetaSync (MDB_NOMETASYNC) may lose the last batch on power loss but
+// never corrupts; kNoSync (MDB_NOSYNC) survives a process crash (kill -9)
+// but may lose recent batches on power loss or an OS crash.
+enum class SyncMode { kFull, kNoMetaSync, kNoSync };
+
+struct StoreOptions {
+  std::string path = "./hubreg-data";  // created with mode 0700 when missing
+  bool read_only = false;              // a second process may open read-only
+  bool create_if_missing = true;
+  SyncMode sync = SyncMode::kFull;
+  // Automatic compaction runs after a commit when the journal holds more
+  // than this share of the snapshot's bytes (and at least min_journal_bytes).
+  double compaction_ratio = 0.5;
+  std::uint64_t min_journal_bytes = 4u << 20;
+};
+
+struct StoreStats {
+  TableCounts counts;
+  std::uint64_t last_sequence = 0;
+  std::uint64_t snapshot_sequence = 0;
+  std::uint64_t snapshot_bytes = 0;
+  std::uint64_t journal_batches = 0;
+  std::uint64_t journal_bytes = 0;
+  std::uint64_t map_size = 0;  // LMDB map size in bytes
+  std::uint64_t map_used = 0;  // bytes of the map in use
+  double open_seconds = 0;     // how long Open took (snapshot load + journal replay)
+};
+
+class Store {
+ public:
+  // Opens (or creates) the data directory and loads the registry: snapshot,
+  // then journal tail. Clears stale LMDB reader slots left by dead processes.
+  static StatusOr<std::unique_ptr<Store>> Open(const StoreOptions& options);
+
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  View Read() const;
+  const Registry& registry() const;
+
+  // Applies the batch and commits it to LMDB; returns only once it is
+  // durable (per SyncMode). kReadOnly on a read-only store.
+  StatusOr<CommitResult> Apply(const Batch& batch);
+
+  // Writes a new snapshot and drops the journal it covers, in one LMDB
+  // transaction. Writers wait; readers do not.
+  Status Compact();
+
+  // Read-only stores: applies batches committed by the writing process since
+  // the last Open/Refresh, without reloading everything.
+  Status Refresh();
+
+  StoreStats Stats() const;
+
+  // Checks the stored snapshot and journal decode and that the registry they
+  // describe satisfies every integrity rule; names the first problem.
+  Status Verify() const;
+
+  // Saves a standalone snapshot file from a consistent view while writers
+  // continue. The file is written to a temporary name and renamed, so a
+  // crash never leaves a half-written file under `file`.
+  Status SaveSnapshotFile(const std::string& file) const;
+
+ private:
+  struct Impl;
+  explicit Store(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// What a standalone snapshot file holds, from its header.
+struct SnapshotFileInfo {
+  std::uint32_t format_version = 0;
+  std::uint32_t schema_version = 0;  // 100 for v1.0, 102 for v1.2
+  std::uint64_t sequence = 0;
+  TableCounts counts;
+  std::uint64_t file_bytes = 0;
+};
+
+// Checks magic, versions, checksum, body length and integrity of a snapshot
+// file without touching any data directory.
+StatusOr<SnapshotFileInfo> VerifySnapshotFile(const std::string& file);
+
+// Loads a snapshot file into `target.path`, which must not hold a registry
+// (unless `overwrite`). On any error the target is left as it was.
+Status RestoreSnapshotFile(const std::string& file, const StoreOptions& target,
+                           bool overwrite = false);
+
+}  // namespace hubreg
