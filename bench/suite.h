@@ -1,0 +1,29 @@
+// Internal to the benchmark program: the sizes chosen for this run and the
+// functions that register each group of benchmarks for them. Benchmarks are
+// registered at run time because the sizes are chosen at run time
+// (--sizes=S,M,L or HUBREG_BENCH_SIZES), so that CI can run size S alone.
+//
+// Names are slash-separated and parsed by bench/report.py:
+//   lookup/<operation>/<engine>/<mode>/<size>
+//   startup/<method>/<size>, write/<kind>, memory/<size>,
+//   under_writes/<readers>/<size>
+#pragma once
+
+#include <string_view>
+#include <vector>
+
+#include "hubreg/generator.h"
+
+namespace hubreg::bench {
+
+enum class Size { kS, kM, kL };
+
+std::string_view SizeName(Size size);
+gen::GeneratorOptions OptionsFor(Size size);
+
+void RegisterLookupBenchmarks(const std::vector<Size>& sizes);
+void RegisterMemoryBenchmarks(const std::vector<Size>& sizes);
+// Need hubreg::persist; registered only when the program was built with it.
+void RegisterStoreBenchmarks(const std::vector<Size>& sizes);
+
+}  // namespace hubreg::bench
