@@ -1,0 +1,208 @@
+// Batches and snapshots through cereal. Encoding uses cereal's
+// BinaryOutputArchive; decoding uses SpanInputArchive, which reads the same
+// bytes in place with bounds checks (see span_archive.h).
+#include "codec.h"
+
+#include "cereal_model.h"  // first cereal include: configures cereal
+#include "schema_v10.h"
+
+#include <exception>
+#include <ostream>
+#include <utility>
+#include <vector>
+
+namespace hubreg::persist {
+namespace {
+
+// The fewest bytes one encoded element can take. A count read from garbage
+// is checked against them before anything is reserved, so a damaged count
+// cannot reserve more than a few times the input's size.
+template <typename T>
+inline constexpr std::size_t kMinEncodedBytes = 8;
+template <>
+inline constexpr std::size_t kMinEncodedBytes<Mutation> = 4 + 8;  // index + an id
+template <>
+inline constexpr std::size_t kMinEncodedBytes<App> = 8 + 2 * 8 + 1 + 2 * 8;
+template <>
+inline constexpr std::size_t kMinEncodedBytes<Organization> = 3 * 8 + 2 * 8 + 2 * 8;
+template <>
+inline constexpr std::size_t kMinEncodedBytes<Client> = 2 * 8 + 6 * 8 + 2 + 1 + 2 * 8;
+template <>
+inline constexpr std::size_t kMinEncodedBytes<v10::Client> = 8 + 6 * 8 + 2 + 1 + 2 * 8;
+template <>
+inline constexpr std::size_t kMinEncodedBytes<User> = 8 + 3 * 8 + 1 + 2 * 8;
+template <>
+inline constexpr std::size_t kMinEncodedBytes<ClientUserLink> = 2 * 8 + 8;
+
+// Where a decode is, for the error message: "client row 3 of 10".
+struct Position {
+  const char* what = "header";
+  std::size_t index = 0;  // 1-based; 0 when not inside a list
+  std::size_t count = 0;
+
+  std::string Describe() const {
+    if (index == 0) return what;
+    return std::string(what) + " " + std::to_string(index) + " of " + std::to_string(count);
+  }
+};
+
+template <typename T>
+std::size_t LoadCount(SpanInputArchive& ar) {
+  std::size_t offset = ar.Offset();
+  cereal::size_type count = 0;
+  ar(cereal::make_size_tag(count));
+  if (count > ar.Remaining() / kMinEncodedBytes<T>) {
+    throw DecodeError("a count of " + std::to_string(count) + " cannot fit in the " +
+                          std::to_string(ar.Remaining()) + " bytes left",
+                      offset);
+  }
+  return static_cast<std::size_t>(count);
+}
+
+template <typename Row>
+void LoadRows(SpanInputArchive& ar, const char* what, std::vector<Row>* rows, Position* at) {
+  *at = Position{what, 0, 0};
+  std::size_t count = LoadCount<Row>(ar);
+  rows->resize(count);
+  at->count = count;
+  for (std::size_t i = 0; i < count; ++i) {
+    at->index = i + 1;
+    ar((*rows)[i]);
+  }
+  at->index = 0;
+}
+
+template <typename Table>
+void SaveTable(cereal::BinaryOutputArchive& ar, const Table& table) {
+  ar(cereal::make_size_tag(static_cast<cereal::size_type>(table.size())));
+  for (const auto& row : table) ar(row);
+}
+
+void CheckFullyRead(SpanInputArchive& ar, Position* at) {
+  if (ar.Remaining() != 0) {
+    *at = Position{"end"};
+    throw DecodeError(std::to_string(ar.Remaining()) + " unexpected bytes after the last record",
+                      ar.Offset());
+  }
+}
+
+// Runs `decode` and turns anything it throws into kCorruption:
+// "<subject>: <position>: <reason> at byte offset <n>".
+template <typename Decode>
+Status Guarded(const std::string& subject, SpanInputArchive& ar, const Position& at,
+               Decode&& decode) {
+  try {
+    decode();
+    return Status::Ok();
+  } catch (const DecodeError& e) {
+    return Status::Corruption(subject + ": " + at.Describe() + ": " + e.what() +
+                              " at byte offset " + std::to_string(e.offset()));
+  } catch (const std::exception& e) {
+    // cereal::Exception (e.g. a bad variant index) and allocation failures.
+    return Status::Corruption(subject + ": " + at.Describe() + ": " + e.what() +
+                              " at byte offset " + std::to_string(ar.Offset()));
+  }
+}
+
+RegistryRows DecodeV12(SpanInputArchive& ar, Position* at) {
+  RegistryRows rows;
+  *at = Position{"next ids"};
+  ar(rows.next_app_id, rows.next_organization_id, rows.next_client_id, rows.next_user_id);
+  LoadRows(ar, "threecolts_app row", &rows.apps, at);
+  LoadRows(ar, "threecolts_organization row", &rows.organizations, at);
+  LoadRows(ar, "client row", &rows.clients, at);
+  LoadRows(ar, "user row", &rows.users, at);
+  LoadRows(ar, "client_user row", &rows.links, at);
+  CheckFullyRead(ar, at);
+  return rows;
+}
+
+RegistryRows DecodeV10(SpanInputArchive& ar, Position* at) {
+  RegistryRows rows;
+  std::vector<v10::Client> clients;
+  LoadRows(ar, "client row", &clients, at);
+  LoadRows(ar, "user row", &rows.users, at);
+  LoadRows(ar, "client_user row", &rows.links, at);
+  CheckFullyRead(ar, at);
+  rows.clients.reserve(clients.size());
+  for (v10::Client& client : clients) rows.clients.push_back(v10::Migrate(std::move(client)));
+  return rows;
+}
+
+}  // namespace
+
+std::string SchemaName(std::uint32_t schema_version) {
+  if (schema_version == kSchemaV10) return "v1.0";
+  if (schema_version == kSchemaV12) return "v1.2";
+  return std::to_string(schema_version);
+}
+
+std::string EncodeBatch(const Batch& batch) {
+  std::string out;
+  StringSink sink(&out);
+  std::ostream stream(&sink);
+  {
+    cereal::BinaryOutputArchive ar(stream);
+    ar(cereal::make_size_tag(static_cast<cereal::size_type>(batch.size())));
+    for (const Mutation& mutation : batch.mutations()) ar(mutation);
+  }
+  return out;
+}
+
+Status DecodeBatch(std::string_view bytes, Batch* batch) {
+  SpanInputArchive ar(bytes);
+  Position at;
+  std::vector<Mutation> mutations;
+  Status status = Guarded("batch", ar, at, [&] {
+    std::size_t count = LoadCount<Mutation>(ar);
+    mutations.resize(count);
+    at = Position{"mutation", 0, count};
+    for (std::size_t i = 0; i < count; ++i) {
+      at.index = i + 1;
+      ar(mutations[i]);
+    }
+    CheckFullyRead(ar, &at);
+  });
+  if (!status.ok()) return status;
+  *batch = Batch(std::move(mutations));
+  return Status::Ok();
+}
+
+std::string EncodeSnapshot(const View& view) {
+  const hubreg::detail::Tables& tables = view.tables();
+  std::string out;
+  TableCounts counts = view.counts();
+  // Rows average well over 40 bytes; one reservation avoids most regrowth.
+  out.reserve(64 + 48 * (counts.apps + counts.organizations + counts.clients + counts.users) +
+              24 * counts.links);
+  StringSink sink(&out);
+  std::ostream stream(&sink);
+  {
+    cereal::BinaryOutputArchive ar(stream);
+    ar(tables.next_app_id, tables.next_organization_id, tables.next_client_id,
+       tables.next_user_id);
+    SaveTable(ar, tables.apps);
+    SaveTable(ar, tables.organizations);
+    SaveTable(ar, tables.clients);
+    SaveTable(ar, tables.users);
+    SaveTable(ar, tables.links);
+  }
+  return out;
+}
+
+StatusOr<RegistryRows> DecodeSnapshot(std::string_view bytes, std::uint32_t schema_version) {
+  if (schema_version != kSchemaV10 && schema_version != kSchemaV12) {
+    return Status::Version("snapshot schema version " + std::to_string(schema_version) +
+                           " is not supported (supported: 100 (v1.0), 102 (v1.2))");
+  }
+  SpanInputArchive ar(bytes);
+  Position at;
+  RegistryRows rows;
+  Status status = Guarded("snapshot (schema " + SchemaName(schema_version) + ")", ar, at, [&] {
+    rows = schema_version == kSchemaV12 ? DecodeV12(ar, &at) : DecodeV10(ar, &at);
+  });
+  if (!status.ok()) return status;
+  return rows;
+}
+
+}  // namespace hubreg::persist

@@ -1,0 +1,222 @@
+// The cereal encodings of batches and snapshots (persist/src/codec.h).
+#include "snapshot_testutil.h"  // first: configures cereal
+
+#include <doctest/doctest.h>
+
+#include <cstring>
+#include <random>
+
+#include "codec.h"
+
+using namespace hubreg;
+using namespace hubreg::test;
+using persist::DecodeBatch;
+using persist::DecodeSnapshot;
+using persist::EncodeBatch;
+using persist::EncodeSnapshot;
+using persist::kSchemaV10;
+using persist::kSchemaV12;
+
+namespace {
+
+// One mutation of every kind, with non-default values in every field.
+Batch EveryMutation() {
+  App app = MakeApp(3, "key-ü", Environment::kProd);
+  app.updated_at = Timestamp(std::chrono::microseconds(1'700'000'000'000'001));
+  Organization organization = MakeOrganization(4, 3, 2, "ORG-4");
+  Client client = MakeClient(9, 4, "ACC-9", RecordStatus::kDisabled);
+  client.db_port = 65535;
+  User user = MakeUser(8, "U-8", "Hal@Example.com", RecordStatus::kDisabled);
+  user.created_at = Timestamp(std::chrono::microseconds(-5));
+  Batch batch;
+  batch.Insert(app).Update(app).Erase<App>(3);
+  batch.Insert(organization).Update(organization).Erase<Organization>(4);
+  batch.Insert(client).Update(client).Erase<Client>(9);
+  batch.Insert(user).Update(user).Erase<User>(8);
+  batch.Insert(ClientUserLink{9, 8, At(1'700'000'500)}).Unlink(9, 8);
+  return batch;
+}
+
+void PutU64(std::string& bytes, std::size_t offset, std::uint64_t value) {
+  std::memcpy(bytes.data() + offset, &value, sizeof(value));
+}
+
+}  // namespace
+
+TEST_CASE("every mutation kind survives encoding and decoding") {
+  Batch batch = EveryMutation();
+  REQUIRE(batch.size() == std::variant_size_v<Mutation>);
+  Batch decoded;
+  REQUIRE_OK(DecodeBatch(EncodeBatch(batch), &decoded));
+  CHECK(decoded.mutations() == batch.mutations());
+}
+
+TEST_CASE("an empty batch survives encoding and decoding") {
+  Batch decoded = EveryMutation();
+  REQUIRE_OK(DecodeBatch(EncodeBatch(Batch()), &decoded));
+  CHECK(decoded.empty());
+}
+
+TEST_CASE("every row of every table and the next ids survive a snapshot") {
+  auto registry = AwkwardRegistry();
+  View view = registry->Read();
+  StatusOr<RegistryRows> rows = DecodeSnapshot(EncodeSnapshot(view), kSchemaV12);
+  REQUIRE_OK(rows);
+  CHECK(rows->next_user_id == 8);  // user 7 was deleted; its id stays used
+  CHECK(rows->users.size() == 6);
+  RegistryRows expected = SortedRows(view);
+  auto rebuilt = Registry::FromRows(std::move(*rows), view.sequence());
+  REQUIRE_OK(rebuilt);
+  CheckSameRows(SortedRows((*rebuilt)->Read()), expected);
+}
+
+TEST_CASE("an empty registry survives a snapshot") {
+  Registry registry;
+  StatusOr<RegistryRows> rows = DecodeSnapshot(EncodeSnapshot(registry.Read()), kSchemaV12);
+  REQUIRE_OK(rows);
+  CHECK(rows->users.empty());
+  CHECK(rows->links.empty());
+  CHECK(rows->next_user_id == 1);
+}
+
+TEST_CASE("a schema v1.0 snapshot decodes into v1.2 rows with clients outside organizations") {
+  StatusOr<RegistryRows> rows =
+      DecodeSnapshot(EncodeV10Payload(V10Clients(), V10Users(), V10Links()), kSchemaV10);
+  REQUIRE_OK(rows);
+  CHECK(rows->apps.empty());
+  CHECK(rows->organizations.empty());
+  REQUIRE(rows->clients.size() == 3);
+  Client expected = MakeClient(3, kNoId, "ACC-3", RecordStatus::kDisabled);
+  CHECK(rows->clients[2] == expected);
+  CHECK(rows->users == V10Users());
+  CHECK(rows->links == V10Links());
+  CHECK(rows->next_client_id == 0);  // derived from the rows by FromRows
+}
+
+TEST_CASE("an unknown snapshot schema version is refused as a version error") {
+  StatusOr<RegistryRows> rows = DecodeSnapshot("", 101);
+  CHECK(rows.status().code() == ErrorCode::kVersion);
+  CHECK(rows.status().message() ==
+        "snapshot schema version 101 is not supported (supported: 100 (v1.0), 102 (v1.2))");
+}
+
+TEST_CASE("a batch cut short at any byte is corruption, never a crash") {
+  std::string bytes = EncodeBatch(EveryMutation());
+  for (std::size_t size = 0; size < bytes.size(); ++size) {
+    Batch decoded;
+    Status status = DecodeBatch(std::string_view(bytes).substr(0, size), &decoded);
+    REQUIRE_MESSAGE(status.code() == ErrorCode::kCorruption, "size ", size);
+    CHECK(status.message().starts_with("batch: "));
+  }
+}
+
+TEST_CASE("a snapshot cut short at any byte is corruption, never a crash") {
+  std::string bytes = EncodeSnapshot(AwkwardRegistry()->Read());
+  for (std::size_t size = 0; size < bytes.size(); ++size) {
+    StatusOr<RegistryRows> rows = DecodeSnapshot(std::string_view(bytes).substr(0, size),
+                                                 kSchemaV12);
+    REQUIRE_MESSAGE(rows.status().code() == ErrorCode::kCorruption, "size ", size);
+  }
+}
+
+TEST_CASE("random damage to a batch or snapshot decodes or is corruption, never a crash") {
+  const unsigned seed = 20261129;
+  INFO("seed ", seed);
+  std::mt19937 random(seed);
+  std::string batch = EncodeBatch(EveryMutation());
+  std::string snapshot = EncodeSnapshot(AwkwardRegistry()->Read());
+  for (int round = 0; round < 3000; ++round) {
+    std::string damaged_batch = batch;
+    std::string damaged_snapshot = snapshot;
+    for (int flips = 0; flips < 1 + round % 4; ++flips) {
+      damaged_batch[random() % damaged_batch.size()] = static_cast<char>(random());
+      damaged_snapshot[random() % damaged_snapshot.size()] = static_cast<char>(random());
+    }
+    Batch decoded;
+    Status status = DecodeBatch(damaged_batch, &decoded);
+    CHECK((status.ok() || status.code() == ErrorCode::kCorruption));
+    StatusOr<RegistryRows> rows = DecodeSnapshot(damaged_snapshot, kSchemaV12);
+    CHECK((rows.ok() || rows.status().code() == ErrorCode::kCorruption));
+  }
+}
+
+TEST_CASE("random bytes never decode into a crash") {
+  std::mt19937 random(7);
+  for (int round = 0; round < 2000; ++round) {
+    std::string garbage(random() % 200, '\0');
+    for (char& c : garbage) c = static_cast<char>(random());
+    Batch decoded;
+    (void)DecodeBatch(garbage, &decoded);
+    (void)DecodeSnapshot(garbage, kSchemaV12);
+    (void)DecodeSnapshot(garbage, kSchemaV10);
+  }
+}
+
+// Batch layout used below: u64 count @0, i32 index @8, u32 version of
+// InsertRow<User> @12, u32 version of User @16, user id @20, external_id
+// length @28.
+TEST_CASE("a huge string length is refused before anything is allocated") {
+  std::string bytes = EncodeBatch(Batch().Insert(MakeUser(1, "U-1", "a@b.c")));
+  PutU64(bytes, 28, std::uint64_t{1} << 60);
+  Batch decoded;
+  Status status = DecodeBatch(bytes, &decoded);
+  CHECK(status.code() == ErrorCode::kCorruption);
+  CHECK(status.message() ==
+        "batch: mutation 1 of 1: a string length of 1152921504606846976 exceeds the " +
+            std::to_string(bytes.size() - 36) + " bytes left at byte offset 28");
+}
+
+TEST_CASE("a huge row count is refused before anything is reserved") {
+  std::string bytes = EncodeSnapshot(SampleRegistry()->Read());
+  PutU64(bytes, 32, std::uint64_t{1} << 50);  // the app count, after four next ids
+  StatusOr<RegistryRows> rows = DecodeSnapshot(bytes, kSchemaV12);
+  CHECK(rows.status().code() == ErrorCode::kCorruption);
+  CHECK(rows.status().message() ==
+        "snapshot (schema v1.2): threecolts_app row: a count of 1125899906842624 cannot fit in "
+        "the " + std::to_string(bytes.size() - 40) + " bytes left at byte offset 32");
+}
+
+TEST_CASE("an unknown mutation kind is corruption") {
+  std::string bytes = EncodeBatch(Batch().Unlink(1, 2));
+  std::int32_t index = 14;
+  std::memcpy(bytes.data() + 8, &index, sizeof(index));
+  Batch decoded;
+  Status status = DecodeBatch(bytes, &decoded);
+  CHECK(status.code() == ErrorCode::kCorruption);
+  CHECK(status.message() ==
+        "batch: mutation 1 of 1: Invalid 'index' selector when deserializing std::variant at "
+        "byte offset 12");
+}
+
+TEST_CASE("a record version newer than this build is corruption naming the type") {
+  std::string bytes = EncodeBatch(Batch().Insert(MakeUser(1, "U-1", "a@b.c")));
+  std::uint32_t version = 2;
+  std::memcpy(bytes.data() + 16, &version, sizeof(version));
+  Batch decoded;
+  Status status = DecodeBatch(bytes, &decoded);
+  CHECK(status.code() == ErrorCode::kCorruption);
+  CHECK(status.message() ==
+        "batch: mutation 1 of 1: user record version 2 is newer than this build reads (1) at "
+        "byte offset 20");
+}
+
+TEST_CASE("an enum value outside its range is corruption") {
+  std::string bytes = EncodeBatch(Batch().Insert(MakeUser(1, "U-1", "a@b.c")));
+  // id 8, "U-1" 8+3, "a@b.c" 8+5, name "User 1" 8+6: status at 20+46.
+  REQUIRE(bytes[66] == 0);
+  bytes[66] = 2;
+  Batch decoded;
+  Status status = DecodeBatch(bytes, &decoded);
+  CHECK(status.code() == ErrorCode::kCorruption);
+  CHECK(status.message() == "batch: mutation 1 of 1: invalid status 2 at byte offset 66");
+}
+
+TEST_CASE("bytes after the last record are corruption") {
+  std::string bytes = EncodeBatch(Batch().Unlink(1, 2)) + "xy";
+  Batch decoded;
+  Status status = DecodeBatch(bytes, &decoded);
+  CHECK(status.code() == ErrorCode::kCorruption);
+  CHECK(status.message() ==
+        "batch: end: 2 unexpected bytes after the last record at byte offset " +
+            std::to_string(bytes.size() - 2));
+}

@@ -1,0 +1,120 @@
+// Fixtures for the codec and snapshot-file tests: a registry touching every
+// field, and a writer of schema v1.0 payloads (test-only: hubreg itself
+// never writes v1.0).
+#pragma once
+
+#include "schema_v10.h"  // first: configures cereal
+
+#include <algorithm>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "hubreg/registry.h"
+#include "testutil.h"
+
+namespace hubreg::test {
+
+// The rows of a view, each table sorted by key, so two states compare equal
+// when they hold the same rows.
+inline RegistryRows SortedRows(const View& view) {
+  RegistryRows rows;
+  rows.apps.assign(view.apps().begin(), view.apps().end());
+  rows.organizations.assign(view.organizations().begin(), view.organizations().end());
+  rows.clients.assign(view.clients().begin(), view.clients().end());
+  rows.users.assign(view.users().begin(), view.users().end());
+  rows.links.assign(view.links().begin(), view.links().end());
+  auto by_id = [](const auto& a, const auto& b) { return a.id < b.id; };
+  std::sort(rows.apps.begin(), rows.apps.end(), by_id);
+  std::sort(rows.organizations.begin(), rows.organizations.end(), by_id);
+  std::sort(rows.clients.begin(), rows.clients.end(), by_id);
+  std::sort(rows.users.begin(), rows.users.end(), by_id);
+  std::sort(rows.links.begin(), rows.links.end(), [](const auto& a, const auto& b) {
+    return std::pair(a.client_id, a.user_id) < std::pair(b.client_id, b.user_id);
+  });
+  rows.next_app_id = view.tables().next_app_id;
+  rows.next_organization_id = view.tables().next_organization_id;
+  rows.next_client_id = view.tables().next_client_id;
+  rows.next_user_id = view.tables().next_user_id;
+  return rows;
+}
+
+inline void CheckSameRows(const RegistryRows& a, const RegistryRows& b) {
+  CHECK(a.apps == b.apps);
+  CHECK(a.organizations == b.organizations);
+  CHECK(a.clients == b.clients);
+  CHECK(a.users == b.users);
+  CHECK(a.links == b.links);
+  CHECK(a.next_app_id == b.next_app_id);
+  CHECK(a.next_organization_id == b.next_organization_id);
+  CHECK(a.next_client_id == b.next_client_id);
+  CHECK(a.next_user_id == b.next_user_id);
+}
+
+// SampleRegistry() plus the awkward values: microsecond and pre-epoch
+// timestamps, empty and non-ASCII strings, the largest port, and next ids
+// above every live id (rows 6 and 7 were deleted).
+inline std::unique_ptr<Registry> AwkwardRegistry() {
+  auto registry = SampleRegistry();
+  Batch batch;
+  User user = MakeUser(6, "U-6", "zoë@example.com");
+  user.name = "";
+  user.created_at = Timestamp(std::chrono::microseconds(-1'234'567));
+  user.updated_at = Timestamp(std::chrono::microseconds(1'700'000'000'123'456));
+  batch.Insert(user).Insert(MakeUser(7, "U-7", "gone@example.com"));
+  Client client = MakeClient(5, 3, "ACC-5");
+  client.db_port = 65535;
+  client.db_password = std::string("p\0w\xff", 4);
+  client.created_at = Timestamp(std::chrono::microseconds(1));
+  batch.Insert(client).Link(5, 6);
+  batch.Erase<User>(7);
+  REQUIRE_OK(registry->Apply(batch));
+  return registry;
+}
+
+// A schema v1.0 snapshot payload: clients (v1.0 shape), users, links.
+inline std::string EncodeV10Payload(const std::vector<persist::v10::Client>& clients,
+                                    const std::vector<User>& users,
+                                    const std::vector<ClientUserLink>& links) {
+  std::string out;
+  persist::StringSink sink(&out);
+  std::ostream stream(&sink);
+  {
+    cereal::BinaryOutputArchive ar(stream);
+    auto save = [&ar](const auto& rows) {
+      ar(cereal::make_size_tag(static_cast<cereal::size_type>(rows.size())));
+      for (const auto& row : rows) ar(row);
+    };
+    save(clients);
+    save(users);
+    save(links);
+  }
+  return out;
+}
+
+// The v1.0 data the checked-in fixture tests/data/registry-v1.0.snapshot
+// holds: three accounts, four users, five links.
+inline std::vector<persist::v10::Client> V10Clients() {
+  std::vector<persist::v10::Client> clients;
+  for (Id id = 1; id <= 3; ++id) {
+    Client c = MakeClient(id, kNoId, "ACC-" + std::to_string(id),
+                          id == 3 ? RecordStatus::kDisabled : RecordStatus::kActive);
+    clients.push_back({c.id, c.external_id, c.name, c.db_host, c.db_port, c.db_name, c.db_user,
+                       c.db_password, c.status, c.created_at, c.updated_at});
+  }
+  return clients;
+}
+inline std::vector<User> V10Users() {
+  return {MakeUser(1, "U-1", "ann@example.com"), MakeUser(2, "U-2", "bob@example.com"),
+          MakeUser(3, "U-3", "cid@example.com", RecordStatus::kDisabled),
+          MakeUser(4, "U-4", "dee@example.com")};
+}
+inline std::vector<ClientUserLink> V10Links() {
+  return {{1, 1, At(1'700'000'400)},
+          {1, 2, At(1'700'000'400)},
+          {2, 2, At(1'700'000'401)},
+          {3, 3, At(1'700'000'402)},
+          {2, 4, At(1'700'000'403)}};
+}
+
+}  // namespace hubreg::test
