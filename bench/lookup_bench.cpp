@@ -165,9 +165,33 @@ void RegisterForSize(Size size) {
       nullptr);
 }
 
+// The cost of one dependent random memory load on this machine: a pointer
+// chase through one random cycle over 512 MiB (far beyond the caches and the
+// TLB's reach), the unit the latency figures are compared against.
+void DependentLoad(benchmark::State& state) {
+  constexpr std::size_t kSlots = std::size_t{64} << 20;  // 8-byte slots
+  std::vector<std::uint64_t> next(kSlots);
+  for (std::size_t i = 0; i < kSlots; ++i) next[i] = i;
+  // Sattolo's shuffle gives a single cycle through every slot.
+  std::uint64_t seed = 5;
+  for (std::size_t i = kSlots - 1; i > 0; --i) {
+    std::swap(next[i], next[static_cast<std::size_t>(Mix(seed) % i)]);
+  }
+  std::uint64_t at = 0;
+  for (auto _ : state) {
+    at = next[at];
+    benchmark::DoNotOptimize(at);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+
 }  // namespace
 
 void RegisterLookupBenchmarks(const std::vector<Size>& sizes) {
+  if (!sizes.empty()) {
+    benchmark::RegisterBenchmark("floor/dependent_load", DependentLoad)
+        ->Unit(benchmark::kNanosecond);
+  }
   for (Size size : sizes) RegisterForSize(size);
 }
 
