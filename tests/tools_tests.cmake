@@ -1,0 +1,21 @@
+# Tests of the `hubreg` command (tools/): the library behind it, then the
+# built binary end to end.
+if(TARGET hubreg_cli_lib)
+  foreach(name csv_reader_test timestamp_text_test importer_test query_output_test)
+    hubreg_add_test(${name})
+    target_link_libraries(${name} PRIVATE hubreg_cli_lib)
+    target_compile_definitions(${name} PRIVATE
+      HUBREG_TEST_DATA_DIR="${CMAKE_CURRENT_SOURCE_DIR}/data")
+    set_tests_properties(${name} PROPERTIES LABELS tools)
+  endforeach()
+endif()
+
+if(TARGET hubreg)
+  add_test(NAME cli_test
+    COMMAND /usr/bin/python3 -m pytest -q -p no:cacheprovider
+            ${CMAKE_CURRENT_SOURCE_DIR}/cli_test.py)
+  set_tests_properties(cli_test PROPERTIES
+    LABELS tools
+    TIMEOUT 120
+    ENVIRONMENT "HUBREG_BIN=$<TARGET_FILE:hubreg>;HUBREG_TEST_DATA=${CMAKE_CURRENT_SOURCE_DIR}/data")
+endif()

@@ -1,0 +1,193 @@
+#include "exporter.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "csv_writer.h"
+#include "timestamp_text.h"
+
+namespace hubreg::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+using Cells = std::vector<std::optional<std::string>>;
+
+std::optional<std::string> IdCell(Id id) {
+  if (id == kNoId) return std::nullopt;
+  return std::to_string(id);
+}
+
+std::string TimeCell(Timestamp t) { return FormatTimestampText(t); }
+
+template <typename Table>
+std::vector<const typename Table::value_type*> SortedById(const Table& table) {
+  std::vector<const typename Table::value_type*> rows;
+  rows.reserve(table.size());
+  for (const auto& row : table) rows.push_back(&row);
+  std::sort(rows.begin(), rows.end(), [](const auto* a, const auto* b) { return a->id < b->id; });
+  return rows;
+}
+
+class TableWriter {
+ public:
+  TableWriter(Table table, DataFormat format) : table_(table), format_(format) {
+    if (format_ == DataFormat::kCsv) {
+      Cells header;
+      for (std::string_view column : ColumnsOf(table)) header.emplace_back(std::string(column));
+      AppendCsvRecord(&text_, header);
+    }
+  }
+
+  void Add(const Cells& cells) {
+    if (format_ == DataFormat::kCsv) {
+      AppendCsvRecord(&text_, cells);
+      return;
+    }
+    nlohmann::ordered_json object;
+    object["table"] = TableName(table_);
+    const auto columns = ColumnsOf(table_);
+    for (std::size_t i = 0; i < columns.size(); ++i) {
+      const std::string key(columns[i]);
+      if (!cells[i]) {
+        object[key] = nullptr;
+      } else if (IsIntegerColumn(columns[i])) {
+        object[key] = std::stoull(*cells[i]);
+      } else {
+        object[key] = *cells[i];
+      }
+    }
+    text_ += object.dump();
+    text_ += '\n';
+  }
+
+  Status Write(const fs::path& file) {
+    const fs::path temporary = file.string() + ".tmp";
+    {
+      std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+      if (!out) return Status::Io(temporary.string() + ": cannot open for writing");
+      out.write(text_.data(), static_cast<std::streamsize>(text_.size()));
+      out.flush();
+      if (!out) return Status::Io(temporary.string() + ": write failed");
+    }
+    std::error_code ec;
+    fs::rename(temporary, file, ec);
+    if (ec) return Status::Io(file.string() + ": cannot rename into place: " + ec.message());
+    return Status::Ok();
+  }
+
+ private:
+  Table table_;
+  DataFormat format_;
+  std::string text_;
+};
+
+}  // namespace
+
+bool IsIntegerColumn(std::string_view column) {
+  return column == "id" || column == "db_port" ||
+         (column.ends_with("_id") && column != "external_id");
+}
+
+Cells RowCells(const App& row) {
+  return {IdCell(row.id), row.name, row.app_key, std::string(ToString(row.environment)),
+          TimeCell(row.created_at), TimeCell(row.updated_at)};
+}
+
+Cells RowCells(const Organization& row) {
+  return {IdCell(row.id),        IdCell(row.threecolts_app_id), IdCell(row.organization_owner_id),
+          row.external_id,       row.name,                       TimeCell(row.created_at),
+          TimeCell(row.updated_at)};
+}
+
+Cells RowCells(const Client& row, bool include_secrets) {
+  std::optional<std::string> password;
+  if (include_secrets) password = row.db_password;
+  return {IdCell(row.id),   IdCell(row.threecolts_organization_id),
+          row.external_id,  row.name,
+          row.db_host,      std::to_string(row.db_port),
+          row.db_name,      row.db_user,
+          password,         std::string(ToString(row.status)),
+          TimeCell(row.created_at), TimeCell(row.updated_at)};
+}
+
+Cells RowCells(const User& row) {
+  return {IdCell(row.id), row.external_id, row.email, row.name, std::string(ToString(row.status)),
+          TimeCell(row.created_at), TimeCell(row.updated_at)};
+}
+
+Cells RowCells(const ClientUserLink& row) {
+  return {IdCell(row.client_id), IdCell(row.user_id), TimeCell(row.created_at)};
+}
+
+StatusOr<ExportSummary> Export(const View& view, const std::string& dir,
+                               const ExportOptions& options) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) return Status::Io(dir + ": cannot create directory: " + ec.message());
+  if (!options.overwrite) {
+    for (Table table : kAllTables) {
+      const fs::path file =
+          fs::path(dir) / (std::string(TableName(table)) + std::string(FileExtension(options.format)));
+      if (fs::exists(file)) {
+        return Status::InvalidArgument(file.string() +
+                                       " already exists (pass --force to overwrite)");
+      }
+    }
+  }
+
+  ExportSummary summary;
+  summary.counts = view.counts();
+  const std::uint64_t total = summary.counts.apps + summary.counts.organizations +
+                              summary.counts.clients + summary.counts.users + summary.counts.links;
+  std::uint64_t done = 0;
+  const auto tick = [&] {
+    if (options.progress && ++done % 16384 == 0) options.progress(done, total);
+  };
+
+  for (Table table : kAllTables) {
+    TableWriter writer(table, options.format);
+    switch (table) {
+      case Table::kApp:
+        for (const App* row : SortedById(view.apps())) writer.Add(RowCells(*row)), tick();
+        break;
+      case Table::kOrganization:
+        for (const Organization* row : SortedById(view.organizations())) {
+          writer.Add(RowCells(*row));
+          tick();
+        }
+        break;
+      case Table::kClient:
+        for (const Client* row : SortedById(view.clients())) {
+          writer.Add(RowCells(*row, options.include_secrets));
+          tick();
+        }
+        break;
+      case Table::kUser:
+        for (const User* row : SortedById(view.users())) writer.Add(RowCells(*row)), tick();
+        break;
+      case Table::kClientUser: {
+        std::vector<const ClientUserLink*> links;
+        links.reserve(view.links().size());
+        for (const ClientUserLink& link : view.links()) links.push_back(&link);
+        std::sort(links.begin(), links.end(), [](const auto* a, const auto* b) {
+          return std::tie(a->client_id, a->user_id) < std::tie(b->client_id, b->user_id);
+        });
+        for (const ClientUserLink* row : links) writer.Add(RowCells(*row)), tick();
+        break;
+      }
+    }
+    const fs::path file =
+        fs::path(dir) / (std::string(TableName(table)) + std::string(FileExtension(options.format)));
+    HUBREG_RETURN_IF_ERROR(writer.Write(file));
+    summary.files.push_back(file.string());
+  }
+  if (options.progress) options.progress(total, total);
+  return summary;
+}
+
+}  // namespace hubreg::cli
