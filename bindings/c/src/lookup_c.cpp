@@ -1,0 +1,246 @@
+// Views, lookups, link iterators and the access check. These are the hot
+// paths: they allocate nothing and cannot throw, and a lookup that finds
+// nothing is an answer (HUBREG_NOT_FOUND), so it records no message.
+#include <string_view>
+
+#include "c_api_internal.h"
+
+using hubreg::ClientUserLink;
+using hubreg::View;
+using hubreg::capi::Micros;
+
+namespace {
+
+std::string_view Text(const char* text) { return text == nullptr ? std::string_view() : text; }
+
+void Fill(const hubreg::App& row, hubreg_app* out) {
+  out->id = row.id;
+  out->name = row.name.c_str();
+  out->app_key = row.app_key.c_str();
+  out->environment = static_cast<hubreg_environment>(row.environment);
+  out->created_at = Micros(row.created_at);
+  out->updated_at = Micros(row.updated_at);
+}
+
+void Fill(const hubreg::Organization& row, hubreg_organization* out) {
+  out->id = row.id;
+  out->threecolts_app_id = row.threecolts_app_id;
+  out->organization_owner_id = row.organization_owner_id;
+  out->external_id = row.external_id.c_str();
+  out->name = row.name.c_str();
+  out->created_at = Micros(row.created_at);
+  out->updated_at = Micros(row.updated_at);
+}
+
+void FillConnection(const hubreg::Client& row, hubreg_connection* out) {
+  out->db_host = row.db_host.c_str();
+  out->db_port = row.db_port;
+  out->db_name = row.db_name.c_str();
+  out->db_user = row.db_user.c_str();
+  out->db_password = row.db_password.c_str();
+}
+
+void Fill(const hubreg::Client& row, hubreg_client* out) {
+  out->id = row.id;
+  out->threecolts_organization_id = row.threecolts_organization_id;
+  out->external_id = row.external_id.c_str();
+  out->name = row.name.c_str();
+  FillConnection(row, &out->db);
+  out->status = static_cast<hubreg_record_status>(row.status);
+  out->created_at = Micros(row.created_at);
+  out->updated_at = Micros(row.updated_at);
+}
+
+void Fill(const hubreg::User& row, hubreg_user* out) {
+  out->id = row.id;
+  out->external_id = row.external_id.c_str();
+  out->email = row.email.c_str();
+  out->name = row.name.c_str();
+  out->status = static_cast<hubreg_record_status>(row.status);
+  out->created_at = Micros(row.created_at);
+  out->updated_at = Micros(row.updated_at);
+}
+
+void Fill(const ClientUserLink& row, hubreg_link* out) {
+  out->client_id = row.client_id;
+  out->user_id = row.user_id;
+  out->created_at = Micros(row.created_at);
+}
+
+template <typename Row, typename Out>
+hubreg_status Found(const Row* row, Out* out) {
+  if (row == nullptr) return HUBREG_NOT_FOUND;
+  Fill(*row, out);
+  return HUBREG_OK;
+}
+
+// Links of one user (or client) are adjacent in the hashed index, so an
+// iterator needs only the current link: the next one is the neighbour in the
+// index if it has the same key. Nothing but three words on the caller's side.
+template <typename Tag, hubreg::Id ClientUserLink::*kKey>
+const ClientUserLink* FirstLink(const View& view, hubreg::Id key) {
+  const auto& index = view.links().get<Tag>();
+  auto first = index.equal_range(key).first;
+  return first == index.end() ? nullptr : &*first;
+}
+
+template <typename Tag, hubreg::Id ClientUserLink::*kKey>
+const ClientUserLink* NextLink(const View& view, const ClientUserLink& link) {
+  const auto& index = view.links().get<Tag>();
+  auto next = std::next(index.iterator_to(link));
+  return next != index.end() && (*next).*kKey == link.*kKey ? &*next : nullptr;
+}
+
+}  // namespace
+
+extern "C" {
+
+hubreg_status hubreg_view_begin(hubreg_registry* reg, hubreg_view** out) {
+  if (out == nullptr) return HUBREG_INVALID_ARGUMENT;
+  *out = nullptr;
+  if (reg == nullptr) return HUBREG_INVALID_ARGUMENT;
+  auto* view = new (std::nothrow) hubreg_view{reg->handle->Read(), reg};
+  if (view == nullptr) return hubreg::capi::Fail(reg, HUBREG_NO_MEMORY, "out of memory");
+  try {
+    reg->handle->ViewBegun();
+  } catch (...) {
+    delete view;
+    return hubreg::capi::Fail(reg, HUBREG_NO_MEMORY, "out of memory");
+  }
+  *out = view;
+  return HUBREG_OK;
+}
+
+void hubreg_view_end(hubreg_view* view) {
+  if (view == nullptr) return;
+  view->reg->handle->ViewEnded();
+  delete view;
+}
+
+uint64_t hubreg_view_sequence(const hubreg_view* view) { return view->view.sequence(); }
+
+void hubreg_view_counts(const hubreg_view* view, hubreg_counts* out) {
+  const hubreg::TableCounts counts = view->view.counts();
+  out->apps = counts.apps;
+  out->organizations = counts.organizations;
+  out->clients = counts.clients;
+  out->users = counts.users;
+  out->links = counts.links;
+}
+
+hubreg_status hubreg_find_app(const hubreg_view* view, uint64_t id, hubreg_app* out) {
+  return Found(view->view.FindApp(id), out);
+}
+
+hubreg_status hubreg_find_app_by_key(const hubreg_view* view, const char* app_key,
+                                     hubreg_app* out) {
+  return Found(view->view.FindAppByKey(Text(app_key)), out);
+}
+
+hubreg_status hubreg_find_organization(const hubreg_view* view, uint64_t id,
+                                       hubreg_organization* out) {
+  return Found(view->view.FindOrganization(id), out);
+}
+
+hubreg_status hubreg_find_organization_by_external_id(const hubreg_view* view, uint64_t app_id,
+                                                      const char* external_id,
+                                                      hubreg_organization* out) {
+  return Found(view->view.FindOrganizationByExternalId(app_id, Text(external_id)), out);
+}
+
+hubreg_status hubreg_find_client(const hubreg_view* view, uint64_t id, hubreg_client* out) {
+  return Found(view->view.FindClient(id), out);
+}
+
+hubreg_status hubreg_find_client_by_external_id(const hubreg_view* view, const char* external_id,
+                                                hubreg_client* out) {
+  return Found(view->view.FindClientByExternalId(Text(external_id)), out);
+}
+
+hubreg_status hubreg_find_user(const hubreg_view* view, uint64_t id, hubreg_user* out) {
+  return Found(view->view.FindUser(id), out);
+}
+
+hubreg_status hubreg_find_user_by_external_id(const hubreg_view* view, const char* external_id,
+                                              hubreg_user* out) {
+  return Found(view->view.FindUserByExternalId(Text(external_id)), out);
+}
+
+hubreg_status hubreg_find_user_by_email(const hubreg_view* view, const char* email,
+                                        hubreg_user* out) {
+  return Found(view->view.FindUserByEmail(Text(email)), out);
+}
+
+hubreg_status hubreg_find_link(const hubreg_view* view, uint64_t client_id, uint64_t user_id,
+                               hubreg_link* out) {
+  return Found(view->view.FindLink(client_id, user_id), out);
+}
+
+hubreg_status hubreg_owner_of_organization(const hubreg_view* view, uint64_t organization_id,
+                                           hubreg_user* out) {
+  return Found(view->view.OwnerOfOrganization(organization_id), out);
+}
+
+void hubreg_clients_of_user_begin(const hubreg_view* view, uint64_t user_id, hubreg_iter* it) {
+  it->private_view = &view->view;
+  it->private_key = user_id;
+  it->private_link =
+      FirstLink<hubreg::detail::ByUser, &ClientUserLink::user_id>(view->view, user_id);
+}
+
+hubreg_status hubreg_clients_of_user_next(hubreg_iter* it, hubreg_client* out) {
+  if (it->private_link == nullptr) return HUBREG_NOT_FOUND;
+  const auto& view = *static_cast<const View*>(it->private_view);
+  const auto& link = *static_cast<const ClientUserLink*>(it->private_link);
+  Fill(*view.FindClient(link.client_id), out);
+  it->private_link = NextLink<hubreg::detail::ByUser, &ClientUserLink::user_id>(view, link);
+  return HUBREG_OK;
+}
+
+void hubreg_users_of_client_begin(const hubreg_view* view, uint64_t client_id, hubreg_iter* it) {
+  it->private_view = &view->view;
+  it->private_key = client_id;
+  it->private_link =
+      FirstLink<hubreg::detail::ByClient, &ClientUserLink::client_id>(view->view, client_id);
+}
+
+hubreg_status hubreg_users_of_client_next(hubreg_iter* it, hubreg_user* out) {
+  if (it->private_link == nullptr) return HUBREG_NOT_FOUND;
+  const auto& view = *static_cast<const View*>(it->private_view);
+  const auto& link = *static_cast<const ClientUserLink*>(it->private_link);
+  Fill(*view.FindUser(link.user_id), out);
+  it->private_link = NextLink<hubreg::detail::ByClient, &ClientUserLink::client_id>(view, link);
+  return HUBREG_OK;
+}
+
+const char* hubreg_verdict_name(hubreg_verdict verdict) {
+  if (verdict < HUBREG_ALLOWED || verdict > HUBREG_ACCOUNT_DISABLED) return "unknown verdict";
+  // ToString returns views of string literals, so data() is terminated.
+  return hubreg::ToString(static_cast<hubreg::AccessVerdict>(verdict)).data();
+}
+
+hubreg_status hubreg_resolve(const hubreg_view* view, const hubreg_access_request* request,
+                             hubreg_access_decision* out) {
+  if (view == nullptr || request == nullptr || out == nullptr) return HUBREG_INVALID_ARGUMENT;
+  hubreg::AccessRequest question;
+  question.account_external_id = Text(request->account_external_id);
+  question.user_external_id = Text(request->user_external_id);
+  if (request->app_key != nullptr) question.app_key = request->app_key;
+  if (request->organization_external_id != nullptr) {
+    question.organization_external_id = request->organization_external_id;
+  }
+  const hubreg::AccessDecision decision = view->view.Resolve(question);
+  *out = hubreg_access_decision{};
+  out->verdict = static_cast<hubreg_verdict>(decision.verdict);
+  out->client_id = decision.account != nullptr ? decision.account->id : 0;
+  out->user_id = decision.user != nullptr ? decision.user->id : 0;
+  if (decision.allowed()) FillConnection(*decision.account, &out->connection);
+  return HUBREG_OK;
+}
+
+}  // extern "C"
+
+static_assert(HUBREG_ACCOUNT_DISABLED == static_cast<int>(hubreg::AccessVerdict::kAccountDisabled),
+              "hubreg_verdict mirrors hubreg::AccessVerdict");
+static_assert(HUBREG_PROD == static_cast<int>(hubreg::Environment::kProd));
+static_assert(HUBREG_DISABLED == static_cast<int>(hubreg::RecordStatus::kDisabled));

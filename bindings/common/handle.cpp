@@ -1,0 +1,155 @@
+#include "handle.h"
+
+#include <algorithm>
+#include <utility>
+#include <vector>
+
+#ifdef HUBREG_HAVE_PERSIST
+#include "hubreg/store.h"
+#endif
+
+namespace hubreg::bindings {
+namespace {
+
+// Handles on which the calling thread holds views (one entry per view).
+// Thread-local so that beginning and ending a view stays lock-free.
+std::vector<const Handle*>& HeldViews() {
+  thread_local std::vector<const Handle*> held;
+  return held;
+}
+
+[[maybe_unused]] Status NoPersistence(std::string_view what) {
+  return Status::InvalidArgument(std::string(what) +
+                                 " needs a data directory, and this build of hubreg has no "
+                                 "persistence (hubreg::persist)");
+}
+
+}  // namespace
+
+struct Handle::Backend {
+  std::unique_ptr<Registry> memory;
+#ifdef HUBREG_HAVE_PERSIST
+  std::unique_ptr<Store> store;
+#endif
+};
+
+bool HavePersistence() {
+#ifdef HUBREG_HAVE_PERSIST
+  return true;
+#else
+  return false;
+#endif
+}
+
+Handle::Handle(std::unique_ptr<Backend> backend, bool read_only, bool persistent, std::string path)
+    : backend_(std::move(backend)),
+      read_only_(read_only),
+      persistent_(persistent),
+      path_(std::move(path)) {}
+
+Handle::~Handle() = default;
+
+std::unique_ptr<Handle> Handle::InMemory() {
+  auto backend = std::make_unique<Backend>();
+  backend->memory = std::make_unique<Registry>();
+  return std::unique_ptr<Handle>(new Handle(std::move(backend), false, false, ""));
+}
+
+StatusOr<std::unique_ptr<Handle>> Handle::Open(const OpenOptions& options) {
+#ifdef HUBREG_HAVE_PERSIST
+  StoreOptions store_options;
+  store_options.path = options.path;
+  store_options.read_only = options.read_only;
+  store_options.create_if_missing = options.create_if_missing;
+  switch (options.sync) {
+    case Sync::kFull:
+      store_options.sync = SyncMode::kFull;
+      break;
+    case Sync::kNoMetaSync:
+      store_options.sync = SyncMode::kNoMetaSync;
+      break;
+    case Sync::kNoSync:
+      store_options.sync = SyncMode::kNoSync;
+      break;
+  }
+  StatusOr<std::unique_ptr<Store>> store = Store::Open(store_options);
+  if (!store.ok()) return store.status();
+  auto backend = std::make_unique<Backend>();
+  backend->store = std::move(store).value();
+  return std::unique_ptr<Handle>(
+      new Handle(std::move(backend), options.read_only, true, options.path));
+#else
+  return NoPersistence("opening \"" + options.path + "\"");
+#endif
+}
+
+View Handle::Read() const {
+#ifdef HUBREG_HAVE_PERSIST
+  if (backend_->store) return backend_->store->Read();
+#endif
+  return backend_->memory->Read();
+}
+
+StatusOr<CommitResult> Handle::Apply(const Batch& batch) {
+  if (read_only_) {
+    return Status::ReadOnly("the registry at \"" + path_ + "\" is open read-only");
+  }
+  if (ThisThreadHoldsView()) {
+    return Status::InvalidArgument(
+        "this thread holds a view of the registry; end it before writing (a write waits "
+        "for the views of the state it replaces)");
+  }
+#ifdef HUBREG_HAVE_PERSIST
+  if (backend_->store) return backend_->store->Apply(batch);
+#endif
+  return backend_->memory->Apply(batch);
+}
+
+Status Handle::SaveSnapshot(const std::string& file) const {
+#ifdef HUBREG_HAVE_PERSIST
+  if (backend_->store) return backend_->store->SaveSnapshotFile(file);
+  return Status::InvalidArgument("saving a snapshot needs a registry opened on a data directory");
+#else
+  return NoPersistence("saving a snapshot to \"" + file + "\"");
+#endif
+}
+
+Status Handle::Refresh() {
+#ifdef HUBREG_HAVE_PERSIST
+  if (backend_->store) return backend_->store->Refresh();
+#endif
+  return Status::InvalidArgument("refresh needs a registry opened read-only on a data directory");
+}
+
+std::uint64_t Handle::LastSequence() const {
+#ifdef HUBREG_HAVE_PERSIST
+  if (backend_->store) return backend_->store->registry().LastSequence();
+#endif
+  return backend_->memory->LastSequence();
+}
+
+void Handle::ViewBegun() const { HeldViews().push_back(this); }
+
+void Handle::ViewEnded() const {
+  std::vector<const Handle*>& held = HeldViews();
+  auto it = std::find(held.rbegin(), held.rend(), this);
+  if (it != held.rend()) held.erase(std::next(it).base());
+}
+
+bool Handle::ThisThreadHoldsView() const {
+  const std::vector<const Handle*>& held = HeldViews();
+  return std::find(held.begin(), held.end(), this) != held.end();
+}
+
+Status RestoreSnapshot(const std::string& file, const std::string& path, bool overwrite) {
+#ifdef HUBREG_HAVE_PERSIST
+  StoreOptions target;
+  target.path = path;
+  return RestoreSnapshotFile(file, target, overwrite);
+#else
+  (void)overwrite;
+  return NoPersistence("restoring \"" + file + "\" into \"" + path + "\"");
+#endif
+}
+
+}  // namespace hubreg::bindings

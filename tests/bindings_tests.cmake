@@ -1,0 +1,31 @@
+# Tests of bindings/: the C API from a C99 program, the exported symbols of
+# libhubreg_c.so, and the Python module with pytest.
+if(TARGET hubreg_c)
+  add_executable(c_api_test c_api_test.c)
+  target_link_libraries(c_api_test PRIVATE hubreg::c)
+  set_target_properties(c_api_test PROPERTIES C_STANDARD 99 C_STANDARD_REQUIRED ON C_EXTENSIONS OFF)
+  target_compile_options(c_api_test PRIVATE -Wall -Wextra -Wpedantic)
+  if(HUBREG_WERROR)
+    target_compile_options(c_api_test PRIVATE -Werror)
+  endif()
+  if(HUBREG_SANITIZE)
+    target_compile_options(c_api_test PRIVATE -fsanitize=${HUBREG_SANITIZE} -fno-omit-frame-pointer
+                                              -fno-sanitize-recover=all)
+    target_link_options(c_api_test PRIVATE -fsanitize=${HUBREG_SANITIZE})
+  endif()
+  add_test(NAME c_api_test COMMAND c_api_test)
+  set_tests_properties(c_api_test PROPERTIES ENVIRONMENT "HUBREG_TEST_TMP=${CMAKE_CURRENT_BINARY_DIR}")
+
+  add_test(NAME c_api_exports_only_hubreg_symbols
+           COMMAND ${CMAKE_COMMAND} -DNM=${CMAKE_NM} -DLIBRARY=$<TARGET_FILE:hubreg_c>
+                   -P ${PROJECT_SOURCE_DIR}/bindings/c/check_exports.cmake)
+endif()
+
+# pytest runs the module built in this tree; sanitizer builds skip it (the
+# interpreter is not instrumented).
+if(TARGET hubreg_python AND NOT HUBREG_SANITIZE)
+  add_test(NAME python_bindings_test
+           COMMAND /usr/bin/python3 -m pytest -q -p no:cacheprovider ${CMAKE_CURRENT_SOURCE_DIR}/python)
+  set_tests_properties(python_bindings_test PROPERTIES
+    ENVIRONMENT "PYTHONPATH=$<TARGET_FILE_DIR:hubreg_python>;HUBREG_TEST_TMP=${CMAKE_CURRENT_BINARY_DIR}")
+endif()
