@@ -1,9 +1,14 @@
 # Tests of the cereal codec and of standalone snapshot files (persist/).
 if(TARGET hubreg::persist)
   find_path(CEREAL_INCLUDE_DIR cereal/cereal.hpp REQUIRED)
-  hubreg_add_test(codec_test)
-  # The codec is internal to persist; its tests reach into persist/src.
-  target_include_directories(codec_test PRIVATE ${PROJECT_SOURCE_DIR}/persist/src
-                             ${CEREAL_INCLUDE_DIR})
-  target_link_libraries(codec_test PRIVATE hubreg::persist)
+  # The codec and file format are internal to persist; their tests reach into
+  # persist/src.
+  foreach(test codec_test snapshot_file_test)
+    hubreg_add_test(${test})
+    target_include_directories(${test} PRIVATE ${PROJECT_SOURCE_DIR}/persist/src
+                               ${CEREAL_INCLUDE_DIR})
+    target_link_libraries(${test} PRIVATE hubreg::persist)
+    target_compile_definitions(${test} PRIVATE
+                               HUBREG_TEST_DATA_DIR="${CMAKE_CURRENT_SOURCE_DIR}/data")
+  endforeach()
 endif()

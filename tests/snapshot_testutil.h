@@ -5,7 +5,12 @@
 
 #include "schema_v10.h"  // first: configures cereal
 
+#include <stdlib.h>
+
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -51,27 +56,6 @@ inline void CheckSameRows(const RegistryRows& a, const RegistryRows& b) {
   CHECK(a.next_user_id == b.next_user_id);
 }
 
-// SampleRegistry() plus the awkward values: microsecond and pre-epoch
-// timestamps, empty and non-ASCII strings, the largest port, and next ids
-// above every live id (rows 6 and 7 were deleted).
-inline std::unique_ptr<Registry> AwkwardRegistry() {
-  auto registry = SampleRegistry();
-  Batch batch;
-  User user = MakeUser(6, "U-6", "zoë@example.com");
-  user.name = "";
-  user.created_at = Timestamp(std::chrono::microseconds(-1'234'567));
-  user.updated_at = Timestamp(std::chrono::microseconds(1'700'000'000'123'456));
-  batch.Insert(user).Insert(MakeUser(7, "U-7", "gone@example.com"));
-  Client client = MakeClient(5, 3, "ACC-5");
-  client.db_port = 65535;
-  client.db_password = std::string("p\0w\xff", 4);
-  client.created_at = Timestamp(std::chrono::microseconds(1));
-  batch.Insert(client).Link(5, 6);
-  batch.Erase<User>(7);
-  REQUIRE_OK(registry->Apply(batch));
-  return registry;
-}
-
 // A schema v1.0 snapshot payload: clients (v1.0 shape), users, links.
 inline std::string EncodeV10Payload(const std::vector<persist::v10::Client>& clients,
                                     const std::vector<User>& users,
@@ -113,8 +97,96 @@ inline std::vector<ClientUserLink> V10Links() {
   return {{1, 1, At(1'700'000'400)},
           {1, 2, At(1'700'000'400)},
           {2, 2, At(1'700'000'401)},
-          {3, 3, At(1'700'000'402)},
-          {2, 4, At(1'700'000'403)}};
+          {2, 4, At(1'700'000'403)},
+          {3, 3, At(1'700'000'402)}};
+}
+
+}  // namespace hubreg::test
+
+namespace hubreg::test {
+
+// A schema v1.2 payload of arbitrary rows, even ones no registry would hold
+// (to craft files that pass every checksum but break integrity).
+inline std::string EncodeV12Payload(const RegistryRows& rows) {
+  std::string out;
+  persist::StringSink sink(&out);
+  std::ostream stream(&sink);
+  {
+    cereal::BinaryOutputArchive ar(stream);
+    ar(rows.next_app_id, rows.next_organization_id, rows.next_client_id, rows.next_user_id);
+    auto save = [&ar](const auto& table) {
+      ar(cereal::make_size_tag(static_cast<cereal::size_type>(table.size())));
+      for (const auto& row : table) ar(row);
+    };
+    save(rows.apps);
+    save(rows.organizations);
+    save(rows.clients);
+    save(rows.users);
+    save(rows.links);
+  }
+  return out;
+}
+
+inline TableCounts CountsOf(const RegistryRows& rows) {
+  return {rows.apps.size(), rows.organizations.size(), rows.clients.size(), rows.users.size(),
+          rows.links.size()};
+}
+
+// SampleRegistry() plus the awkward values: microsecond and pre-epoch
+// timestamps, empty and non-ASCII strings, the largest port, a password with
+// a NUL byte, and next ids above every live id (user 7 was deleted). Every
+// "now" is fixed, so the rows are the same on every run (the checked-in v1.2
+// fixture holds them).
+inline std::unique_ptr<Registry> FixedRegistry() {
+  auto registry = std::make_unique<Registry>();
+  registry->SetClock([] { return At(1'750'000'000); });
+  REQUIRE_OK(registry->Apply(SampleBatch()));
+  Batch batch;
+  User user = MakeUser(6, "U-6", "zoë@example.com");
+  user.name = "";
+  user.created_at = Timestamp(std::chrono::microseconds(-1'234'567));
+  user.updated_at = Timestamp(std::chrono::microseconds(1'700'000'000'123'456));
+  batch.Insert(user).Insert(MakeUser(7, "U-7", "gone@example.com"));
+  Client client = MakeClient(5, 3, "ACC-5");
+  client.db_port = 65535;
+  client.db_password = std::string("p\0w\xff", 4);
+  client.created_at = Timestamp(std::chrono::microseconds(1));
+  batch.Insert(client).Link(5, 6);
+  batch.Erase<User>(7);
+  REQUIRE_OK(registry->Apply(batch));
+  return registry;
+}
+
+// A directory under /tmp, removed with everything in it at the end.
+class TempDir {
+ public:
+  TempDir() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "hubreg-test-XXXXXX").string();
+    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
+    path_ = pattern;
+  }
+  ~TempDir() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  std::string Path(std::string_view name) const { return (path_ / name).string(); }
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+inline std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+inline void WriteFile(const std::string& path, std::string_view bytes) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  REQUIRE(out.good());
 }
 
 }  // namespace hubreg::test

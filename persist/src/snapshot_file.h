@@ -1,0 +1,44 @@
+// Internal: writing and reading standalone snapshot files (format in
+// snapshot_format.h and docs/storage.md). The public faces are
+// Store::SaveSnapshotFile, VerifySnapshotFile and RestoreSnapshotFile in
+// hubreg/store.h; tools and tests may use these directly.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "hubreg/registry.h"
+#include "hubreg/status.h"
+#include "hubreg/store.h"
+#include "hubreg/view.h"
+
+namespace hubreg::persist {
+
+// Writes every row of `view` (schema v1.2) to `file`: first to
+// "<file>.tmp-<pid>", fsynced, then renamed over `file`, then the directory
+// fsynced, so `file` is either the old file or the complete new one. kIo
+// with the path and the system's reason on failure (the temporary file is
+// removed). The view is released as soon as the payload is encoded, before
+// any disk I/O, so writers wait only for the encoding.
+Status WriteSnapshotFile(View view, const std::string& file);
+
+// Writes an already encoded payload in the same way. For tests and tools
+// that need a file of another schema (e.g. v1.0 fixtures).
+Status WriteSnapshotFile(const std::string& file, std::uint32_t schema_version,
+                         std::uint64_t sequence, const TableCounts& counts,
+                         std::string_view payload);
+
+struct LoadedSnapshot {
+  SnapshotFileInfo info;
+  std::unique_ptr<Registry> registry;  // at info.sequence, migrated to v1.2
+};
+
+// Reads `file` and checks everything: magic, versions, checksums, length,
+// payload decoding, header counts against the rows, and every integrity rule
+// (a violation is kCorruption "<file>: integrity violation: ..."). Errors
+// name the file and, where it applies, the offset and expected vs found.
+StatusOr<LoadedSnapshot> ReadSnapshotFile(const std::string& file);
+
+}  // namespace hubreg::persist

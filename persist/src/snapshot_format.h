@@ -1,0 +1,60 @@
+// Internal: the bytes of a standalone snapshot file, without any I/O.
+//
+//   offset  size  field
+//        0     8  magic "HUBREGSN"
+//        8     4  format version (u32, kSnapshotFormatVersion)
+//       12     4  schema version (u32: 100 = v1.0, 102 = v1.2)
+//       16     8  sequence: the last batch the snapshot includes (u64)
+//       24    40  row counts (u64 each): threecolts_app, threecolts_organization,
+//                 client, user, client_user
+//       64     8  payload length P (u64)
+//       72     4  header checksum: CRC-32C of bytes 0..71 (u32)
+//       76     4  reserved, zero
+//       80     P  payload: the cereal snapshot (codec.h, EncodeSnapshot)
+//     80+P     4  file checksum: CRC-32C of bytes 0..80+P-1 (u32)
+//
+// All integers little-endian. Bytes 0..11 keep this meaning in every future
+// format version, so any build can say which version a file has. The full
+// description is in docs/storage.md, "Snapshot file format".
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "hubreg/status.h"
+#include "hubreg/view.h"
+
+namespace hubreg::persist {
+
+inline constexpr std::string_view kSnapshotMagic = "HUBREGSN";
+inline constexpr std::uint32_t kSnapshotFormatVersion = 1;
+inline constexpr std::size_t kSnapshotHeaderBytes = 80;
+inline constexpr std::size_t kSnapshotHeaderChecksumOffset = 72;
+inline constexpr std::size_t kSnapshotTrailerBytes = 4;
+
+struct SnapshotHeader {
+  std::uint32_t format_version = kSnapshotFormatVersion;
+  std::uint32_t schema_version = 0;
+  std::uint64_t sequence = 0;
+  TableCounts counts;
+  std::uint64_t payload_bytes = 0;
+};
+
+// The 80 header bytes, header checksum included.
+std::string EncodeSnapshotHeader(const SnapshotHeader& header);
+
+// Reads and checks the header at the start of `bytes`, in this order: magic
+// (kCorruption "<file>: not a hubreg snapshot (...)"), format version
+// (kVersion), length and header checksum (kCorruption), schema version
+// (kVersion). `file` only names the file in messages.
+StatusOr<SnapshotHeader> ParseSnapshotHeader(std::string_view bytes, const std::string& file);
+
+// Checks that `bytes` (a whole file whose header parsed as `header`) has
+// exactly the promised length and a matching file checksum; returns the
+// payload. kCorruption naming the lengths or checksums otherwise.
+StatusOr<std::string_view> CheckSnapshotBody(std::string_view bytes, const SnapshotHeader& header,
+                                             const std::string& file);
+
+}  // namespace hubreg::persist

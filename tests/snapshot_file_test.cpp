@@ -1,0 +1,384 @@
+// Standalone snapshot files: saving, verifying, reading, and refusing every
+// kind of damage with a precise error (persist/src/snapshot_file.h).
+#include "snapshot_testutil.h"  // first: configures cereal
+
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <cstdio>
+#include <cstring>
+#include <random>
+#include <thread>
+
+#include "checksum.h"
+#include "codec.h"
+#include "hubreg/store.h"
+#include "snapshot_file.h"
+#include "snapshot_format.h"
+
+using namespace hubreg;
+using namespace hubreg::test;
+using persist::ComputeCrc32c;
+using persist::ReadSnapshotFile;
+using persist::WriteSnapshotFile;
+
+namespace {
+
+const std::string kDataDir = HUBREG_TEST_DATA_DIR;
+
+template <typename T>
+void Put(std::string& bytes, std::size_t offset, T value) {
+  std::memcpy(bytes.data() + offset, &value, sizeof(value));
+}
+
+std::string Hex(std::uint32_t value) {
+  char text[11];
+  std::snprintf(text, sizeof(text), "0x%08x", value);
+  return text;
+}
+
+// Recomputes both checksums, as a forger would.
+void Reseal(std::string& bytes) {
+  Put(bytes, 72, ComputeCrc32c(std::string_view(bytes).substr(0, 72)));
+  std::size_t end = bytes.size() - 4;
+  Put(bytes, end, ComputeCrc32c(std::string_view(bytes).substr(0, end)));
+}
+
+// A good file of FixedRegistry() saved in `dir`, and its bytes.
+struct GoodFile {
+  explicit GoodFile(const TempDir& dir) : path(dir.Path("good.snapshot")) {
+    REQUIRE_OK(WriteSnapshotFile(FixedRegistry()->Read(), path));
+    bytes = ReadFile(path);
+  }
+  std::string path;
+  std::string bytes;
+};
+
+// Writes `bytes` as "<dir>/damaged.snapshot" and returns what reading says.
+Status ReadDamaged(const TempDir& dir, std::string_view bytes, std::string* path) {
+  *path = dir.Path("damaged.snapshot");
+  WriteFile(*path, bytes);
+  Status read = ReadSnapshotFile(*path).status();
+  // Verify is the same check and must say the same.
+  Status verified = VerifySnapshotFile(*path).status();
+  CHECK(verified.code() == read.code());
+  CHECK(verified.message() == read.message());
+  return read;
+}
+
+}  // namespace
+
+TEST_CASE("the file checksum is CRC-32C") {
+  CHECK(ComputeCrc32c("123456789") == 0xE3069283u);  // the standard check value
+  CHECK(persist::Crc32c().Update("1234").Update("56789").Value() == 0xE3069283u);
+}
+
+TEST_CASE("a saved snapshot file verifies and reads back every row, field and next id") {
+  TempDir dir;
+  auto registry = FixedRegistry();
+  std::string path = dir.Path("registry.snapshot");
+  REQUIRE_OK(WriteSnapshotFile(registry->Read(), path));
+
+  StatusOr<SnapshotFileInfo> info = VerifySnapshotFile(path);
+  REQUIRE_OK(info);
+  CHECK(info->format_version == 1);
+  CHECK(info->schema_version == 102);
+  CHECK(info->sequence == 2);
+  CHECK(info->counts == registry->Read().counts());
+  CHECK(info->file_bytes == std::filesystem::file_size(path));
+
+  StatusOr<persist::LoadedSnapshot> loaded = ReadSnapshotFile(path);
+  REQUIRE_OK(loaded);
+  CHECK(loaded->registry->LastSequence() == 2);
+  CheckSameRows(SortedRows(loaded->registry->Read()), SortedRows(registry->Read()));
+}
+
+TEST_CASE("a saved snapshot file is private to its owner and leaves no temporary file") {
+  TempDir dir;
+  std::string path = dir.Path("registry.snapshot");
+  REQUIRE_OK(WriteSnapshotFile(SampleRegistry()->Read(), path));
+  REQUIRE_OK(WriteSnapshotFile(FixedRegistry()->Read(), path));  // replaces the first
+  CHECK(VerifySnapshotFile(path)->sequence == 2);
+  auto permissions = std::filesystem::status(path).permissions();
+  CHECK((permissions & std::filesystem::perms::all) ==
+        (std::filesystem::perms::owner_read | std::filesystem::perms::owner_write));
+  int entries = 0;
+  for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator(dir.path())) {
+    ++entries;
+  }
+  CHECK(entries == 1);
+}
+
+TEST_CASE("saving into a missing directory is an I/O error naming the temporary file") {
+  TempDir dir;
+  std::string path = dir.Path("missing/registry.snapshot");
+  Status status = WriteSnapshotFile(SampleRegistry()->Read(), path);
+  CHECK(status.code() == ErrorCode::kNotFound);
+  CHECK(status.message() == path + ".tmp-" + std::to_string(::getpid()) +
+                                ": create: No such file or directory");
+}
+
+TEST_CASE("saving while a writer keeps applying batches yields a consistent snapshot") {
+  TempDir dir;
+  Registry registry;
+  // Batch n inserts user n and links it to client 1 (from batch 1), so a
+  // state at sequence s holds s - 1 users and s - 1 links.
+  REQUIRE_OK(registry.Apply(Batch().Insert(MakeClient(1, kNoId, "ACC-1"))));
+  std::atomic<bool> stop{false};
+  std::thread writer([&] {
+    for (Id n = 2; !stop; ++n) {
+      Batch batch;
+      batch.Insert(MakeUser(n, "U-" + std::to_string(n), std::to_string(n) + "@example.com"))
+          .Link(1, n);
+      if (!registry.Apply(batch).ok()) break;
+    }
+  });
+  std::string path = dir.Path("live.snapshot");
+  std::uint64_t last_sequence = 0;
+  for (int round = 0; round < 20; ++round) {
+    REQUIRE_OK(WriteSnapshotFile(registry.Read(), path));
+    StatusOr<persist::LoadedSnapshot> loaded = ReadSnapshotFile(path);
+    REQUIRE_OK(loaded);
+    std::uint64_t sequence = loaded->info.sequence;
+    CHECK(sequence >= last_sequence);
+    last_sequence = sequence;
+    CHECK(loaded->info.counts.users == sequence - 1);
+    CHECK(loaded->info.counts.links == sequence - 1);
+    CHECK(loaded->registry->Read().counts() == loaded->info.counts);
+  }
+  stop = true;
+  writer.join();
+  CHECK(last_sequence > 1);
+}
+
+TEST_CASE("a missing snapshot file is not found") {
+  TempDir dir;
+  std::string path = dir.Path("nothing.snapshot");
+  Status status = VerifySnapshotFile(path).status();
+  CHECK(status.code() == ErrorCode::kNotFound);
+  CHECK(status.message() == path + ": open: No such file or directory");
+}
+
+TEST_CASE("an empty file is not a snapshot") {
+  TempDir dir;
+  std::string path;
+  Status status = ReadDamaged(dir, "", &path);
+  CHECK(status.code() == ErrorCode::kCorruption);
+  CHECK(status.message() == path + ": not a hubreg snapshot (empty file)");
+}
+
+TEST_CASE("a file with a bad magic is not a snapshot") {
+  TempDir dir;
+  GoodFile good(dir);
+  std::string bytes = good.bytes;
+  bytes[3] = 'X';
+  std::string path;
+  Status status = ReadDamaged(dir, bytes, &path);
+  CHECK(status.code() == ErrorCode::kCorruption);
+  CHECK(status.message() == path + ": not a hubreg snapshot (bad magic at offset 0)");
+}
+
+TEST_CASE("an unknown format version is a version error naming found and supported") {
+  TempDir dir;
+  GoodFile good(dir);
+  std::string bytes = good.bytes;
+  Put<std::uint32_t>(bytes, 8, 2);
+  Reseal(bytes);
+  std::string path;
+  Status status = ReadDamaged(dir, bytes, &path);
+  CHECK(status.code() == ErrorCode::kVersion);
+  CHECK(status.message() == path + ": snapshot format version 2 is not supported (supported: 1)");
+}
+
+TEST_CASE("an unknown schema version is a version error naming found and supported") {
+  TempDir dir;
+  GoodFile good(dir);
+  std::string bytes = good.bytes;
+  Put<std::uint32_t>(bytes, 12, 103);
+  Reseal(bytes);
+  std::string path;
+  Status status = ReadDamaged(dir, bytes, &path);
+  CHECK(status.code() == ErrorCode::kVersion);
+  CHECK(status.message() ==
+        path + ": snapshot schema version 103 is not supported (supported: 100 (v1.0), 102 "
+               "(v1.2))");
+}
+
+TEST_CASE("a flipped byte in the payload fails the file checksum") {
+  TempDir dir;
+  GoodFile good(dir);
+  std::string bytes = good.bytes;
+  bytes[100] = static_cast<char>(bytes[100] ^ 0x10);
+  std::size_t end = bytes.size() - 4;
+  std::uint32_t stored;
+  std::memcpy(&stored, bytes.data() + end, 4);
+  std::string path;
+  Status status = ReadDamaged(dir, bytes, &path);
+  CHECK(status.code() == ErrorCode::kCorruption);
+  CHECK(status.message() == path + ": checksum mismatch: expected " + Hex(stored) +
+                                " (stored at offset " + std::to_string(end) + "), found " +
+                                Hex(ComputeCrc32c(std::string_view(bytes).substr(0, end))) +
+                                " over bytes 0-" + std::to_string(end - 1));
+}
+
+TEST_CASE("a flipped byte in the header fails the header checksum") {
+  TempDir dir;
+  GoodFile good(dir);
+  std::string bytes = good.bytes;
+  bytes[17] = static_cast<char>(bytes[17] ^ 0x01);  // the sequence
+  std::uint32_t stored;
+  std::memcpy(&stored, bytes.data() + 72, 4);
+  std::string path;
+  Status status = ReadDamaged(dir, bytes, &path);
+  CHECK(status.code() == ErrorCode::kCorruption);
+  CHECK(status.message() == path + ": header checksum mismatch: expected " + Hex(stored) +
+                                " (stored at offset 72), found " +
+                                Hex(ComputeCrc32c(std::string_view(bytes).substr(0, 72))) +
+                                " over bytes 0-71");
+}
+
+TEST_CASE("a file truncated inside the header is refused") {
+  TempDir dir;
+  GoodFile good(dir);
+  for (std::size_t size : {4, 8, 40, 79}) {
+    std::string path;
+    Status status = ReadDamaged(dir, good.bytes.substr(0, size), &path);
+    CHECK(status.code() == ErrorCode::kCorruption);
+    CHECK(status.message() == path + ": truncated header: the file has " + std::to_string(size) +
+                                  " bytes, a snapshot header has 80");
+  }
+}
+
+TEST_CASE("a file truncated in the payload or trailer is refused with both lengths") {
+  TempDir dir;
+  GoodFile good(dir);
+  std::size_t full = good.bytes.size();
+  std::size_t payload = full - 84;
+  for (std::size_t size : {std::size_t{80}, 80 + payload / 2, full - 4, full - 1}) {
+    std::string path;
+    Status status = ReadDamaged(dir, good.bytes.substr(0, size), &path);
+    CHECK(status.code() == ErrorCode::kCorruption);
+    CHECK(status.message() == path + ": truncated: the header promises " + std::to_string(full) +
+                                  " bytes (80 header + " + std::to_string(payload) +
+                                  " payload + 4 checksum), the file has " + std::to_string(size));
+  }
+}
+
+TEST_CASE("bytes after the checksum are refused") {
+  TempDir dir;
+  GoodFile good(dir);
+  std::string path;
+  Status status = ReadDamaged(dir, good.bytes + "junk", &path);
+  CHECK(status.code() == ErrorCode::kCorruption);
+  CHECK(status.message() == path + ": 4 unexpected bytes after the checksum at offset " +
+                                std::to_string(good.bytes.size()));
+}
+
+TEST_CASE("a payload that does not decode is refused even with valid checksums") {
+  TempDir dir;
+  RegistryRows rows = SortedRows(SampleRegistry()->Read());
+  std::string path = dir.Path("forged.snapshot");
+  std::string payload = EncodeV12Payload(rows) + "x";
+  REQUIRE_OK(WriteSnapshotFile(path, persist::kSchemaV12, 1, CountsOf(rows), payload));
+  Status status = VerifySnapshotFile(path).status();
+  CHECK(status.code() == ErrorCode::kCorruption);
+  CHECK(status.message() == path +
+                                ": payload at offset 80: snapshot (schema v1.2): end: 1 "
+                                "unexpected bytes after the last record at byte offset " +
+                                std::to_string(payload.size() - 1));
+}
+
+TEST_CASE("header counts that differ from the payload's rows are refused") {
+  TempDir dir;
+  RegistryRows rows = SortedRows(SampleRegistry()->Read());
+  TableCounts counts = CountsOf(rows);
+  counts.clients += 1;
+  std::string path = dir.Path("forged.snapshot");
+  REQUIRE_OK(WriteSnapshotFile(path, persist::kSchemaV12, 1, counts, EncodeV12Payload(rows)));
+  Status status = VerifySnapshotFile(path).status();
+  CHECK(status.code() == ErrorCode::kCorruption);
+  CHECK(status.message() == path + ": header counts 5 client rows, the payload holds 4");
+}
+
+TEST_CASE("a link to a missing user is an integrity violation even with valid checksums") {
+  TempDir dir;
+  RegistryRows rows = SortedRows(SampleRegistry()->Read());
+  rows.links.push_back({1, 99, At(1'700'000'000)});
+  std::string path = dir.Path("forged.snapshot");
+  REQUIRE_OK(
+      WriteSnapshotFile(path, persist::kSchemaV12, 1, CountsOf(rows), EncodeV12Payload(rows)));
+  Status status = VerifySnapshotFile(path).status();
+  CHECK(status.code() == ErrorCode::kCorruption);
+  CHECK(status.message() == path + ": integrity violation: foreign key: client_user: user_id 99 "
+                                   "does not exist in user; in client_user row 7");
+}
+
+TEST_CASE("random damage anywhere in a file is refused or harmless, never a crash") {
+  TempDir dir;
+  GoodFile good(dir);
+  const unsigned seed = 1129;
+  INFO("seed ", seed);
+  std::mt19937 random(seed);
+  for (int round = 0; round < 200; ++round) {
+    std::string bytes = good.bytes;
+    bytes[random() % bytes.size()] = static_cast<char>(random());
+    if (round % 2 == 1) Reseal(bytes);  // damage that the checksums cannot see
+    std::string path;
+    (void)ReadDamaged(dir, bytes, &path);
+  }
+}
+
+TEST_CASE("the checked-in v1.2 fixture still loads with every field") {
+  StatusOr<persist::LoadedSnapshot> loaded =
+      ReadSnapshotFile(kDataDir + "/registry-v1.2.snapshot");
+  REQUIRE_OK(loaded);
+  CHECK(loaded->info.schema_version == 102);
+  CHECK(loaded->info.sequence == 2);
+  CheckSameRows(SortedRows(loaded->registry->Read()), SortedRows(FixedRegistry()->Read()));
+}
+
+TEST_CASE("the checked-in v1.0 fixture loads and migrates: clients without organizations") {
+  StatusOr<persist::LoadedSnapshot> loaded =
+      ReadSnapshotFile(kDataDir + "/registry-v1.0.snapshot");
+  REQUIRE_OK(loaded);
+  CHECK(loaded->info.schema_version == 100);
+  CHECK(loaded->info.sequence == 7);
+  CHECK(loaded->info.counts == TableCounts{0, 0, 3, 4, 5});
+  RegistryRows rows = SortedRows(loaded->registry->Read());
+  REQUIRE(rows.clients.size() == 3);
+  for (const Client& client : rows.clients) CHECK(client.threecolts_organization_id == kNoId);
+  CHECK(rows.clients[2] == MakeClient(3, kNoId, "ACC-3", RecordStatus::kDisabled));
+  CHECK(rows.users == V10Users());
+  CHECK(rows.links == V10Links());
+  CHECK(rows.next_client_id == 4);
+
+  View view = loaded->registry->Read();
+  AccessDecision decision = view.Resolve({.account_external_id = "ACC-2",
+                                          .user_external_id = "U-4"});
+  CHECK(decision.allowed());
+  CHECK(decision.account->db_password == "s3cret-2");
+  CHECK(view.ClientsOfOrganization(kNoId).size() == 3);
+}
+
+TEST_CASE("a migrated v1.0 registry saves as v1.2 and reads back the same") {
+  TempDir dir;
+  StatusOr<persist::LoadedSnapshot> v10 = ReadSnapshotFile(kDataDir + "/registry-v1.0.snapshot");
+  REQUIRE_OK(v10);
+  std::string path = dir.Path("migrated.snapshot");
+  REQUIRE_OK(WriteSnapshotFile(v10->registry->Read(), path));
+  StatusOr<persist::LoadedSnapshot> v12 = ReadSnapshotFile(path);
+  REQUIRE_OK(v12);
+  CHECK(v12->info.schema_version == 102);
+  CHECK(v12->info.sequence == 7);
+  CheckSameRows(SortedRows(v12->registry->Read()), SortedRows(v10->registry->Read()));
+}
+
+// Writes the fixtures under tests/data. Run by hand only when adding a new
+// format's fixture (existing fixtures must stay as released):
+//   snapshot_file_test --no-skip -tc="*generates the checked-in fixtures*"
+TEST_CASE("generates the checked-in fixtures" * doctest::skip()) {
+  std::string payload = EncodeV10Payload(V10Clients(), V10Users(), V10Links());
+  REQUIRE_OK(WriteSnapshotFile(kDataDir + "/registry-v1.0.snapshot", persist::kSchemaV10, 7,
+                               TableCounts{0, 0, 3, 4, 5}, payload));
+  REQUIRE_OK(WriteSnapshotFile(FixedRegistry()->Read(), kDataDir + "/registry-v1.2.snapshot"));
+}
