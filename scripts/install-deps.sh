@@ -9,7 +9,7 @@ packages=(
   doctest-dev libbenchmark-dev libsqlite3-dev
   libcli11-dev nlohmann-json3-dev
   python3 python3-dev python3-pytest pybind11-dev
-  python3-matplotlib
+  python3-matplotlib clang-format
 )
 
 missing=()

@@ -7,37 +7,34 @@
 
 #include "hubreg/registry.h"
 
-#define CHECK_OK(expr)                                     \
-  do {                                                     \
-    const auto& hubreg_check_ = (expr);                    \
-    CHECK_MESSAGE(hubreg_check_.ok(), hubreg_check_.status().ToString()); \
+namespace hubreg::test {
+inline const Status& StatusOf(const Status& status) { return status; }
+template <typename T>
+const Status& StatusOf(const StatusOr<T>& result) {
+  return result.status();
+}
+}  // namespace hubreg::test
+
+// Checks that a Status or StatusOr is ok, printing the error otherwise.
+#define CHECK_OK(expr)                                                     \
+  do {                                                                     \
+    const auto& hubreg_result_ = (expr);                                   \
+    const ::hubreg::Status& hubreg_status_ = ::hubreg::test::StatusOf(hubreg_result_); \
+    CHECK_MESSAGE(hubreg_status_.ok(), hubreg_status_.ToString());        \
   } while (false)
 
-#define REQUIRE_OK(expr)                                   \
-  do {                                                     \
-    const auto& hubreg_require_ = (expr);                  \
-    REQUIRE_MESSAGE(hubreg_require_.ok(), hubreg_require_.status().ToString()); \
+#define REQUIRE_OK(expr)                                                   \
+  do {                                                                     \
+    const auto& hubreg_result_ = (expr);                                   \
+    const ::hubreg::Status& hubreg_status_ = ::hubreg::test::StatusOf(hubreg_result_); \
+    REQUIRE_MESSAGE(hubreg_status_.ok(), hubreg_status_.ToString());      \
   } while (false)
-
-namespace hubreg {
-// Lets CHECK_OK take a Status as well as a StatusOr.
-inline const Status& status_of(const Status& s) { return s; }
-}  // namespace hubreg
 
 namespace hubreg::test {
 
 inline Timestamp At(long long seconds) {
   return Timestamp(std::chrono::seconds(seconds));
 }
-
-// A small registry that every lookup and rule can be tested against:
-//   apps:          1 "key-stage" (stage), 2 "key-prod" (prod)
-//   users:         1 ann (owns org 1), 2 bob (owns org 2), 3 cid, 4 dee (disabled), 5 eve
-//   organizations: 1 "ORG-1" in app 1, 2 "ORG-2" in app 2, 3 "ORG-1" in app 2 (owner ann)
-//   clients:       1 ACC-1 (org 1), 2 ACC-2 (org 1, disabled), 3 ACC-3 (org 2),
-//                  4 ACC-4 (no organization: v1.0)
-//   links:         (1,1) (2,1) (1,2) (3,3) (1,4) (4,5)
-Batch SampleBatch();
 
 inline App MakeApp(Id id, std::string key, Environment environment = Environment::kStage) {
   App app;
@@ -93,6 +90,13 @@ inline Client MakeClient(Id id, Id organization_id, std::string external_id,
   return client;
 }
 
+// A small registry that every lookup and rule can be tested against:
+//   apps:          1 "key-stage" (stage), 2 "key-prod" (prod)
+//   users:         1 ann (owns org 1), 2 bob (owns org 2), 3 cid, 4 dee (disabled), 5 eve
+//   organizations: 1 "ORG-1" in app 1, 2 "ORG-2" in app 2, 3 "ORG-1" in app 2 (owner ann)
+//   clients:       1 ACC-1 (org 1), 2 ACC-2 (org 1, disabled), 3 ACC-3 (org 2),
+//                  4 ACC-4 (no organization: v1.0)
+//   links:         (1,1) (2,1) (1,2) (3,3) (1,4) (4,5)
 inline Batch SampleBatch() {
   Batch batch;
   batch.Insert(MakeApp(1, "key-stage")).Insert(MakeApp(2, "key-prod", Environment::kProd));
@@ -115,8 +119,7 @@ inline Batch SampleBatch() {
 // A registry holding SampleBatch() at sequence 1.
 inline std::unique_ptr<Registry> SampleRegistry() {
   auto registry = std::make_unique<Registry>();
-  auto applied = registry->Apply(SampleBatch());
-  REQUIRE_MESSAGE(applied.ok(), applied.status().ToString());
+  REQUIRE_OK(registry->Apply(SampleBatch()));
   return registry;
 }
 

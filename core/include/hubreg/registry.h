@@ -71,6 +71,8 @@ class Registry {
   // by the previous ones; on the first failure nothing changes and the error
   // names the mutation's position ("in mutation 3 of 5"). On success the
   // batch is visible to every later Read().
+  // REQUIRES: the calling thread holds no View of this registry: the writer
+  // waits for the Views of the copy it overwrites, so it would wait for itself.
   StatusOr<CommitResult> Apply(const Batch& batch);
 
   // One-mutation conveniences. Insert returns the row's id (assigned when the

@@ -103,8 +103,8 @@ std::string_view ToString(AccessVerdict verdict);  // "allowed", "unknown user",
 struct AccessRequest {
   std::string_view account_external_id;
   std::string_view user_external_id;
-  std::optional<std::string_view> app_key;                   // checked when given
-  std::optional<std::string_view> organization_external_id;  // checked when given
+  std::optional<std::string_view> app_key = std::nullopt;  // checked when given
+  std::optional<std::string_view> organization_external_id = std::nullopt;  // checked when given
 };
 
 // The answer. When allowed, `account` holds the connection details

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Sets everything up and runs hubreg's whole test suite, as CI does:
+#   1. an optimised build with warnings as errors: every test (C++, C, Python,
+#      the hubreg command end to end), plus the benchmarks built (not run);
+#   2. AddressSanitizer + UBSan with Boost.MultiIndex safe mode: every C/C++ test;
+#   3. ThreadSanitizer: the concurrency tests;
+#   4. clang-format: every C/C++ file must be formatted.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+
+jobs=$(nproc)
+export CTEST_OUTPUT_ON_FAILURE=1
+
+step() { printf '\n==== %s ====\n' "$*"; }
+
+step "release build and tests"
+cmake -S . -B build/release -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHUBREG_WERROR=ON \
+  -DHUBREG_BUILD_BENCH=ON
+cmake --build build/release -j "$jobs"
+ctest --test-dir build/release -j "$jobs" --timeout 600
+
+step "AddressSanitizer + UndefinedBehaviorSanitizer"
+cmake -S . -B build/asan -DCMAKE_BUILD_TYPE=Debug -DHUBREG_WERROR=ON \
+  -DHUBREG_SANITIZE=address,undefined -DHUBREG_BOOST_CHECKS=ON -DHUBREG_BUILD_PYTHON=OFF
+cmake --build build/asan -j "$jobs"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  ctest --test-dir build/asan -j "$jobs" --timeout 900
+
+step "ThreadSanitizer"
+cmake -S . -B build/tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHUBREG_WERROR=ON \
+  -DHUBREG_SANITIZE=thread -DHUBREG_BUILD_PYTHON=OFF -DHUBREG_BUILD_TOOLS=OFF
+cmake --build build/tsan -j "$jobs" --target concurrency_test
+TSAN_OPTIONS=halt_on_error=1 build/tsan/tests/concurrency_test
+
+step "clang-format"
+git ls-files '*.h' '*.cpp' '*.c' | xargs clang-format --dry-run --Werror
+
+step "all tests passed"
