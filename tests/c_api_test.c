@@ -383,6 +383,7 @@ static void test_names_and_persistence_calls(void) {
   EXPECT_STR(hubreg_status_name(HUBREG_FOREIGN_KEY), "foreign key", "status names");
   EXPECT_STR(hubreg_status_name(HUBREG_NO_MEMORY), "out of memory", "status names");
   EXPECT_STR(hubreg_status_name((hubreg_status)55), "unknown status", "unknown status");
+  EXPECT_STR(hubreg_verdict_name((hubreg_verdict)1000), "unknown verdict", "unknown verdict");
   EXPECT_STATUS(hubreg_open_memory(&reg), HUBREG_OK, "open");
   EXPECT_STATUS(hubreg_refresh(reg), HUBREG_INVALID_ARGUMENT,
                 "an in-memory registry cannot refresh");

@@ -2,10 +2,12 @@
 // one place where C++ errors and exceptions become hubreg_status codes.
 #pragma once
 
+#include <cstring>
 #include <mutex>
 #include <new>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "handle.h"
@@ -56,6 +58,16 @@ hubreg_status Guarded(const hubreg_registry* reg, Body&& body) noexcept {
   } catch (...) {
     return Fail(reg, HUBREG_INTERNAL, "internal error: unknown exception");
   }
+}
+
+// The value a C caller stored in an enum field. C allows any int there, but
+// in C++ loading an out-of-range value through the enum type is undefined,
+// so read the bytes.
+template <typename Enum>
+long long RawEnum(const Enum& field) {
+  std::underlying_type_t<Enum> value;
+  std::memcpy(&value, &field, sizeof value);
+  return static_cast<long long>(value);
 }
 
 inline std::int64_t Micros(Timestamp t) { return t.time_since_epoch().count(); }

@@ -214,9 +214,10 @@ hubreg_status hubreg_users_of_client_next(hubreg_iter* it, hubreg_user* out) {
 }
 
 const char* hubreg_verdict_name(hubreg_verdict verdict) {
-  if (verdict < HUBREG_ALLOWED || verdict > HUBREG_ACCOUNT_DISABLED) return "unknown verdict";
+  const long long value = hubreg::capi::RawEnum(verdict);
+  if (value < HUBREG_ALLOWED || value > HUBREG_ACCOUNT_DISABLED) return "unknown verdict";
   // ToString returns views of string literals, so data() is terminated.
-  return hubreg::ToString(static_cast<hubreg::AccessVerdict>(verdict)).data();
+  return hubreg::ToString(static_cast<hubreg::AccessVerdict>(value)).data();
 }
 
 hubreg_status hubreg_resolve(const hubreg_view* view, const hubreg_access_request* request,

@@ -15,14 +15,15 @@ namespace {
 
 std::string Copy(const char* text) { return text == nullptr ? std::string() : std::string(text); }
 
-Status BadEnum(std::string_view table, std::string_view column, int value) {
+Status BadEnum(std::string_view table, std::string_view column, long long value) {
   return Status::InvalidArgument(std::string(table) + ": " + std::string(column) + " " +
                                  std::to_string(value) + " is not one of the enum's values");
 }
 
 Status Convert(const hubreg_app& in, hubreg::App* out) {
-  if (in.environment != HUBREG_STAGE && in.environment != HUBREG_PROD) {
-    return BadEnum(hubreg::kAppTable, "environment", in.environment);
+  const long long environment = hubreg::capi::RawEnum(in.environment);
+  if (environment != HUBREG_STAGE && environment != HUBREG_PROD) {
+    return BadEnum(hubreg::kAppTable, "environment", environment);
   }
   out->id = in.id;
   out->name = Copy(in.name);
@@ -45,8 +46,9 @@ Status Convert(const hubreg_organization& in, hubreg::Organization* out) {
 }
 
 Status Convert(const hubreg_client& in, hubreg::Client* out) {
-  if (in.status != HUBREG_ACTIVE && in.status != HUBREG_DISABLED) {
-    return BadEnum(hubreg::kClientTable, "status", in.status);
+  const long long status = hubreg::capi::RawEnum(in.status);
+  if (status != HUBREG_ACTIVE && status != HUBREG_DISABLED) {
+    return BadEnum(hubreg::kClientTable, "status", status);
   }
   out->id = in.id;
   out->threecolts_organization_id = in.threecolts_organization_id;
@@ -64,8 +66,9 @@ Status Convert(const hubreg_client& in, hubreg::Client* out) {
 }
 
 Status Convert(const hubreg_user& in, hubreg::User* out) {
-  if (in.status != HUBREG_ACTIVE && in.status != HUBREG_DISABLED) {
-    return BadEnum(hubreg::kUserTable, "status", in.status);
+  const long long status = hubreg::capi::RawEnum(in.status);
+  if (status != HUBREG_ACTIVE && status != HUBREG_DISABLED) {
+    return BadEnum(hubreg::kUserTable, "status", status);
   }
   out->id = in.id;
   out->external_id = Copy(in.external_id);

@@ -1,0 +1,34 @@
+// Internal to the Python module: the pieces each source file registers, and
+// the conversions they share.
+#pragma once
+
+#include <pybind11/pybind11.h>
+
+#include "hubreg/model.h"
+#include "hubreg/status.h"
+
+namespace hubreg::python {
+
+namespace py = pybind11;
+
+// errors.cpp: hubreg.Error and one subclass per ErrorCode.
+void RegisterErrors(py::module_& m);
+// Raises the Python exception for `status`. REQUIRES: !status.ok().
+[[noreturn]] void Raise(const Status& status);
+inline void RaiseIfError(const Status& status) {
+  if (!status.ok()) Raise(status);
+}
+// Raises hubreg.InvalidArgumentError(message).
+[[noreturn]] void RaiseInvalidArgument(const std::string& message);
+
+// entities.cpp: App, Organization, Client, User, Link.
+void RegisterEntities(py::module_& m);
+// Timestamps are timezone-aware datetimes in UTC on the Python side.
+py::object ToDatetime(Timestamp t);
+// None -> the epoch ("now" in an insert), int -> microseconds, aware datetime.
+Timestamp ToTimestamp(py::handle value, const char* column);
+
+// registry_py.cpp: Registry, View, Batch, Decision, Counts, Commit, open().
+void RegisterRegistry(py::module_& m);
+
+}  // namespace hubreg::python
