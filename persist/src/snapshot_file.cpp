@@ -57,8 +57,8 @@ Status WriteAll(int fd, std::string_view bytes, const std::string& path) {
 }
 
 Status SyncDirectoryOf(const std::string& file) {
-  std::string directory = std::filesystem::path(file).parent_path().string();
-  if (directory.empty()) directory = ".";
+  std::filesystem::path parent = std::filesystem::path(file).parent_path();
+  const std::string directory = parent.empty() ? std::string(".") : parent.string();
   FileDescriptor fd(::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (fd.get() < 0) return PosixError(directory + ": open directory", errno);
   if (::fsync(fd.get()) != 0) return PosixError(directory + ": fsync directory", errno);
