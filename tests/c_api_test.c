@@ -375,6 +375,17 @@ static void test_a_view_keeps_its_state_while_others_write(void) {
   EXPECT_STR(user.email, "ann@elsewhere.com", "a new view sees the write");
   EXPECT(hubreg_view_sequence(old_view) == 2, "at the new sequence");
   hubreg_view_end(old_view);
+
+  /* A kept view renewed per request stays usable and still counts as held. */
+  hubreg_view_begin(reg, &old_view);
+  hubreg_view_renew(old_view);
+  EXPECT(hubreg_view_sequence(old_view) == 2, "a renewed view is at the latest state");
+  EXPECT_STATUS(hubreg_find_user(old_view, 1, &user), HUBREG_OK, "and answers");
+  EXPECT_STR(user.email, "ann@elsewhere.com", "with the latest rows");
+  EXPECT_STATUS(hubreg_update_user(reg, &ann), HUBREG_INVALID_ARGUMENT,
+                "a renewed view still blocks writes from its thread");
+  hubreg_view_end(old_view);
+  EXPECT_STATUS(hubreg_update_user(reg, &ann), HUBREG_OK, "until it ends");
   hubreg_close(reg);
 }
 

@@ -117,6 +117,13 @@ void hubreg_view_end(hubreg_view* view) {
   delete view;
 }
 
+void hubreg_view_renew(hubreg_view* view) {
+  // Leave the old state before entering the new one, so a writer waiting for
+  // it is not held up.
+  { hubreg::View old(std::move(view->view)); }
+  view->view = view->reg->handle->Read();
+}
+
 uint64_t hubreg_view_sequence(const hubreg_view* view) { return view->view.sequence(); }
 
 void hubreg_view_counts(const hubreg_view* view, hubreg_counts* out) {

@@ -182,6 +182,11 @@ typedef struct hubreg_view hubreg_view;
 HUBREG_API hubreg_status hubreg_view_begin(hubreg_registry* reg, hubreg_view** out);
 /* Ends the view; every borrowed pointer it produced becomes invalid. */
 HUBREG_API void hubreg_view_end(hubreg_view* view);
+/* Moves the view to the latest state, as hubreg_view_end followed by
+ * hubreg_view_begin would, without freeing and allocating: for a service that
+ * keeps one view per thread and renews it per request. Every borrowed pointer
+ * the view produced before becomes invalid. */
+HUBREG_API void hubreg_view_renew(hubreg_view* view);
 HUBREG_API uint64_t hubreg_view_sequence(const hubreg_view* view);
 HUBREG_API void hubreg_view_counts(const hubreg_view* view, hubreg_counts* out);
 
