@@ -1,0 +1,44 @@
+#include "command_common.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+
+namespace hubreg::cli {
+
+int Fail(const std::string& message) {
+  std::fprintf(stderr, "hubreg: %s\n", message.c_str());
+  return kExitFailure;
+}
+
+int Fail(const Status& status) { return Fail(status.message()); }
+
+StatusOr<std::unique_ptr<Store>> OpenForReading(const Context& context) {
+  std::error_code ec;
+  if (!std::filesystem::is_directory(context.data_dir, ec)) {
+    return Status::NotFound("no registry in " + context.data_dir +
+                            " (import or restore one first, or pass --data DIR)");
+  }
+  StoreOptions options;
+  options.path = context.data_dir;
+  options.read_only = true;
+  options.create_if_missing = false;
+  return Store::Open(options);
+}
+
+StatusOr<std::unique_ptr<Store>> OpenForWriting(const Context& context) {
+  StoreOptions options;
+  options.path = context.data_dir;
+  return Store::Open(options);
+}
+
+bool StderrIsTerminal() { return isatty(fileno(stderr)) == 1; }
+
+std::string Megabytes(std::uint64_t bytes) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.1f MB", static_cast<double>(bytes) / 1e6);
+  return text;
+}
+
+}  // namespace hubreg::cli

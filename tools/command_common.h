@@ -1,0 +1,49 @@
+// What every subcommand of `hubreg` shares: the global options, opening the
+// data directory, reporting a failure as one line on stderr.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <memory>
+#include <string>
+
+#include "hubreg/status.h"
+#include "hubreg/store.h"
+
+namespace hubreg::cli {
+
+// Exit statuses, as documented in docs/cli.md.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailure = 1;  // the operation failed (bad rows, damaged file, ...)
+inline constexpr int kExitUsage = 2;    // the command line is wrong
+
+struct Context {
+  std::string data_dir = "./hubreg-data";
+  bool json = false;
+  bool quiet = false;  // no progress output
+  int exit_code = kExitOk;
+};
+
+// Prints "hubreg: <message>" on stderr and returns kExitFailure.
+int Fail(const Status& status);
+int Fail(const std::string& message);
+
+// Opens the data directory for reading (it must hold a registry) or for
+// writing (created when missing).
+StatusOr<std::unique_ptr<Store>> OpenForReading(const Context& context);
+StatusOr<std::unique_ptr<Store>> OpenForWriting(const Context& context);
+
+// Whether progress should be drawn as a bar (stderr is a terminal).
+bool StderrIsTerminal();
+
+// "12.3 MB".
+std::string Megabytes(std::uint64_t bytes);
+
+// The subcommand groups; each adds its subcommands to `app`, whose callbacks
+// set context.exit_code.
+void AddDataCommands(CLI::App& app, Context& context);      // import, export
+void AddQueryCommands(CLI::App& app, Context& context);     // query ...
+void AddSnapshotCommands(CLI::App& app, Context& context);  // snapshot, restore, verify, stats
+void AddDemoCommand(CLI::App& app, Context& context);       // demo
+
+}  // namespace hubreg::cli

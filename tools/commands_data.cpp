@@ -1,0 +1,165 @@
+// `hubreg import` and `hubreg export`.
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cstdio>
+
+#include "command_common.h"
+#include "exporter.h"
+#include "importer.h"
+#include "progress.h"
+
+namespace hubreg::cli {
+namespace {
+
+constexpr std::size_t kMaxErrorsShown = 200;
+
+double SecondsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+std::string CountsText(const TableCounts& counts) {
+  return std::to_string(counts.apps) + " apps, " + std::to_string(counts.organizations) +
+         " organizations, " + std::to_string(counts.clients) + " clients, " +
+         std::to_string(counts.users) + " users, " + std::to_string(counts.links) + " links";
+}
+
+nlohmann::ordered_json CountsJson(const TableCounts& counts) {
+  return {{"threecolts_app", counts.apps},
+          {"threecolts_organization", counts.organizations},
+          {"client", counts.clients},
+          {"user", counts.users},
+          {"client_user", counts.links}};
+}
+
+DataFormat ParseFormat(const std::string& name) {
+  return name == "jsonl" ? DataFormat::kJsonl : DataFormat::kCsv;
+}
+
+int RunImport(const Context& context, const std::string& path, const std::string& format_name) {
+  const auto start = std::chrono::steady_clock::now();
+  const DataFormat format = ParseFormat(format_name);
+  StatusOr<std::unique_ptr<Store>> store = OpenForWriting(context);
+  if (!store.ok()) return Fail(store.status());
+
+  ImportedRows imported;
+  std::vector<RowError> errors;
+  {
+    Progress progress(stderr, StderrIsTerminal(), "import", "bytes", !context.quiet);
+    const Status read = ReadImport(path, format, &imported, &errors,
+                                   [&](std::uint64_t done, std::uint64_t total) {
+                                     progress.Update(done, total);
+                                   });
+    if (!read.ok()) return Fail(read);
+  }
+  {
+    // The view must be gone before Apply: a writer waits for older views.
+    const View existing = (*store)->Read();
+    CheckImport(imported, existing, &errors);
+  }
+  if (!errors.empty()) {
+    SortErrors(&errors);
+    for (std::size_t i = 0; i < errors.size() && i < kMaxErrorsShown; ++i) {
+      std::fprintf(stderr, "%s\n", errors[i].ToString().c_str());
+    }
+    if (errors.size() > kMaxErrorsShown) {
+      std::fprintf(stderr, "... and %zu more\n", errors.size() - kMaxErrorsShown);
+    }
+    return Fail(path + ": " + std::to_string(errors.size()) +
+                (errors.size() == 1 ? " bad row" : " bad rows") + ", nothing was imported");
+  }
+
+  const TableCounts counts{imported.rows.apps.size(), imported.rows.organizations.size(),
+                           imported.rows.clients.size(), imported.rows.users.size(),
+                           imported.rows.links.size()};
+  Batch batch = MakeImportBatch(std::move(imported.rows));
+  if (!context.quiet && StderrIsTerminal()) {
+    std::fprintf(stderr, "import: committing %zu rows as one batch...\n", batch.size());
+  }
+  StatusOr<CommitResult> committed = (*store)->Apply(batch);
+  if (!committed.ok()) return Fail(committed.status().WithContext("importing " + path));
+  const double seconds = SecondsSince(start);
+  if (context.json) {
+    nlohmann::ordered_json out{{"imported", CountsJson(counts)},
+                               {"sequence", committed->sequence},
+                               {"seconds", seconds}};
+    std::printf("%s\n", out.dump().c_str());
+  } else {
+    std::printf("imported %s from %s (sequence %llu) in %.2f s\n", CountsText(counts).c_str(),
+                path.c_str(), static_cast<unsigned long long>(committed->sequence), seconds);
+  }
+  return kExitOk;
+}
+
+int RunExport(const Context& context, const std::string& dir, const std::string& format_name,
+              bool include_secrets, bool force) {
+  const auto start = std::chrono::steady_clock::now();
+  StatusOr<std::unique_ptr<Store>> store = OpenForReading(context);
+  if (!store.ok()) return Fail(store.status());
+  ExportOptions options;
+  options.format = ParseFormat(format_name);
+  options.include_secrets = include_secrets;
+  options.overwrite = force;
+  StatusOr<ExportSummary> summary = [&] {
+    Progress progress(stderr, StderrIsTerminal(), "export", "rows", !context.quiet);
+    options.progress = [&](std::uint64_t done, std::uint64_t total) {
+      progress.Update(done, total);
+    };
+    const View view = (*store)->Read();
+    return Export(view, dir, options);
+  }();
+  if (!summary.ok()) return Fail(summary.status());
+  const double seconds = SecondsSince(start);
+  if (context.json) {
+    nlohmann::ordered_json out{{"exported", CountsJson(summary->counts)},
+                               {"files", summary->files},
+                               {"include_secrets", include_secrets},
+                               {"seconds", seconds}};
+    std::printf("%s\n", out.dump().c_str());
+  } else {
+    std::printf("exported %s to %s (%s%s) in %.2f s\n", CountsText(summary->counts).c_str(),
+                dir.c_str(), format_name.c_str(),
+                include_secrets ? ", with passwords" : ", passwords left empty", seconds);
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+void AddDataCommands(CLI::App& app, Context& context) {
+  struct Args {
+    std::string path;
+    std::string format = "csv";
+    bool include_secrets = false;
+    bool force = false;
+  };
+  auto args = std::make_shared<Args>();
+
+  CLI::App* import = app.add_subcommand(
+      "import", "Load an export (CSV files named after the tables, or JSONL) as one atomic batch");
+  import->add_option("PATH", args->path, "Directory of <table>.csv files, one such file, or JSONL")
+      ->required();
+  import->add_option("--format", args->format, "Input format")
+      ->check(CLI::IsMember({"csv", "jsonl"}))
+      ->capture_default_str();
+  import->callback([&context, args] {
+    context.exit_code = RunImport(context, args->path, args->format);
+  });
+
+  CLI::App* exporter =
+      app.add_subcommand("export", "Write every table to DIR as <table>.csv (or .jsonl)");
+  exporter->add_option("DIR", args->path, "Directory to write (created when missing)")
+      ->required();
+  exporter->add_option("--format", args->format, "Output format")
+      ->check(CLI::IsMember({"csv", "jsonl"}))
+      ->capture_default_str();
+  exporter->add_flag("--include-secrets", args->include_secrets,
+                     "Write db_password (otherwise left empty)");
+  exporter->add_flag("--force", args->force, "Overwrite table files already in DIR");
+  exporter->callback([&context, args] {
+    context.exit_code =
+        RunExport(context, args->path, args->format, args->include_secrets, args->force);
+  });
+}
+
+}  // namespace hubreg::cli

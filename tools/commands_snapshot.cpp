@@ -1,0 +1,224 @@
+// `hubreg snapshot save|compact`, `restore`, `verify` and `stats`.
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+
+#include "command_common.h"
+#include "process_memory.h"
+
+namespace hubreg::cli {
+namespace {
+
+nlohmann::ordered_json CountsJson(const TableCounts& counts) {
+  return {{"threecolts_app", counts.apps},
+          {"threecolts_organization", counts.organizations},
+          {"client", counts.clients},
+          {"user", counts.users},
+          {"client_user", counts.links}};
+}
+
+void PrintCounts(const TableCounts& counts) {
+  std::printf("  threecolts_app           %zu\n", counts.apps);
+  std::printf("  threecolts_organization  %zu\n", counts.organizations);
+  std::printf("  client                   %zu\n", counts.clients);
+  std::printf("  user                     %zu\n", counts.users);
+  std::printf("  client_user              %zu\n", counts.links);
+}
+
+int RunSnapshotSave(const Context& context, const std::string& file) {
+  StatusOr<std::unique_ptr<Store>> store = OpenForReading(context);
+  if (!store.ok()) return Fail(store.status());
+  const Status saved = (*store)->SaveSnapshotFile(file);
+  if (!saved.ok()) return Fail(saved);
+  StatusOr<SnapshotFileInfo> info = VerifySnapshotFile(file);
+  if (!info.ok()) return Fail(info.status().WithContext("checking the saved snapshot"));
+  if (context.json) {
+    nlohmann::ordered_json out{{"file", file},
+                               {"sequence", info->sequence},
+                               {"bytes", info->file_bytes},
+                               {"counts", CountsJson(info->counts)}};
+    std::printf("%s\n", out.dump().c_str());
+  } else {
+    std::printf("saved snapshot %s: sequence %llu, %s\n", file.c_str(),
+                static_cast<unsigned long long>(info->sequence),
+                Megabytes(info->file_bytes).c_str());
+  }
+  return kExitOk;
+}
+
+int RunCompact(const Context& context) {
+  std::error_code ec;
+  if (!std::filesystem::is_directory(context.data_dir, ec)) {
+    return Fail("no registry in " + context.data_dir);
+  }
+  StatusOr<std::unique_ptr<Store>> store = OpenForWriting(context);
+  if (!store.ok()) return Fail(store.status());
+  const Status compacted = (*store)->Compact();
+  if (!compacted.ok()) return Fail(compacted);
+  const StoreStats stats = (*store)->Stats();
+  if (context.json) {
+    nlohmann::ordered_json out{{"snapshot_sequence", stats.snapshot_sequence},
+                               {"snapshot_bytes", stats.snapshot_bytes},
+                               {"journal_batches", stats.journal_batches}};
+    std::printf("%s\n", out.dump().c_str());
+  } else {
+    std::printf("compacted %s: snapshot at sequence %llu (%s), journal %llu batches\n",
+                context.data_dir.c_str(), static_cast<unsigned long long>(stats.snapshot_sequence),
+                Megabytes(stats.snapshot_bytes).c_str(),
+                static_cast<unsigned long long>(stats.journal_batches));
+  }
+  return kExitOk;
+}
+
+int RunRestore(const Context& context, const std::string& file, bool force) {
+  const auto start = std::chrono::steady_clock::now();
+  if (!context.quiet && StderrIsTerminal()) {
+    std::fprintf(stderr, "restore: loading %s into %s...\n", file.c_str(),
+                 context.data_dir.c_str());
+  }
+  StoreOptions target;
+  target.path = context.data_dir;
+  const Status restored = RestoreSnapshotFile(file, target, force);
+  if (!restored.ok()) {
+    if (restored.code() == ErrorCode::kInvalidArgument || restored.code() == ErrorCode::kDuplicate) {
+      return Fail(restored.message() + " (pass --force to replace it)");
+    }
+    return Fail(restored);
+  }
+  StatusOr<SnapshotFileInfo> info = VerifySnapshotFile(file);
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (context.json) {
+    nlohmann::ordered_json out{{"file", file}, {"data", context.data_dir}, {"seconds", seconds}};
+    if (info.ok()) {
+      out["sequence"] = info->sequence;
+      out["counts"] = CountsJson(info->counts);
+    }
+    std::printf("%s\n", out.dump().c_str());
+  } else {
+    std::printf("restored %s into %s", file.c_str(), context.data_dir.c_str());
+    if (info.ok()) {
+      std::printf(" (sequence %llu, %zu users, %zu clients, %zu links)",
+                  static_cast<unsigned long long>(info->sequence), info->counts.users,
+                  info->counts.clients, info->counts.links);
+    }
+    std::printf(" in %.2f s\n", seconds);
+  }
+  return kExitOk;
+}
+
+int RunVerify(const Context& context, const std::string& file) {
+  if (!file.empty()) {
+    StatusOr<SnapshotFileInfo> info = VerifySnapshotFile(file);
+    if (!info.ok()) return Fail(info.status().WithContext("verifying " + file));
+    if (context.json) {
+      nlohmann::ordered_json out{{"ok", true},
+                                 {"file", file},
+                                 {"format_version", info->format_version},
+                                 {"schema_version", info->schema_version},
+                                 {"sequence", info->sequence},
+                                 {"bytes", info->file_bytes},
+                                 {"counts", CountsJson(info->counts)}};
+      std::printf("%s\n", out.dump().c_str());
+    } else {
+      std::printf("%s: ok (format %u, schema %u, sequence %llu, %zu users, %zu clients, %zu links)\n",
+                  file.c_str(), info->format_version, info->schema_version,
+                  static_cast<unsigned long long>(info->sequence), info->counts.users,
+                  info->counts.clients, info->counts.links);
+    }
+    return kExitOk;
+  }
+  StatusOr<std::unique_ptr<Store>> store = OpenForReading(context);
+  if (!store.ok()) return Fail(store.status().WithContext("verifying " + context.data_dir));
+  const Status verified = (*store)->Verify();
+  if (!verified.ok()) return Fail(verified.WithContext("verifying " + context.data_dir));
+  const StoreStats stats = (*store)->Stats();
+  if (context.json) {
+    nlohmann::ordered_json out{{"ok", true},
+                               {"data", context.data_dir},
+                               {"sequence", stats.last_sequence},
+                               {"counts", CountsJson(stats.counts)}};
+    std::printf("%s\n", out.dump().c_str());
+  } else {
+    std::printf("%s: ok (sequence %llu, %zu users, %zu clients, %zu links)\n",
+                context.data_dir.c_str(), static_cast<unsigned long long>(stats.last_sequence),
+                stats.counts.users, stats.counts.clients, stats.counts.links);
+  }
+  return kExitOk;
+}
+
+int RunStats(const Context& context) {
+  StatusOr<std::unique_ptr<Store>> store = OpenForReading(context);
+  if (!store.ok()) return Fail(store.status());
+  const StoreStats stats = (*store)->Stats();
+  const ProcessMemory memory = ReadProcessMemory();
+  if (context.json) {
+    nlohmann::ordered_json out{{"data", context.data_dir},
+                               {"counts", CountsJson(stats.counts)},
+                               {"last_sequence", stats.last_sequence},
+                               {"snapshot_sequence", stats.snapshot_sequence},
+                               {"snapshot_bytes", stats.snapshot_bytes},
+                               {"journal_batches", stats.journal_batches},
+                               {"journal_bytes", stats.journal_bytes},
+                               {"map_size", stats.map_size},
+                               {"map_used", stats.map_used},
+                               {"open_seconds", stats.open_seconds},
+                               {"rss_bytes", memory.rss_bytes},
+                               {"peak_rss_bytes", memory.peak_bytes}};
+    std::printf("%s\n", out.dump().c_str());
+    return kExitOk;
+  }
+  std::printf("registry %s at sequence %llu\n", context.data_dir.c_str(),
+              static_cast<unsigned long long>(stats.last_sequence));
+  std::printf("rows:\n");
+  PrintCounts(stats.counts);
+  std::printf("snapshot:    sequence %llu, %s\n",
+              static_cast<unsigned long long>(stats.snapshot_sequence),
+              Megabytes(stats.snapshot_bytes).c_str());
+  std::printf("journal:     %llu batches, %s\n",
+              static_cast<unsigned long long>(stats.journal_batches),
+              Megabytes(stats.journal_bytes).c_str());
+  std::printf("LMDB map:    %s used of %s\n", Megabytes(stats.map_used).c_str(),
+              Megabytes(stats.map_size).c_str());
+  std::printf("open time:   %.3f s\n", stats.open_seconds);
+  std::printf("memory:      %s resident (peak %s)\n", Megabytes(memory.rss_bytes).c_str(),
+              Megabytes(memory.peak_bytes).c_str());
+  return kExitOk;
+}
+
+}  // namespace
+
+void AddSnapshotCommands(CLI::App& app, Context& context) {
+  struct Args {
+    std::string file;
+    bool force = false;
+  };
+  auto args = std::make_shared<Args>();
+
+  CLI::App* snapshot = app.add_subcommand("snapshot", "Save a snapshot file, or compact the journal");
+  snapshot->require_subcommand(1);
+  CLI::App* save = snapshot->add_subcommand("save", "Write a standalone snapshot file (a backup)");
+  save->add_option("FILE", args->file, "Snapshot file to write")->required();
+  save->callback([&context, args] { context.exit_code = RunSnapshotSave(context, args->file); });
+  snapshot->add_subcommand("compact", "Fold the journal into a new snapshot in the data directory")
+      ->callback([&context] { context.exit_code = RunCompact(context); });
+
+  CLI::App* restore = app.add_subcommand(
+      "restore", "Load a snapshot file into an empty data directory (--force to replace one)");
+  restore->add_option("FILE", args->file, "Snapshot file to load")->required();
+  restore->add_flag("--force", args->force, "Replace the registry already in the data directory");
+  restore->callback(
+      [&context, args] { context.exit_code = RunRestore(context, args->file, args->force); });
+
+  CLI::App* verify = app.add_subcommand(
+      "verify", "Check a snapshot FILE, or the data directory: checksums, integrity, indexes");
+  verify->add_option("FILE", args->file, "Snapshot file (default: the data directory)");
+  verify->callback([&context, args] { context.exit_code = RunVerify(context, args->file); });
+
+  app.add_subcommand("stats", "Rows per table, snapshot and journal sizes, memory, open time")
+      ->callback([&context] { context.exit_code = RunStats(context); });
+}
+
+}  // namespace hubreg::cli

@@ -1,0 +1,38 @@
+// `hubreg`: import, export, query, back up and restore the hub_alpha
+// registry, and the demo. Parses the command line and hands each subcommand
+// to its command_*.cpp file; the work is done in hubreg_cli_lib and persist.
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+
+#include "command_common.h"
+
+int main(int argc, char** argv) {
+  using namespace hubreg::cli;
+  Context context;
+  CLI::App app{"hubreg: the hub_alpha account registry (see docs/cli.md)", "hubreg"};
+  app.fallthrough();  // --data and --json are accepted after the subcommand too
+  app.require_subcommand(1);
+  app.set_help_all_flag("--help-all", "Show the help of every subcommand");
+  app.add_option("--data", context.data_dir, "Data directory of the registry")
+      ->capture_default_str();
+  app.add_flag("--json", context.json, "Machine-readable output (JSON)");
+  app.add_flag("-q,--quiet", context.quiet, "No progress output");
+
+  AddDataCommands(app, context);
+  AddQueryCommands(app, context);
+  AddSnapshotCommands(app, context);
+  AddDemoCommand(app, context);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return kExitUsage;
+  }
+  return context.exit_code;
+}
