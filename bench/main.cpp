@@ -51,6 +51,7 @@ int main(int argc, char** argv) {
 
   hubreg::bench::RegisterLookupBenchmarks(sizes);
   hubreg::bench::RegisterMemoryBenchmarks(sizes);
+  hubreg::bench::RegisterSnapshotFileBenchmarks(sizes);
   hubreg::bench::RegisterStoreBenchmarks(sizes);
 
   int remaining_count = static_cast<int>(remaining.size());

@@ -1,17 +1,13 @@
-// Start-up: opening a data directory (snapshot load plus index build) beside
-// the floor (memcpy of the snapshot's bytes), opening the same registry held
-// only as journal batches, and building it from rows already in memory
-// (Registry::FromRows, the core's share of a snapshot load).
+// Start-up through the store: opening a data directory that holds the
+// registry as one snapshot, and one that holds the same registry only as 100
+// journal batches. The parts of a snapshot load (decode, FromRows) and the
+// memcpy floor are in snapshot_file_bench.cpp.
 #include <benchmark/benchmark.h>
 
 #include <chrono>
-#include <cstring>
-#include <fstream>
-#include <iterator>
 #include <string>
 #include <vector>
 
-#include "dataset.h"
 #include "store_fixture.h"
 #include "suite.h"
 
@@ -46,34 +42,6 @@ void OpenStore(benchmark::State& state, Size size, bool from_snapshot) {
   ReportRates(state, dirs.entities, dirs.snapshot_bytes);
 }
 
-void CopySnapshotBytes(benchmark::State& state, Size size) {
-  const DataDirectories& dirs = GetDataDirectories(size);
-  std::ifstream file(dirs.snapshot_file, std::ios::binary);
-  const std::vector<char> source((std::istreambuf_iterator<char>(file)),
-                                 std::istreambuf_iterator<char>());
-  std::vector<char> target(source.size(), 1);  // touched: the copy is measured warm
-  for (auto _ : state) {
-    const Clock::time_point start = Clock::now();
-    std::memcpy(target.data(), source.data(), source.size());
-    benchmark::ClobberMemory();
-    state.SetIterationTime(Seconds(start));
-  }
-  ReportRates(state, dirs.entities, source.size());
-}
-
-void BuildFromRows(benchmark::State& state, Size size) {
-  const Dataset& data = GetDataset(size);
-  const DataDirectories& dirs = GetDataDirectories(size);
-  for (auto _ : state) {
-    RegistryRows rows = data.rows;
-    const Clock::time_point start = Clock::now();
-    auto registry = Registry::FromRows(std::move(rows), 1);
-    state.SetIterationTime(Seconds(start));
-    CheckOk(registry.status(), "FromRows");
-  }
-  ReportRates(state, dirs.entities, dirs.snapshot_bytes);
-}
-
 }  // namespace
 
 void RegisterStartupBenchmarks(const std::vector<Size>& sizes) {
@@ -86,12 +54,6 @@ void RegisterStartupBenchmarks(const std::vector<Size>& sizes) {
     benchmark::RegisterBenchmark(("startup/journal" + suffix).c_str(),
                                  [size](benchmark::State& s) { OpenStore(s, size, false); })
         ->UseManualTime()->Iterations(size == Size::kL ? 1 : 3)->Unit(benchmark::kMillisecond);
-    benchmark::RegisterBenchmark(("startup/memcpy" + suffix).c_str(),
-                                 [size](benchmark::State& s) { CopySnapshotBytes(s, size); })
-        ->UseManualTime()->Iterations(20)->Unit(benchmark::kMillisecond);
-    benchmark::RegisterBenchmark(("startup/from_rows" + suffix).c_str(),
-                                 [size](benchmark::State& s) { BuildFromRows(s, size); })
-        ->UseManualTime()->Iterations(repeats)->Unit(benchmark::kMillisecond);
   }
 }
 

@@ -1,9 +1,13 @@
-// Built instead of the store benchmarks when hubreg::persist is not part of
-// the build: nothing to register.
+// Built instead of the store benchmarks when the durable store is not part of
+// the build (or HUBREG_BENCH_STORE is OFF): nothing to register. The snapshot
+// file benchmarks have their own stand-in for builds without hubreg::persist.
 #include "suite.h"
 
 namespace hubreg::bench {
 
 void RegisterStoreBenchmarks(const std::vector<Size>&) {}
+#ifndef HUBREG_BENCH_WITH_PERSIST
+void RegisterSnapshotFileBenchmarks(const std::vector<Size>&) {}
+#endif
 
 }  // namespace hubreg::bench

@@ -1,34 +1,11 @@
 #include "store_fixture.h"
 
-#include <cstdio>
-#include <cstdlib>
 #include <filesystem>
 #include <map>
 
 #include "dataset.h"
 
 namespace hubreg::bench {
-
-TempDirectory::TempDirectory(const std::string& label) {
-  const char* base = std::getenv("HUBREG_BENCH_TMPDIR");
-  std::string pattern = std::string(base ? base : "/tmp") + "/hubreg-bench-" + label + "-XXXXXX";
-  if (mkdtemp(pattern.data()) == nullptr) {
-    std::perror("hubreg_bench: mkdtemp");
-    std::abort();
-  }
-  path_ = pattern;
-}
-
-TempDirectory::~TempDirectory() {
-  std::error_code ignored;
-  std::filesystem::remove_all(path_, ignored);
-}
-
-void CheckOk(const Status& status, const char* what) {
-  if (status.ok()) return;
-  std::fprintf(stderr, "hubreg_bench: %s: %s\n", what, status.ToString().c_str());
-  std::abort();
-}
 
 StoreOptions NoAutoCompaction(const std::string& path) {
   StoreOptions options;
@@ -94,14 +71,11 @@ const DataDirectories& GetDataDirectories(Size size) {
   std::filesystem::copy(dirs.journal->path(), dirs.snapshot->path(),
                         std::filesystem::copy_options::recursive |
                             std::filesystem::copy_options::overwrite_existing);
-  dirs.files = std::make_unique<TempDirectory>("files-" + name);
-  dirs.snapshot_file = dirs.files->path() + "/registry.snapshot";
   {
     auto store = Store::Open(NoAutoCompaction(dirs.snapshot->path()));
     CheckOk(store.status(), "open snapshot store");
     CheckOk((*store)->Compact(), "compact");
     dirs.snapshot_bytes = (*store)->Stats().snapshot_bytes;
-    CheckOk((*store)->SaveSnapshotFile(dirs.snapshot_file), "save snapshot file");
   }
   return dirs;
 }
