@@ -27,5 +27,5 @@ if(TARGET hubreg_python AND NOT HUBREG_SANITIZE)
   add_test(NAME python_bindings_test
            COMMAND /usr/bin/python3 -m pytest -q -p no:cacheprovider ${CMAKE_CURRENT_SOURCE_DIR}/python)
   set_tests_properties(python_bindings_test PROPERTIES
-    ENVIRONMENT "PYTHONPATH=$<TARGET_FILE_DIR:hubreg_python>;HUBREG_TEST_TMP=${CMAKE_CURRENT_BINARY_DIR}")
+    ENVIRONMENT "PYTHONPATH=$<TARGET_FILE_DIR:hubreg_python>;PYTHONDONTWRITEBYTECODE=1")
 endif()

@@ -20,8 +20,8 @@ std::vector<const Handle*>& HeldViews() {
 
 [[maybe_unused]] Status NoPersistence(std::string_view what) {
   return Status::InvalidArgument(std::string(what) +
-                                 " needs a data directory, and this build of hubreg has no "
-                                 "persistence (hubreg::persist)");
+                                 " needs the persistence layer (hubreg::persist), which this "
+                                 "build of hubreg does not have");
 }
 
 }  // namespace
