@@ -65,8 +65,14 @@ int RunImport(const Context& context, const std::string& path, const std::string
     if (errors.size() > kMaxErrorsShown) {
       std::fprintf(stderr, "... and %zu more\n", errors.size() - kMaxErrorsShown);
     }
-    return Fail(path + ": " + std::to_string(errors.size()) +
-                (errors.size() == 1 ? " bad row" : " bad rows") + ", nothing was imported");
+    std::size_t bad_rows = 0;  // a row may have several bad columns
+    for (std::size_t i = 0; i < errors.size(); ++i) {
+      if (i == 0 || errors[i].file != errors[i - 1].file || errors[i].line != errors[i - 1].line) {
+        ++bad_rows;
+      }
+    }
+    return Fail(path + ": " + std::to_string(bad_rows) +
+                (bad_rows == 1 ? " bad row" : " bad rows") + ", nothing was imported");
   }
 
   const TableCounts counts{imported.rows.apps.size(), imported.rows.organizations.size(),

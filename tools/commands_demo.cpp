@@ -28,12 +28,13 @@ void PrintReport(const DemoReport& report, const DemoOptions& options) {
               Thousands(c.clients).c_str(), Thousands(c.users).c_str(),
               Thousands(c.links).c_str());
   std::printf("  generate:  %.2f s\n", report.generate_seconds);
-  std::printf("  persist:   %.2f s (%zu batches committed to LMDB), compact %.2f s, snapshot %s\n",
-              report.load_seconds, report.batches, report.compact_seconds,
+  std::printf("  persist:   %.2f s (%zu %s committed to LMDB), compact %.2f s, snapshot %s\n",
+              report.load_seconds, report.batches, report.batches == 1 ? "batch" : "batches",
+              report.compact_seconds,
               Megabytes(report.snapshot_bytes).c_str());
   std::printf("  start-up:  %.3f s to reopen from the snapshot (store open %.3f s)\n",
               report.reopen_seconds, report.open_seconds);
-  std::printf("  lookups (one thread, %.1f s each):\n", options.seconds_per_kind);
+  std::printf("  lookups (one thread, %g s each):\n", options.seconds_per_kind);
   for (const LookupRate& rate : report.lookups) {
     std::printf("    %-24s %12s lookups/s  (%.1f rows per lookup)\n", rate.kind.c_str(),
                 Thousands(static_cast<std::uint64_t>(rate.per_second())).c_str(),

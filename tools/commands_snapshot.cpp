@@ -82,7 +82,7 @@ int RunRestore(const Context& context, const std::string& file, bool force) {
   target.path = context.data_dir;
   const Status restored = RestoreSnapshotFile(file, target, force);
   if (!restored.ok()) {
-    if (restored.code() == ErrorCode::kInvalidArgument || restored.code() == ErrorCode::kDuplicate) {
+    if (restored.message().find("already holds data") != std::string::npos) {
       return Fail(restored.message() + " (pass --force to replace it)");
     }
     return Fail(restored);

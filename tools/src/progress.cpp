@@ -77,6 +77,7 @@ void Progress::Update(std::uint64_t done, std::uint64_t total) {
   if (!drawn_ && !interactive_ && now - start_ < interval) return;  // quick jobs stay quiet
   last_draw_ = now;
   drawn_ = true;
+  drawn_done_ = done_;
   const std::string line = RenderProgress(label_, done_, total_, unit_, Elapsed(), interactive_);
   if (interactive_) {
     std::fprintf(out_, "\r%s\x1b[K", line.c_str());
@@ -90,6 +91,7 @@ void Progress::Finish() {
   if (finished_) return;
   finished_ = true;
   if (!enabled_ || !drawn_) return;
+  if (!interactive_ && drawn_done_ == done_) return;  // the last line said it already
   const std::string line = RenderProgress(label_, done_, total_, unit_, Elapsed(), interactive_);
   if (interactive_) {
     std::fprintf(out_, "\r%s\x1b[K\n", line.c_str());

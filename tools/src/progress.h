@@ -44,6 +44,7 @@ class Progress {
   Clock::time_point last_draw_{};
   std::uint64_t done_ = 0;
   std::uint64_t total_ = 0;
+  std::uint64_t drawn_done_ = 0;  // what the last line showed
   bool drawn_ = false;
   bool finished_ = false;
 };

@@ -1,0 +1,450 @@
+"""End-to-end tests of the built `hubreg` binary.
+
+Run by CTest (cli_test) with HUBREG_BIN pointing at the binary and
+HUBREG_TEST_DATA at tests/data. Every test uses its own data directories
+under pytest's tmp_path; nothing outside it is touched.
+"""
+import csv
+import datetime
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+HUBREG = os.environ.get("HUBREG_BIN", "hubreg")
+DATA = Path(os.environ.get("HUBREG_TEST_DATA", Path(__file__).parent / "data"))
+V12 = DATA / "csv-v1.2"
+V10 = DATA / "csv-v1.0"
+BAD = DATA / "csv-bad"
+SECRETS = ["s3cret", "p@ss,word", "hunter2", "pw-1", "pw-2"]
+TABLES = ["threecolts_app", "threecolts_organization", "client", "user", "client_user"]
+
+
+def run(*args, data=None, check=None):
+    """Runs hubreg; returns the CompletedProcess. `check` is the expected exit status."""
+    command = [HUBREG]
+    if data is not None:
+        command += ["--data", str(data)]
+    command += [str(a) for a in args]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    if check is not None:
+        assert result.returncode == check, (command, result.stdout, result.stderr)
+    for secret in SECRETS:
+        assert secret not in result.stderr, (command, result.stderr)
+    return result
+
+
+def stats(data):
+    return json.loads(run("stats", "--json", data=data, check=0).stdout)
+
+
+def counts(data):
+    return stats(data)["counts"]
+
+
+@pytest.fixture
+def v12(tmp_path):
+    """A data directory holding the v1.2 fixture."""
+    data = tmp_path / "v12"
+    run("import", V12, data=data, check=0)
+    return data
+
+
+# --- command line ---------------------------------------------------------
+
+def test_every_subcommand_has_help():
+    for args in [[], ["import"], ["export"], ["query"], ["query", "user-clients"],
+                 ["query", "client-users"], ["query", "org-owner"], ["query", "owned-orgs"],
+                 ["query", "org-clients"], ["query", "resolve"], ["snapshot"],
+                 ["snapshot", "save"], ["snapshot", "compact"], ["restore"], ["verify"],
+                 ["stats"], ["demo"]]:
+        result = run(*args, "--help", check=0)
+        assert "Usage:" in result.stdout or "Usage" in result.stdout, args
+
+
+def test_a_wrong_command_line_exits_with_status_2():
+    assert run("frobnicate").returncode == 2
+    assert run("import").returncode == 2  # PATH missing
+    assert run("import", V12, "--format", "xml").returncode == 2
+    assert run("query").returncode == 2
+
+
+def test_reading_a_missing_registry_fails_with_one_line(tmp_path):
+    result = run("query", "user-clients", "U-1", data=tmp_path / "none", check=1)
+    assert result.stderr == (f"hubreg: no registry in {tmp_path / 'none'} "
+                             "(import or restore one first, or pass --data DIR)\n")
+    assert result.stdout == ""
+
+
+def test_global_options_are_accepted_after_the_subcommand(v12):
+    result = run("stats", "--json", "--data", v12, check=0)
+    assert json.loads(result.stdout)["counts"]["user"] == 6
+
+
+# --- import ---------------------------------------------------------------
+
+def test_importing_the_v12_fixture_loads_every_table(tmp_path):
+    data = tmp_path / "data"
+    result = run("import", V12, data=data, check=0)
+    assert result.stdout.startswith(
+        f"imported 2 apps, 3 organizations, 5 clients, 6 users, 8 links from {V12} (sequence 1) in ")
+    assert counts(data) == {"threecolts_app": 2, "threecolts_organization": 3, "client": 5,
+                            "user": 6, "client_user": 8}
+
+
+def test_importing_a_v10_export_gives_clients_without_organization(tmp_path):
+    data = tmp_path / "data"
+    run("import", V10, data=data, check=0)
+    assert counts(data) == {"threecolts_app": 0, "threecolts_organization": 0, "client": 2,
+                            "user": 3, "client_user": 4}
+    rows = json.loads(run("query", "user-clients", "bob@example.com", "--json",
+                          data=data, check=0).stdout)
+    assert [(r["external_id"], r["organization"]) for r in rows] == [("ACC-1", None),
+                                                                      ("ACC-2", None)]
+
+
+def test_bad_rows_are_all_reported_and_nothing_is_imported(tmp_path):
+    data = tmp_path / "data"
+    run("import", V10, data=data, check=0)
+    before = stats(data)
+    result = run("import", BAD, data=data, check=1)
+    lines = result.stderr.splitlines()
+    assert lines[-1] == f"hubreg: {BAD}: 18 bad rows, nothing was imported"
+    assert stats(data)["counts"] == before["counts"]
+    assert stats(data)["last_sequence"] == before["last_sequence"]
+
+
+def test_bad_row_messages_are_exact(tmp_path):
+    data = tmp_path / "data"
+    result = run("import", BAD, data=data, check=1)
+    expected = (BAD / "expected-errors.txt").read_text().splitlines()
+    assert result.stderr.splitlines() == expected + [
+        f"hubreg: {BAD}: {len(expected)} bad rows, nothing was imported"]
+    assert result.stdout == ""
+    assert counts(data) == {t: 0 for t in TABLES}
+
+
+def test_importing_the_same_rows_twice_is_refused_whole(v12):
+    result = run("import", V12, data=v12, check=1)
+    assert "user.csv:2: id: 1 already exists in the registry" in result.stderr.splitlines()
+    assert result.stderr.splitlines()[-1] == f"hubreg: {V12}: 24 bad rows, nothing was imported"
+    assert stats(v12)["last_sequence"] == 1
+
+
+def test_a_single_table_file_can_be_imported(tmp_path):
+    data = tmp_path / "data"
+    run("import", V10 / "user.csv", data=data, check=0)
+    assert counts(data)["user"] == 3
+    result = run("import", tmp_path, data=data, check=1)
+    assert result.stderr.startswith(f"hubreg: {tmp_path}: no table files")
+
+
+# --- export and round trip ------------------------------------------------
+
+def timestamp(text):
+    return datetime.datetime.fromisoformat(text.replace("Z", "+00:00")).replace(
+        tzinfo=None) if "+" not in text and "Z" not in text else \
+        datetime.datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(
+            datetime.timezone.utc).replace(tzinfo=None)
+
+
+def table_rows(directory, table):
+    """The rows of a CSV table file, timestamps normalised to UTC."""
+    path = directory / f"{table}.csv"
+    if not path.exists():
+        return []
+    with open(path, newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    for row in rows:
+        for column in ("created_at", "updated_at"):
+            if column in row:
+                row[column] = timestamp(row[column])
+    return sorted(rows, key=lambda row: [str(v) for v in row.values()])
+
+
+def test_export_then_import_is_a_round_trip(v12, tmp_path):
+    out1, out2 = tmp_path / "out1", tmp_path / "out2"
+    result = run("export", out1, "--include-secrets", data=v12, check=0)
+    assert result.stdout.startswith(
+        f"exported 2 apps, 3 organizations, 5 clients, 6 users, 8 links to {out1} (csv, with passwords)")
+    for table in TABLES:
+        assert table_rows(out1, table) == table_rows(V12, table), table
+    data2 = tmp_path / "again"
+    run("import", out1, data=data2, check=0)
+    run("export", out2, "--include-secrets", data=data2, check=0)
+    for table in TABLES:
+        assert (out1 / f"{table}.csv").read_bytes() == (out2 / f"{table}.csv").read_bytes()
+
+
+def test_jsonl_export_imports_back_to_the_same_rows(v12, tmp_path):
+    run("export", tmp_path / "jsonl", "--format", "jsonl", "--include-secrets", data=v12, check=0)
+    first = json.loads((tmp_path / "jsonl" / "user.jsonl").read_text().splitlines()[0])
+    assert first == {"table": "user", "id": 1, "external_id": "U-1", "email": "ann@example.com",
+                     "name": "Ann Østergaard", "status": "active",
+                     "created_at": "2025-03-02T10:00:00Z", "updated_at": "2025-03-02T10:00:00Z"}
+    data2 = tmp_path / "again"
+    run("import", tmp_path / "jsonl", "--format", "jsonl", data=data2, check=0)
+    run("export", tmp_path / "csv", "--include-secrets", data=data2, check=0)
+    for table in TABLES:
+        assert table_rows(tmp_path / "csv", table) == table_rows(V12, table), table
+
+
+def test_export_leaves_passwords_empty_without_include_secrets(v12, tmp_path):
+    out = tmp_path / "out"
+    result = run("export", out, data=v12, check=0)
+    assert "passwords left empty" in result.stdout
+    text = (out / "client.csv").read_text()
+    for secret in SECRETS:
+        assert secret not in text
+    assert all(row["db_password"] == "" for row in table_rows(out, "client"))
+    again = run("export", out, data=v12, check=1)
+    assert again.stderr == (f"hubreg: {out / 'threecolts_app.csv'} already exists "
+                            "(pass --force to overwrite)\n")
+    run("export", out, "--force", data=v12, check=0)
+
+
+# --- queries ----------------------------------------------------------------
+
+def test_user_clients_table_and_json(v12):
+    table = run("query", "user-clients", "ann@example.com", data=v12, check=0).stdout
+    assert table == (
+        "id  external_id  name         organization  status    linked_at\n"
+        "--  -----------  -----------  ------------  --------  --------------------\n"
+        "1   ACC-1        Acme EU      ORG-1         active    2025-03-06T09:00:00Z\n"
+        "2   ACC-2        Acme US      ORG-1         disabled  2025-03-06T09:00:00Z\n"
+        "5   ACC-5        Acme \"Prod\"  ORG-1         active    2025-03-06T09:25:00Z\n"
+        "(3 rows)\n")
+    rows = json.loads(run("query", "user-clients", "U-1", "--json", data=v12, check=0).stdout)
+    assert rows[0] == {"id": 1, "external_id": "ACC-1", "name": "Acme EU", "organization": "ORG-1",
+                       "status": "active", "linked_at": "2025-03-06T09:00:00Z"}
+    assert len(rows) == 3
+
+
+def test_client_users_table_and_json(v12):
+    table = run("query", "client-users", "ACC-1", data=v12, check=0).stdout
+    assert table == (
+        "id  external_id  email            name                     status    linked_at\n"
+        "--  -----------  ---------------  -----------------------  --------  --------------------\n"
+        "1   U-1          ann@example.com  Ann Østergaard           active    2025-03-06T09:00:00Z\n"
+        "2   U-2          bob@example.com  Bob \"The Builder\" Brown  active    2025-03-06T09:05:00Z\n"
+        "4   U-4          dee@example.com  Dee                      disabled  2025-03-06T09:15:00Z\n"
+        "(3 rows)\n")
+    rows = json.loads(run("query", "client-users", "ACC-4", "--json", data=v12, check=0).stdout)
+    assert rows == [{"id": 5, "external_id": "U-5", "email": "Eve@Example.com", "name": "",
+                     "status": "active", "linked_at": "2025-03-06T09:20:00Z"}]
+
+
+def test_org_owner_needs_app_when_ambiguous(v12):
+    result = run("query", "org-owner", "ORG-1", data=v12, check=1)
+    assert result.stderr == ("hubreg: organization \"ORG-1\" exists in apps key-prod, key-stage: "
+                             "pass --app KEY\n")
+    table = run("query", "org-owner", "ORG-1", "--app", "key-prod", data=v12, check=0).stdout
+    assert table == ("organization: ORG-1\n"
+                     "app:          key-prod\n"
+                     "owner_id:     1\n"
+                     "external_id:  U-1\n"
+                     "email:        ann@example.com\n"
+                     "name:         Ann Østergaard\n"
+                     "status:       active\n")
+    owner = json.loads(run("query", "org-owner", "ORG-2", "--json", data=v12, check=0).stdout)
+    assert owner == {"organization": "ORG-2", "app": "key-prod", "owner_id": 2,
+                     "external_id": "U-2", "email": "bob@example.com",
+                     "name": "Bob \"The Builder\" Brown", "status": "active"}
+
+
+def test_owned_orgs_table_and_json(v12):
+    table = run("query", "owned-orgs", "U-1", data=v12, check=0).stdout
+    assert table == ("id  external_id  name        app        clients\n"
+                     "--  -----------  ----------  ---------  -------\n"
+                     "1   ORG-1        Acme Stage  key-stage  2\n"
+                     "3   ORG-1        Acme Prod   key-prod   1\n"
+                     "(2 rows)\n")
+    rows = json.loads(run("query", "owned-orgs", "cid@example.com", "--json",
+                          data=v12, check=0).stdout)
+    assert rows == []
+
+
+def test_org_clients_table_and_json_never_show_passwords(v12):
+    table = run("query", "org-clients", "ORG-1", "--app", "key-stage", data=v12, check=0).stdout
+    assert table == ("id  external_id  name     status    db_host       db_port  db_name\n"
+                     "--  -----------  -------  --------  ------------  -------  -------\n"
+                     "1   ACC-1        Acme EU  active    db1.internal  5432     acme_eu\n"
+                     "2   ACC-2        Acme US  disabled  db2.internal  5432     acme_us\n"
+                     "(2 rows)\n")
+    rows = json.loads(run("query", "org-clients", "ORG-2", "--json", data=v12, check=0).stdout)
+    assert rows == [{"id": 3, "external_id": "ACC-3", "name": "Builders", "status": "active",
+                     "db_host": "db3.internal", "db_port": 6432, "db_name": "builders"}]
+    for secret in SECRETS:
+        assert secret not in table
+
+
+def test_resolve_allows_routes_and_refuses(v12):
+    table = run("query", "resolve", "--account", "ACC-1", "--user", "U-1", data=v12, check=0).stdout
+    assert table == ("verdict:      allowed\n"
+                     "account:      ACC-1\n"
+                     "user:         U-1\n"
+                     "organization: ORG-1\n"
+                     "db_host:      db1.internal\n"
+                     "db_port:      5432\n"
+                     "db_name:      acme_eu\n"
+                     "db_user:      svc_acme\n")
+    refused = json.loads(run("query", "resolve", "--account", "ACC-3", "--user", "ann@example.com",
+                             "--json", data=v12, check=0).stdout)
+    assert refused == {"verdict": "no link", "account": "ACC-3", "user": "ann@example.com",
+                       "organization": None, "db_host": None, "db_port": None, "db_name": None,
+                       "db_user": None}
+    wrong_org = json.loads(run("query", "resolve", "--account", "ACC-1", "--user", "U-1",
+                               "--org", "ORG-2", "--json", data=v12, check=0).stdout)
+    assert wrong_org["verdict"] == "wrong organization"
+    disabled = json.loads(run("query", "resolve", "--account", "ACC-2", "--user", "U-1",
+                              "--json", data=v12, check=0).stdout)
+    assert disabled["verdict"] == "account disabled"
+
+
+def test_unknown_keys_fail_with_one_line(v12):
+    assert run("query", "user-clients", "nobody", data=v12, check=1).stderr == \
+        "hubreg: no user with external id or email \"nobody\"\n"
+    assert run("query", "client-users", "ACC-99", data=v12, check=1).stderr == \
+        "hubreg: no client with external id \"ACC-99\"\n"
+    assert run("query", "org-clients", "ORG-1", "--app", "nope", data=v12, check=1).stderr == \
+        "hubreg: no app with key \"nope\"\n"
+
+
+# --- snapshots, restore, verify, stats ----------------------------------------
+
+def test_snapshot_save_verify_restore(v12, tmp_path):
+    snapshot = tmp_path / "backup.snap"
+    saved = run("snapshot", "save", snapshot, data=v12, check=0)
+    assert saved.stdout.startswith(f"saved snapshot {snapshot}: sequence 1, ")
+    verified = run("verify", snapshot, check=0)
+    assert verified.stdout.startswith(f"{snapshot}: ok (")
+    assert "6 users, 5 clients, 8 links" in verified.stdout
+
+    restored = tmp_path / "restored"
+    run("restore", snapshot, data=restored, check=0)
+    assert counts(restored) == counts(v12)
+    assert run("query", "user-clients", "U-1", data=restored, check=0).stdout == \
+        run("query", "user-clients", "U-1", data=v12, check=0).stdout
+    run("verify", data=restored, check=0)
+
+    refused = run("restore", snapshot, data=restored, check=1)
+    assert refused.stderr.startswith("hubreg: ")
+    assert len(refused.stderr.splitlines()) == 1
+    run("restore", snapshot, "--force", data=restored, check=0)
+    assert counts(restored) == counts(v12)
+
+
+def test_a_damaged_snapshot_is_refused_and_changes_nothing(v12, tmp_path):
+    snapshot = tmp_path / "backup.snap"
+    run("snapshot", "save", snapshot, data=v12, check=0)
+    damaged = tmp_path / "damaged.snap"
+    raw = bytearray(snapshot.read_bytes())
+    raw[len(raw) // 2] ^= 0x5A
+    damaged.write_bytes(bytes(raw))
+    result = run("verify", damaged, check=1)
+    assert result.stderr.startswith("hubreg: ")
+    assert len(result.stderr.splitlines()) == 1
+
+    truncated = tmp_path / "truncated.snap"
+    truncated.write_bytes(snapshot.read_bytes()[: len(raw) - 10])
+    assert run("verify", truncated).returncode == 1
+
+    target = tmp_path / "target"
+    run("import", V10, data=target, check=0)
+    before = stats(target)
+    assert run("restore", damaged, "--force", data=target).returncode == 1
+    assert stats(target)["counts"] == before["counts"]
+    empty = tmp_path / "empty"
+    assert run("restore", damaged, data=empty).returncode == 1
+
+
+def test_compact_and_stats(v12):
+    run("snapshot", "compact", data=v12, check=0)
+    s = stats(v12)
+    assert s["last_sequence"] == 1
+    assert s["snapshot_sequence"] == 1
+    assert s["journal_batches"] == 0
+    assert s["rss_bytes"] > 0
+    text = run("stats", data=v12, check=0).stdout
+    assert text.startswith(f"registry {v12} at sequence 1\nrows:\n")
+    assert "  client_user              8\n" in text
+    for label in ("snapshot:", "journal:", "open time:", "memory:"):
+        assert label in text
+    run("verify", data=v12, check=0)
+
+
+# --- kill -9 during an import -----------------------------------------------
+
+def write_large_export(directory, users=60000, clients=6000, links=240000, seed=7):
+    """A valid v1.0-style export with ids from 1000 up, so it adds to the fixture."""
+    directory.mkdir()
+    rng = random.Random(seed)
+    ts = "2025-05-05 05:05:05+00"
+    with open(directory / "user.csv", "w") as f:
+        f.write("id,external_id,email,name,status,created_at,updated_at\n")
+        for i in range(1000, 1000 + users):
+            f.write(f"{i},BU-{i},bulk{i}@example.com,\"Bulk, User {i}\",active,{ts},{ts}\n")
+    with open(directory / "client.csv", "w") as f:
+        f.write("id,external_id,name,db_host,db_port,db_name,db_user,db_password,status,"
+                "created_at,updated_at\n")
+        for i in range(1000, 1000 + clients):
+            f.write(f"{i},BC-{i},Bulk client {i},db{i}.internal,5432,bulk{i},svc,pw{i},active,"
+                    f"{ts},{ts}\n")
+    pairs = set()
+    while len(pairs) < links:
+        pairs.add((rng.randrange(1000, 1000 + clients), rng.randrange(1000, 1000 + users)))
+    with open(directory / "client_user.csv", "w") as f:
+        f.write("client_id,user_id,created_at\n")
+        for c, u in sorted(pairs):
+            f.write(f"{c},{u},{ts}\n")
+
+
+def test_an_import_killed_at_any_moment_leaves_the_registry_as_it_was(v12, tmp_path):
+    big = tmp_path / "big"
+    write_large_export(big)
+    before = stats(v12)
+    start = time.monotonic()
+    full = tmp_path / "timing"
+    run("import", big, data=full, check=0)
+    duration = time.monotonic() - start
+    for fraction in (0.1, 0.35, 0.6, 0.8, 0.95):
+        child = subprocess.Popen([HUBREG, "--data", str(v12), "-q", "import", str(big)],
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(duration * fraction)
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+        after = stats(v12)
+        assert after["last_sequence"] in (before["last_sequence"], before["last_sequence"] + 1)
+        if after["last_sequence"] == before["last_sequence"]:
+            assert after["counts"] == before["counts"], fraction
+        else:  # the kill came after the commit: all of it is there
+            assert after["counts"]["client_user"] == before["counts"]["client_user"] + 240000
+            return
+        run("verify", data=v12, check=0)
+    run("import", big, data=v12, check=0)
+    assert counts(v12)["client_user"] == before["counts"]["client_user"] + 240000
+    run("verify", data=v12, check=0)
+
+
+# --- demo ---------------------------------------------------------------------
+
+def test_demo_with_tiny_sizes_reports_every_lookup_kind():
+    result = run("demo", "--users", 3000, "--clients", 300, "--organizations", 30,
+                 "--links", 9000, "--seconds", 0.05, "--json", check=0)
+    report = json.loads(result.stdout)
+    assert report["counts"] == {"threecolts_app": 2, "threecolts_organization": 30,
+                                "client": 300, "user": 3000, "client_user": 9000}
+    assert [k["kind"] for k in report["lookups"]] == [
+        "user-clients (by email)", "client-users", "org-owner", "org-clients", "owned-orgs",
+        "resolve (access check)"]
+    assert all(k["per_second"] > 0 for k in report["lookups"])
+    assert report["reopen_seconds"] > 0
+    text = run("demo", "--users", 1000, "--clients", 100, "--organizations", 10,
+               "--links", 2000, "--seconds", 0.02, check=0).stdout
+    assert "lookups/s" in text and "start-up:" in text
