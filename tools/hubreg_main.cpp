@@ -13,7 +13,6 @@ int main(int argc, char** argv) {
   CLI::App app{"hubreg: the hub_alpha account registry (see docs/cli.md)", "hubreg"};
   app.fallthrough();  // --data and --json are accepted after the subcommand too
   app.require_subcommand(1);
-  app.set_help_all_flag("--help-all", "Show the help of every subcommand");
   app.add_option("--data", context.data_dir, "Data directory of the registry")
       ->capture_default_str();
   app.add_flag("--json", context.json, "Machine-readable output (JSON)");
@@ -23,6 +22,8 @@ int main(int argc, char** argv) {
   AddQueryCommands(app, context);
   AddSnapshotCommands(app, context);
   AddDemoCommand(app, context);
+  // After the subcommands, so that they do not inherit it.
+  app.set_help_all_flag("--help-all", "Show the help of every subcommand");
 
   try {
     app.parse(argc, argv);
