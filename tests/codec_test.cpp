@@ -1,12 +1,12 @@
 // The cereal encodings of batches and snapshots (persist/src/codec.h).
-#include "snapshot_testutil.h"  // first: configures cereal
+#include "codec.h"
 
 #include <doctest/doctest.h>
 
 #include <cstring>
 #include <random>
 
-#include "codec.h"
+#include "snapshot_testutil.h"
 
 using namespace hubreg;
 using namespace hubreg::test;
@@ -113,8 +113,8 @@ TEST_CASE("a batch cut short at any byte is corruption, never a crash") {
 TEST_CASE("a snapshot cut short at any byte is corruption, never a crash") {
   std::string bytes = EncodeSnapshot(FixedRegistry()->Read());
   for (std::size_t size = 0; size < bytes.size(); ++size) {
-    StatusOr<RegistryRows> rows = DecodeSnapshot(std::string_view(bytes).substr(0, size),
-                                                 kSchemaV12);
+    StatusOr<RegistryRows> rows =
+        DecodeSnapshot(std::string_view(bytes).substr(0, size), kSchemaV12);
     REQUIRE_MESSAGE(rows.status().code() == ErrorCode::kCorruption, "size ", size);
   }
 }
@@ -173,7 +173,8 @@ TEST_CASE("a huge row count is refused before anything is reserved") {
   CHECK(rows.status().code() == ErrorCode::kCorruption);
   CHECK(rows.status().message() ==
         "snapshot (schema v1.2): threecolts_app row: a count of 1125899906842624 cannot fit in "
-        "the " + std::to_string(bytes.size() - 40) + " bytes left at byte offset 32");
+        "the " +
+            std::to_string(bytes.size() - 40) + " bytes left at byte offset 32");
 }
 
 TEST_CASE("an unknown mutation kind is corruption") {
@@ -216,9 +217,8 @@ TEST_CASE("bytes after the last record are corruption") {
   Batch decoded;
   Status status = DecodeBatch(bytes, &decoded);
   CHECK(status.code() == ErrorCode::kCorruption);
-  CHECK(status.message() ==
-        "batch: end: 2 unexpected bytes after the last record at byte offset " +
-            std::to_string(bytes.size() - 2));
+  CHECK(status.message() == "batch: end: 2 unexpected bytes after the last record at byte offset " +
+                                std::to_string(bytes.size() - 2));
 }
 
 TEST_CASE("snapshot bytes are exactly cereal's encoding of the tables, row by row") {

@@ -1,6 +1,6 @@
 // Standalone snapshot files: saving, verifying, reading, and refusing every
 // kind of damage with a precise error (persist/src/snapshot_file.h).
-#include "snapshot_testutil.h"  // first: configures cereal
+#include "snapshot_file.h"
 
 #include <doctest/doctest.h>
 
@@ -13,8 +13,8 @@
 #include "checksum.h"
 #include "codec.h"
 #include "hubreg/store.h"
-#include "snapshot_file.h"
 #include "snapshot_format.h"
+#include "snapshot_testutil.h"
 
 using namespace hubreg;
 using namespace hubreg::test;
@@ -114,8 +114,8 @@ TEST_CASE("saving into a missing directory is an I/O error naming the temporary 
   std::string path = dir.Path("missing/registry.snapshot");
   Status status = WriteSnapshotFile(SampleRegistry()->Read(), path);
   CHECK(status.code() == ErrorCode::kNotFound);
-  CHECK(status.message() == path + ".tmp-" + std::to_string(::getpid()) +
-                                ": create: No such file or directory");
+  CHECK(status.message() ==
+        path + ".tmp-" + std::to_string(::getpid()) + ": create: No such file or directory");
 }
 
 TEST_CASE("saving while a writer keeps applying batches yields a consistent snapshot") {
@@ -200,8 +200,9 @@ TEST_CASE("an unknown schema version is a version error naming found and support
   Status status = ReadDamaged(dir, bytes, &path);
   CHECK(status.code() == ErrorCode::kVersion);
   CHECK(status.message() ==
-        path + ": snapshot schema version 103 is not supported (supported: 100 (v1.0), 102 "
-               "(v1.2))");
+        path +
+            ": snapshot schema version 103 is not supported (supported: 100 (v1.0), 102 "
+            "(v1.2))");
 }
 
 TEST_CASE("a flipped byte in the payload fails the file checksum") {
@@ -309,8 +310,9 @@ TEST_CASE("a link to a missing user is an integrity violation even with valid ch
       WriteSnapshotFile(path, persist::kSchemaV12, 1, CountsOf(rows), EncodeV12Payload(rows)));
   Status status = VerifySnapshotFile(path).status();
   CHECK(status.code() == ErrorCode::kCorruption);
-  CHECK(status.message() == path + ": integrity violation: foreign key: client_user: user_id 99 "
-                                   "does not exist in user; in client_user row 7");
+  CHECK(status.message() == path +
+                                ": integrity violation: foreign key: client_user: user_id 99 "
+                                "does not exist in user; in client_user row 7");
 }
 
 TEST_CASE("random damage anywhere in a file is refused or harmless, never a crash") {
@@ -329,8 +331,7 @@ TEST_CASE("random damage anywhere in a file is refused or harmless, never a cras
 }
 
 TEST_CASE("the checked-in v1.2 fixture still loads with every field") {
-  StatusOr<persist::LoadedSnapshot> loaded =
-      ReadSnapshotFile(kDataDir + "/registry-v1.2.snapshot");
+  StatusOr<persist::LoadedSnapshot> loaded = ReadSnapshotFile(kDataDir + "/registry-v1.2.snapshot");
   REQUIRE_OK(loaded);
   CHECK(loaded->info.schema_version == 102);
   CHECK(loaded->info.sequence == 2);
@@ -338,8 +339,7 @@ TEST_CASE("the checked-in v1.2 fixture still loads with every field") {
 }
 
 TEST_CASE("the checked-in v1.0 fixture loads and migrates: clients without organizations") {
-  StatusOr<persist::LoadedSnapshot> loaded =
-      ReadSnapshotFile(kDataDir + "/registry-v1.0.snapshot");
+  StatusOr<persist::LoadedSnapshot> loaded = ReadSnapshotFile(kDataDir + "/registry-v1.0.snapshot");
   REQUIRE_OK(loaded);
   CHECK(loaded->info.schema_version == 100);
   CHECK(loaded->info.sequence == 7);
@@ -353,8 +353,8 @@ TEST_CASE("the checked-in v1.0 fixture loads and migrates: clients without organ
   CHECK(rows.next_client_id == 4);
 
   View view = loaded->registry->Read();
-  AccessDecision decision = view.Resolve({.account_external_id = "ACC-2",
-                                          .user_external_id = "U-4"});
+  AccessDecision decision =
+      view.Resolve({.account_external_id = "ACC-2", .user_external_id = "U-4"});
   CHECK(decision.allowed());
   CHECK(decision.account->db_password == "s3cret-2");
   CHECK(view.ClientsOfOrganization(kNoId).size() == 3);

@@ -3,8 +3,6 @@
 // never writes v1.0).
 #pragma once
 
-#include "schema_v10.h"  // first: configures cereal
-
 #include <stdlib.h>
 
 #include <algorithm>
@@ -16,6 +14,7 @@
 #include <vector>
 
 #include "hubreg/registry.h"
+#include "schema_v10.h"
 #include "testutil.h"
 
 namespace hubreg::test {

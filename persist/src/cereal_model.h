@@ -16,14 +16,12 @@
 // See docs/storage.md, "Record encoding".
 #pragma once
 
-#include "span_archive.h"  // first: configures cereal
-
-#include <cereal/types/variant.hpp>
 #include <cstdint>
 #include <string>
 
 #include "hubreg/batch.h"
 #include "hubreg/model.h"
+#include "span_archive.h"
 
 namespace hubreg::persist::record {
 
@@ -67,7 +65,8 @@ void EnumField(SpanInputArchive& ar, Enum& value, const char* name) {
   std::size_t offset = ar.Offset();
   std::uint8_t raw = 0;
   ar(raw);
-  if (raw > 1) throw DecodeError(std::string("invalid ") + name + " " + std::to_string(raw), offset);
+  if (raw > 1)
+    throw DecodeError(std::string("invalid ") + name + " " + std::to_string(raw), offset);
   value = static_cast<Enum>(raw);
 }
 template <typename Archive>
@@ -80,10 +79,8 @@ void Field(Archive& ar, RecordStatus& value) {
 }
 
 template <typename Archive, typename T>
-  requires std::is_arithmetic_v<T>
-void Field(Archive& ar, T& value) {
-  ar(value);
-}
+requires std::is_arithmetic_v<T>
+void Field(Archive& ar, T& value) { ar(value); }
 
 template <typename Archive, typename... T>
 void Fields(Archive& ar, T&... fields) {

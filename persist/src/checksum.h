@@ -23,6 +23,8 @@ class Crc32c {
   boost::crc_optimal<32, 0x1EDC6F41, 0xFFFFFFFF, 0xFFFFFFFF, true, true> crc_;
 };
 
-inline std::uint32_t ComputeCrc32c(std::string_view bytes) { return Crc32c().Update(bytes).Value(); }
+inline std::uint32_t ComputeCrc32c(std::string_view bytes) {
+  return Crc32c().Update(bytes).Value();
+}
 
 }  // namespace hubreg::persist

@@ -3,13 +3,13 @@
 // bytes in place with bounds checks (see span_archive.h).
 #include "codec.h"
 
-#include "cereal_model.h"  // first cereal include: configures cereal
-#include "schema_v10.h"
-
 #include <exception>
 #include <ostream>
 #include <utility>
 #include <vector>
+
+#include "cereal_model.h"
+#include "schema_v10.h"
 
 namespace hubreg::persist {
 namespace {
@@ -192,8 +192,7 @@ std::string EncodeSnapshot(const View& view) {
   std::ostream stream(&sink);
   {
     cereal::BinaryOutputArchive ar(stream);
-    ar(tables.next_app_id, tables.next_organization_id, tables.next_client_id,
-       tables.next_user_id);
+    ar(tables.next_app_id, tables.next_organization_id, tables.next_client_id, tables.next_user_id);
     SaveTable(ar, tables.apps);
     SaveTable(ar, tables.organizations);
     SaveTable(ar, tables.clients);

@@ -7,11 +7,10 @@
 // client keeps every field and gets threecolts_organization_id = 0 (NULL).
 #pragma once
 
-#include "cereal_model.h"  // first: configures cereal
-
 #include <string>
 #include <utility>
 
+#include "cereal_model.h"
 #include "hubreg/model.h"
 
 namespace hubreg::persist::v10 {

@@ -111,11 +111,11 @@ std::string DescribeCountMismatch(const TableCounts& header, const TableCounts& 
     std::string_view name;
     std::size_t TableCounts::*count;
   };
-  for (const Table& table : {Table{kAppTable, &TableCounts::apps},
-                             Table{kOrganizationTable, &TableCounts::organizations},
-                             Table{kClientTable, &TableCounts::clients},
-                             Table{kUserTable, &TableCounts::users},
-                             Table{kClientUserTable, &TableCounts::links}}) {
+  for (const Table& table :
+       {Table{kAppTable, &TableCounts::apps},
+        Table{kOrganizationTable, &TableCounts::organizations},
+        Table{kClientTable, &TableCounts::clients}, Table{kUserTable, &TableCounts::users},
+        Table{kClientUserTable, &TableCounts::links}}) {
     if (header.*table.count != payload.*table.count) {
       return "header counts " + std::to_string(header.*table.count) + " " +
              std::string(table.name) + " rows, the payload holds " +

@@ -69,10 +69,9 @@ StatusOr<SnapshotHeader> ParseSnapshotHeader(std::string_view bytes, const std::
   SnapshotHeader header;
   header.format_version = Get<std::uint32_t>(bytes, kFormatVersionOffset);
   if (header.format_version != kSnapshotFormatVersion) {
-    return Status::Version(file + ": snapshot format version " +
-                           std::to_string(header.format_version) +
-                           " is not supported (supported: " +
-                           std::to_string(kSnapshotFormatVersion) + ")");
+    return Status::Version(
+        file + ": snapshot format version " + std::to_string(header.format_version) +
+        " is not supported (supported: " + std::to_string(kSnapshotFormatVersion) + ")");
   }
   std::uint32_t stored = Get<std::uint32_t>(bytes, kSnapshotHeaderChecksumOffset);
   std::uint32_t computed = ComputeCrc32c(bytes.substr(0, kSnapshotHeaderChecksumOffset));
@@ -103,12 +102,13 @@ StatusOr<std::string_view> CheckSnapshotBody(std::string_view bytes, const Snaps
   constexpr std::uint64_t kFixed = kSnapshotHeaderBytes + kSnapshotTrailerBytes;
   // A damaged length near 2^64 must not wrap around when added.
   if (header.payload_bytes > bytes.size() || bytes.size() - header.payload_bytes < kFixed) {
-    return Status::Corruption(
-        file + ": truncated: the header promises " +
-        (header.payload_bytes > UINT64_MAX - kFixed ? std::string("more than 2^64")
-                                                    : std::to_string(header.payload_bytes + kFixed)) +
-        " bytes (80 header + " + std::to_string(header.payload_bytes) +
-        " payload + 4 checksum), the file has " + std::to_string(bytes.size()));
+    return Status::Corruption(file + ": truncated: the header promises " +
+                              (header.payload_bytes > UINT64_MAX - kFixed
+                                   ? std::string("more than 2^64")
+                                   : std::to_string(header.payload_bytes + kFixed)) +
+                              " bytes (80 header + " + std::to_string(header.payload_bytes) +
+                              " payload + 4 checksum), the file has " +
+                              std::to_string(bytes.size()));
   }
   std::size_t checksum_offset = kSnapshotHeaderBytes + header.payload_bytes;
   std::size_t expected_size = checksum_offset + kSnapshotTrailerBytes;

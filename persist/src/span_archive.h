@@ -15,9 +15,11 @@
 // cereal's registry of class versions is a process-wide map that the output
 // archive updates on every save; hubreg encodes from several threads (the
 // store's writer and a snapshot-file save), so cereal must lock it.
+// Every cereal header in hubreg is included here, and nowhere else, so the
+// setting cannot be missed.
 #ifdef CEREAL_CEREAL_HPP_
 #if !CEREAL_THREAD_SAFE
-#error "include span_archive.h (or cereal_model.h) before any cereal header"
+#error "include cereal only through span_archive.h"
 #endif
 #endif
 #ifndef CEREAL_THREAD_SAFE
@@ -27,6 +29,7 @@
 #include <bit>
 #include <cereal/archives/binary.hpp>
 #include <cereal/cereal.hpp>
+#include <cereal/types/variant.hpp>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -83,9 +86,9 @@ class SpanInputArchive
 
   void loadBinary(void* data, std::size_t size) {
     if (size > Remaining()) {
-      throw DecodeError("needs " + std::to_string(size) + " bytes, " +
-                            std::to_string(Remaining()) + " left",
-                        Offset());
+      throw DecodeError(
+          "needs " + std::to_string(size) + " bytes, " + std::to_string(Remaining()) + " left",
+          Offset());
     }
     std::memcpy(data, next_, size);
     next_ += size;
