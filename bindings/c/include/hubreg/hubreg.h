@@ -28,6 +28,9 @@
  * thread holding a view of a handle cannot write through that handle (the
  * write returns HUBREG_INVALID_ARGUMENT instead of waiting forever).
  *
+ * Pointers to handles, rows and out-parameters must not be NULL unless the
+ * comment of the function says otherwise.
+ *
  * Timestamps are microseconds since 1970-01-01T00:00:00Z. In an insert or
  * update, 0 means "now" (for created_at in an update: keep the stored value).
  * Ids start at 1; an id of 0 in an insert asks the registry to assign one.
