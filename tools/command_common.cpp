@@ -35,9 +35,18 @@ StatusOr<std::unique_ptr<Store>> OpenForWriting(const Context& context) {
 
 bool StderrIsTerminal() { return isatty(fileno(stderr)) == 1; }
 
-std::string Megabytes(std::uint64_t bytes) {
+std::string ByteSize(std::uint64_t bytes) {
   char text[32];
-  std::snprintf(text, sizeof text, "%.1f MB", static_cast<double>(bytes) / 1e6);
+  const double value = static_cast<double>(bytes);
+  if (bytes < 1000) {
+    std::snprintf(text, sizeof text, "%llu bytes", static_cast<unsigned long long>(bytes));
+  } else if (bytes < 1000 * 1000) {
+    std::snprintf(text, sizeof text, "%.1f kB", value / 1e3);
+  } else if (bytes < 1000ull * 1000 * 1000) {
+    std::snprintf(text, sizeof text, "%.1f MB", value / 1e6);
+  } else {
+    std::snprintf(text, sizeof text, "%.2f GB", value / 1e9);
+  }
   return text;
 }
 

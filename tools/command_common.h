@@ -36,8 +36,8 @@ StatusOr<std::unique_ptr<Store>> OpenForWriting(const Context& context);
 // Whether progress should be drawn as a bar (stderr is a terminal).
 bool StderrIsTerminal();
 
-// "12.3 MB".
-std::string Megabytes(std::uint64_t bytes);
+// "812 bytes", "4.2 kB", "12.3 MB", "1.20 GB".
+std::string ByteSize(std::uint64_t bytes);
 
 // The subcommand groups; each adds its subcommands to `app`, whose callbacks
 // set context.exit_code.

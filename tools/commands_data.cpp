@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 
 #include "command_common.h"
 #include "exporter.h"
@@ -39,8 +40,15 @@ DataFormat ParseFormat(const std::string& name) {
 int RunImport(const Context& context, const std::string& path, const std::string& format_name) {
   const auto start = std::chrono::steady_clock::now();
   const DataFormat format = ParseFormat(format_name);
-  StatusOr<std::unique_ptr<Store>> store = OpenForWriting(context);
-  if (!store.ok()) return Fail(store.status());
+  // A data directory that does not exist yet is created only for a valid
+  // import, so that a refused one leaves nothing behind.
+  std::error_code ec;
+  const bool exists = std::filesystem::exists(context.data_dir, ec);
+  StatusOr<std::unique_ptr<Store>> store = Status::NotFound("not opened yet");
+  if (exists) {
+    store = OpenForWriting(context);
+    if (!store.ok()) return Fail(store.status());
+  }
 
   ImportedRows imported;
   std::vector<RowError> errors;
@@ -52,10 +60,13 @@ int RunImport(const Context& context, const std::string& path, const std::string
                                    });
     if (!read.ok()) return Fail(read);
   }
-  {
+  if (exists) {
     // The view must be gone before Apply: a writer waits for older views.
     const View existing = (*store)->Read();
     CheckImport(imported, existing, &errors);
+  } else {
+    const Registry empty;
+    CheckImport(imported, empty.Read(), &errors);
   }
   if (!errors.empty()) {
     SortErrors(&errors);
@@ -79,6 +90,10 @@ int RunImport(const Context& context, const std::string& path, const std::string
                            imported.rows.clients.size(), imported.rows.users.size(),
                            imported.rows.links.size()};
   Batch batch = MakeImportBatch(std::move(imported.rows));
+  if (!exists) {
+    store = OpenForWriting(context);
+    if (!store.ok()) return Fail(store.status());
+  }
   if (!context.quiet && StderrIsTerminal()) {
     std::fprintf(stderr, "import: committing %zu rows as one batch...\n", batch.size());
   }

@@ -31,7 +31,7 @@ void PrintReport(const DemoReport& report, const DemoOptions& options) {
   std::printf("  persist:   %.2f s (%zu %s committed to LMDB), compact %.2f s, snapshot %s\n",
               report.load_seconds, report.batches, report.batches == 1 ? "batch" : "batches",
               report.compact_seconds,
-              Megabytes(report.snapshot_bytes).c_str());
+              ByteSize(report.snapshot_bytes).c_str());
   std::printf("  start-up:  %.3f s to reopen from the snapshot (store open %.3f s)\n",
               report.reopen_seconds, report.open_seconds);
   std::printf("  lookups (one thread, %g s each):\n", options.seconds_per_kind);
@@ -42,7 +42,7 @@ void PrintReport(const DemoReport& report, const DemoOptions& options) {
                              : 0.0);
   }
   std::printf("  memory:    %s resident after reopening, peak %s\n",
-              Megabytes(report.rss_bytes).c_str(), Megabytes(report.peak_rss_bytes).c_str());
+              ByteSize(report.rss_bytes).c_str(), ByteSize(report.peak_rss_bytes).c_str());
   std::printf("  total:     %.1f s\n", report.total_seconds);
 }
 

@@ -43,7 +43,7 @@ int RunSnapshotSave(const Context& context, const std::string& file) {
   } else {
     std::printf("saved snapshot %s: sequence %llu, %s\n", file.c_str(),
                 static_cast<unsigned long long>(info->sequence),
-                Megabytes(info->file_bytes).c_str());
+                ByteSize(info->file_bytes).c_str());
   }
   return kExitOk;
 }
@@ -66,7 +66,7 @@ int RunCompact(const Context& context) {
   } else {
     std::printf("compacted %s: snapshot at sequence %llu (%s), journal %llu batches\n",
                 context.data_dir.c_str(), static_cast<unsigned long long>(stats.snapshot_sequence),
-                Megabytes(stats.snapshot_bytes).c_str(),
+                ByteSize(stats.snapshot_bytes).c_str(),
                 static_cast<unsigned long long>(stats.journal_batches));
   }
   return kExitOk;
@@ -112,7 +112,7 @@ int RunRestore(const Context& context, const std::string& file, bool force) {
 int RunVerify(const Context& context, const std::string& file) {
   if (!file.empty()) {
     StatusOr<SnapshotFileInfo> info = VerifySnapshotFile(file);
-    if (!info.ok()) return Fail(info.status().WithContext("verifying " + file));
+    if (!info.ok()) return Fail(info.status());  // the message names the file
     if (context.json) {
       nlohmann::ordered_json out{{"ok", true},
                                  {"file", file},
@@ -176,15 +176,15 @@ int RunStats(const Context& context) {
   PrintCounts(stats.counts);
   std::printf("snapshot:    sequence %llu, %s\n",
               static_cast<unsigned long long>(stats.snapshot_sequence),
-              Megabytes(stats.snapshot_bytes).c_str());
+              ByteSize(stats.snapshot_bytes).c_str());
   std::printf("journal:     %llu batches, %s\n",
               static_cast<unsigned long long>(stats.journal_batches),
-              Megabytes(stats.journal_bytes).c_str());
-  std::printf("LMDB map:    %s used of %s\n", Megabytes(stats.map_used).c_str(),
-              Megabytes(stats.map_size).c_str());
+              ByteSize(stats.journal_bytes).c_str());
+  std::printf("LMDB map:    %s used of %s\n", ByteSize(stats.map_used).c_str(),
+              ByteSize(stats.map_size).c_str());
   std::printf("open time:   %.3f s\n", stats.open_seconds);
-  std::printf("memory:      %s resident (peak %s)\n", Megabytes(memory.rss_bytes).c_str(),
-              Megabytes(memory.peak_bytes).c_str());
+  std::printf("memory:      %s resident (peak %s)\n", ByteSize(memory.rss_bytes).c_str(),
+              ByteSize(memory.peak_bytes).c_str());
   return kExitOk;
 }
 
