@@ -49,4 +49,15 @@ Status CheckRow(const Tables& tables, const Client& row, bool replacing);
 Status CheckRow(const Tables& tables, const User& row, bool replacing);
 Status CheckRow(const Tables& tables, const ClientUserLink& row, bool replacing);
 
+// The checks of CheckRow that need no other row: required fields and formats.
+Status CheckFields(const App& row);
+Status CheckFields(const Organization& row);
+Status CheckFields(const Client& row);
+Status CheckFields(const User& row);
+
+// Whether every foreign key of `row` points at an existing row.
+bool ReferencesExist(const Tables& tables, const Organization& row);
+bool ReferencesExist(const Tables& tables, const Client& row);
+bool ReferencesExist(const Tables& tables, const ClientUserLink& row);
+
 }  // namespace hubreg::detail

@@ -1,11 +1,19 @@
-// Building a registry from complete tables (a snapshot). Both copies of the
-// state are built at once, one per core: the first with every integrity
-// check, the second with plain inserts; the second is dropped if the first
-// finds a violation.
+// Building a registry from complete tables (a snapshot), fast: start-up time
+// is what latency-sensitive services that restart often pay.
+//
+// The first copy of the state is built on two cores at once: one thread
+// inserts the links (the biggest table) while the other inserts everything
+// else and then checks the links' foreign keys against it. Unique keys are
+// checked by the inserts themselves. Only if something is wrong is the
+// registry built again row by row, to name the offending row exactly. The
+// second copy (the writer's standby) is copied from the first in the
+// background; readers can start at once and the first writer waits for it.
 #include <boost/mpl/size.hpp>
+#include <algorithm>
 #include <future>
 #include <limits>
 #include <string>
+#include <type_traits>
 #include <utility>
 
 #include "batch_applier.h"
@@ -73,13 +81,47 @@ Status BuildChecked(Tables& tables, const RegistryRows& rows) {
   return Status::Ok();
 }
 
-void BuildUnchecked(Tables& tables, const RegistryRows& rows) {
-  Reserve(tables, rows);
-  tables.apps.insert(rows.apps.begin(), rows.apps.end());
-  tables.users.insert(rows.users.begin(), rows.users.end());
-  tables.organizations.insert(rows.organizations.begin(), rows.organizations.end());
-  tables.clients.insert(rows.clients.begin(), rows.clients.end());
-  tables.links.insert(rows.links.begin(), rows.links.end());
+template <typename Row>
+bool FieldsValid(const Row& row) {
+  return row.id != kNoId && CheckFields(row).ok();
+}
+
+// Inserts every row; false on a malformed row, a duplicate key or (with
+// `check_references`) a dangling foreign key.
+template <typename Table, typename Row>
+bool InsertAll(const Tables& tables, Table& table, const std::vector<Row>& rows,
+               bool check_references) {
+  for (const Row& row : rows) {
+    if (!FieldsValid(row)) return false;
+    if constexpr (!std::is_same_v<Row, App> && !std::is_same_v<Row, User>) {
+      if (check_references && !ReferencesExist(tables, row)) return false;
+    }
+    if (!table.insert(row).second) return false;
+  }
+  return true;
+}
+
+bool InsertLinks(Tables& tables, const std::vector<ClientUserLink>& links) {
+  ReserveAll(tables.links, links.size());
+  for (const ClientUserLink& link : links) {
+    if (!tables.links.insert(link).second) return false;
+  }
+  return true;
+}
+
+bool InsertParentsAndCheckLinks(Tables& tables, const RegistryRows& rows) {
+  ReserveAll(tables.apps, rows.apps.size());
+  ReserveAll(tables.users, rows.users.size());
+  ReserveAll(tables.organizations, rows.organizations.size());
+  ReserveAll(tables.clients, rows.clients.size());
+  // Parents before children, so foreign keys can be checked on insert. The
+  // links table is being filled by another thread: only its input is read.
+  return InsertAll(tables, tables.apps, rows.apps, false) &&
+         InsertAll(tables, tables.users, rows.users, false) &&
+         InsertAll(tables, tables.organizations, rows.organizations, true) &&
+         InsertAll(tables, tables.clients, rows.clients, true) &&
+         std::all_of(rows.links.begin(), rows.links.end(),
+                     [&](const ClientUserLink& link) { return ReferencesExist(tables, link); });
 }
 
 void SetNextIds(Tables& tables, const RegistryRows& rows) {
@@ -94,19 +136,27 @@ void SetNextIds(Tables& tables, const RegistryRows& rows) {
 StatusOr<std::unique_ptr<Registry>> Registry::FromRows(RegistryRows rows,
                                                        std::uint64_t sequence) {
   auto first = std::make_unique<Instance>();
-  auto second = std::make_unique<Instance>();
-  std::future<void> second_built = std::async(std::launch::async, [&] {
-    BuildUnchecked(second->tables, rows);
-  });
-  Status checked = BuildChecked(first->tables, rows);
-  second_built.get();
-  if (!checked.ok()) return checked;
-
-  for (Instance* instance : {first.get(), second.get()}) {
-    SetNextIds(instance->tables, rows);
-    instance->sequence = sequence;
+  std::future<bool> links_inserted =
+      std::async(std::launch::async, [&] { return InsertLinks(first->tables, rows.links); });
+  const bool parents_valid = InsertParentsAndCheckLinks(first->tables, rows);
+  if (!links_inserted.get() || !parents_valid) {
+    Tables scratch;
+    Status violation = BuildChecked(scratch, rows);
+    if (violation.ok()) violation = Status::Corruption("rows rejected by the bulk loader");
+    return violation;
   }
-  return std::unique_ptr<Registry>(new Registry(std::move(first), std::move(second)));
+  SetNextIds(first->tables, rows);
+  first->sequence = sequence;
+
+  std::unique_ptr<Registry> registry(
+      new Registry(std::move(first), std::make_unique<Instance>()));
+  registry->standby_builder_ = std::thread([registry = registry.get()] {
+    // Only reads the active copy, which no writer touches before joining us.
+    Instance& standby = *registry->instances_[1];
+    standby.tables = registry->instances_[0]->tables;
+    standby.sequence = registry->instances_[0]->sequence;
+  });
+  return registry;
 }
 
 }  // namespace hubreg

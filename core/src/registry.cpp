@@ -64,7 +64,9 @@ Registry::Registry(std::unique_ptr<Instance> first, std::unique_ptr<Instance> se
   last_sequence_.store(instances_[0]->sequence);
 }
 
-Registry::~Registry() = default;
+Registry::~Registry() {
+  if (standby_builder_.joinable()) standby_builder_.join();
+}
 
 View Registry::Read() const {
   ReaderSlot* slot = nullptr;
@@ -85,6 +87,7 @@ View Registry::Read() const {
 Registry::Instance& Registry::Standby() { return *instances_[1 - active_.load()]; }
 
 void Registry::CatchUpStandby() {
+  if (standby_builder_.joinable()) standby_builder_.join();
   Instance& standby = Standby();
   standby.WaitForReaders();
   if (pending_.empty()) return;

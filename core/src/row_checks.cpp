@@ -54,9 +54,44 @@ Status CheckId(const Table& table, std::string_view name, Id id, bool replacing)
 
 }  // namespace
 
+Status CheckFields(const App& row) { return RequireNonEmpty(kAppTable, "app_key", row.app_key); }
+
+Status CheckFields(const Organization& row) {
+  return RequireNonEmpty(kOrganizationTable, "external_id", row.external_id);
+}
+
+Status CheckFields(const Client& row) {
+  return RequireNonEmpty(kClientTable, "external_id", row.external_id);
+}
+
+Status CheckFields(const User& row) {
+  HUBREG_RETURN_IF_ERROR(RequireNonEmpty(kUserTable, "external_id", row.external_id));
+  HUBREG_RETURN_IF_ERROR(RequireNonEmpty(kUserTable, "email", row.email));
+  if (row.email.find('@') == std::string::npos) {
+    return Status::InvalidArgument(std::string(kUserTable) + ": email " + Quote(row.email) +
+                                   " is not an email address");
+  }
+  return Status::Ok();
+}
+
+bool ReferencesExist(const Tables& tables, const Organization& row) {
+  return tables.apps.get<ById>().count(row.threecolts_app_id) != 0 &&
+         tables.users.get<ById>().count(row.organization_owner_id) != 0;
+}
+
+bool ReferencesExist(const Tables& tables, const Client& row) {
+  return row.threecolts_organization_id == kNoId ||
+         tables.organizations.get<ById>().count(row.threecolts_organization_id) != 0;
+}
+
+bool ReferencesExist(const Tables& tables, const ClientUserLink& row) {
+  return tables.clients.get<ById>().count(row.client_id) != 0 &&
+         tables.users.get<ById>().count(row.user_id) != 0;
+}
+
 Status CheckRow(const Tables& tables, const App& row, bool replacing) {
   HUBREG_RETURN_IF_ERROR(CheckId(tables.apps, kAppTable, row.id, replacing));
-  HUBREG_RETURN_IF_ERROR(RequireNonEmpty(kAppTable, "app_key", row.app_key));
+  HUBREG_RETURN_IF_ERROR(CheckFields(row));
   if (const App* holder = Holder(tables.apps.get<ByAppKey>(), row.app_key, row.id, replacing)) {
     return DuplicateKey(kAppTable, "app_key", row.app_key, *holder);
   }
@@ -65,7 +100,7 @@ Status CheckRow(const Tables& tables, const App& row, bool replacing) {
 
 Status CheckRow(const Tables& tables, const Organization& row, bool replacing) {
   HUBREG_RETURN_IF_ERROR(CheckId(tables.organizations, kOrganizationTable, row.id, replacing));
-  HUBREG_RETURN_IF_ERROR(RequireNonEmpty(kOrganizationTable, "external_id", row.external_id));
+  HUBREG_RETURN_IF_ERROR(CheckFields(row));
   if (tables.apps.get<ById>().count(row.threecolts_app_id) == 0) {
     return MissingReference(kOrganizationTable, "threecolts_app_id", row.threecolts_app_id,
                             kAppTable);
@@ -87,7 +122,7 @@ Status CheckRow(const Tables& tables, const Organization& row, bool replacing) {
 
 Status CheckRow(const Tables& tables, const Client& row, bool replacing) {
   HUBREG_RETURN_IF_ERROR(CheckId(tables.clients, kClientTable, row.id, replacing));
-  HUBREG_RETURN_IF_ERROR(RequireNonEmpty(kClientTable, "external_id", row.external_id));
+  HUBREG_RETURN_IF_ERROR(CheckFields(row));
   if (row.threecolts_organization_id != kNoId &&
       tables.organizations.get<ById>().count(row.threecolts_organization_id) == 0) {
     return MissingReference(kClientTable, "threecolts_organization_id",
@@ -102,12 +137,7 @@ Status CheckRow(const Tables& tables, const Client& row, bool replacing) {
 
 Status CheckRow(const Tables& tables, const User& row, bool replacing) {
   HUBREG_RETURN_IF_ERROR(CheckId(tables.users, kUserTable, row.id, replacing));
-  HUBREG_RETURN_IF_ERROR(RequireNonEmpty(kUserTable, "external_id", row.external_id));
-  HUBREG_RETURN_IF_ERROR(RequireNonEmpty(kUserTable, "email", row.email));
-  if (row.email.find('@') == std::string::npos) {
-    return Status::InvalidArgument(std::string(kUserTable) + ": email " + Quote(row.email) +
-                                   " is not an email address");
-  }
+  HUBREG_RETURN_IF_ERROR(CheckFields(row));
   if (const User* holder =
           Holder(tables.users.get<ByExternalId>(), row.external_id, row.id, replacing)) {
     return DuplicateKey(kUserTable, "external_id", row.external_id, *holder);

@@ -20,6 +20,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <thread>
 #include <type_traits>
 #include <vector>
 
@@ -119,6 +120,8 @@ class Registry {
   std::vector<Batch> pending_;  // applied to the active copy, not yet to the standby
   CommitHook commit_hook_;
   Clock clock_;
+  // Fills the standby copy after a bulk load; joined before the first write.
+  std::thread standby_builder_;
 };
 
 template <typename Row>
