@@ -15,8 +15,9 @@
  *
  * Errors: every call returns a hubreg_status. When a call on a registry
  * handle fails, hubreg_errmsg(handle) describes it ("user: email
- * \"ann@example.com\" is already used by user 1; in mutation 2 of 3"). Error
- * messages never contain a database password. A lookup that finds nothing
+ * \"ann@example.com\" is already used by id 1; in mutation 2 of 3");
+ * hubreg_errmsg(NULL) describes a failed open or restore. Error messages
+ * never contain a database password. A lookup that finds nothing
  * returns HUBREG_NOT_FOUND and leaves the message alone: that is an answer,
  * not a failure.
  *
