@@ -19,7 +19,7 @@
 struct hubreg_registry {
   std::unique_ptr<hubreg::bindings::Handle> handle;
   mutable std::mutex error_mutex;
-  std::string last_error;  // guarded by error_mutex
+  mutable std::string last_error;  // guarded by error_mutex; set by const calls too
 };
 
 struct hubreg_view {

@@ -50,7 +50,7 @@ hubreg_status Fail(const hubreg_registry* reg, hubreg_status code, std::string m
       ThreadError() = std::move(message);
     } else {
       std::lock_guard<std::mutex> lock(reg->error_mutex);
-      const_cast<hubreg_registry*>(reg)->last_error = std::move(message);
+      reg->last_error = std::move(message);
     }
   } catch (...) {
     // Out of memory while keeping the message: the code still tells.
