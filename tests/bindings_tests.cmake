@@ -2,7 +2,7 @@
 # libhubreg_c.so, and the Python module with pytest.
 if(TARGET hubreg_c)
   add_executable(c_api_test c_api_test.c)
-  target_link_libraries(c_api_test PRIVATE hubreg::c)
+  target_link_libraries(c_api_test PRIVATE hubreg::c Threads::Threads)
   set_target_properties(c_api_test PROPERTIES C_STANDARD 99 C_STANDARD_REQUIRED ON C_EXTENSIONS OFF)
   target_compile_options(c_api_test PRIVATE -Wall -Wextra -Wpedantic)
   if(HUBREG_WERROR)

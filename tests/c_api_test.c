@@ -2,6 +2,7 @@
  * one-mutation helpers, read through views and iterators, resolve, and the
  * errors (codes and exact messages). Each check names what the API promises. */
 #define _POSIX_C_SOURCE 200809L
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -392,6 +393,68 @@ static void test_a_view_keeps_its_state_while_others_write(void) {
   hubreg_close(reg);
 }
 
+/* A reader thread keeps one view across another thread's write. */
+typedef struct reader_args {
+  hubreg_registry* reg;
+  int to_reader; /* read end: the writer has written */
+  int to_writer; /* write end: the reader has its view / is done */
+  int saw_old;   /* the kept view still showed the old email */
+  int saw_new;   /* a view begun after the write showed the new one */
+  uint64_t kept_sequence;
+} reader_args;
+
+static void* reader_main(void* raw) {
+  reader_args* args = (reader_args*)raw;
+  hubreg_view* kept = NULL;
+  hubreg_view* fresh = NULL;
+  hubreg_user user;
+  char byte = 0;
+  hubreg_view_begin(args->reg, &kept);
+  if (write(args->to_writer, "v", 1) != 1) return NULL;
+  if (read(args->to_reader, &byte, 1) != 1) return NULL;
+  args->saw_old =
+      hubreg_find_user(kept, 1, &user) == HUBREG_OK && strcmp(user.email, "ann@example.com") == 0;
+  args->kept_sequence = hubreg_view_sequence(kept);
+  hubreg_view_begin(args->reg, &fresh);
+  args->saw_new = hubreg_find_user(fresh, 1, &user) == HUBREG_OK &&
+                  strcmp(user.email, "ann@moved.example.com") == 0;
+  hubreg_view_end(fresh);
+  hubreg_view_end(kept);
+  return NULL;
+}
+
+static void test_a_view_is_consistent_while_another_thread_writes(void) {
+  hubreg_registry* reg = sample_registry();
+  hubreg_user ann = make_user(1, "U-1", "ann@moved.example.com", HUBREG_ACTIVE);
+  reader_args args;
+  pthread_t reader;
+  int to_reader[2];
+  int to_writer[2];
+  char byte = 0;
+
+  EXPECT(pipe(to_reader) == 0 && pipe(to_writer) == 0, "pipes");
+  memset(&args, 0, sizeof args);
+  args.reg = reg;
+  args.to_reader = to_reader[0];
+  args.to_writer = to_writer[1];
+  EXPECT(pthread_create(&reader, NULL, reader_main, &args) == 0, "the reader starts");
+  EXPECT(read(to_writer[0], &byte, 1) == 1, "the reader holds its view");
+  EXPECT_STATUS(hubreg_update_user(reg, &ann), HUBREG_OK,
+                "another thread writes while the view is held");
+  EXPECT(write(to_reader[1], "w", 1) == 1, "the reader goes on");
+  pthread_join(reader, NULL);
+  EXPECT(args.saw_old, "the kept view still shows the state it began with");
+  EXPECT(args.kept_sequence == 1, "at its sequence");
+  EXPECT(args.saw_new, "a view begun after the write shows it");
+  EXPECT_STATUS(hubreg_update_user(reg, &ann), HUBREG_OK,
+                "once the view ended, the next write does not wait");
+  close(to_reader[0]);
+  close(to_reader[1]);
+  close(to_writer[0]);
+  close(to_writer[1]);
+  hubreg_close(reg);
+}
+
 static void test_names_and_persistence_calls(void) {
   hubreg_registry* reg = NULL;
   EXPECT_STR(hubreg_status_name(HUBREG_FOREIGN_KEY), "foreign key", "status names");
@@ -537,6 +600,7 @@ int main(void) {
   test_helpers_write_one_mutation_and_report_errors();
   test_batches_are_atomic_and_report_assigned_ids();
   test_a_view_keeps_its_state_while_others_write();
+  test_a_view_is_consistent_while_another_thread_writes();
   test_names_and_persistence_calls();
   test_in_memory_registries_have_no_files();
   if (hubreg_have_persistence()) {
