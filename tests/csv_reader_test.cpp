@@ -59,7 +59,9 @@ TEST_CASE("quoted fields hold commas, doubled quotes and newlines") {
 }
 
 TEST_CASE("CRLF line ends, a missing final newline and a byte order mark are accepted") {
-  const auto records = ReadAll("\xEF\xBB\xBF" "a,b\r\n1,2");
+  const auto records = ReadAll(
+      "\xEF\xBB\xBF"
+      "a,b\r\n1,2");
   REQUIRE(records.size() == 2);
   CHECK(records[0].fields == Fields{"a", "b"});
   CHECK(records[1].fields == Fields{"1", "2"});
@@ -128,14 +130,14 @@ TEST_CASE("after a malformed record the reader goes on with the next line") {
 TEST_CASE("malformed UTF-8 shapes are all found") {
   CHECK(FindInvalidUtf8("plain ascii") == std::nullopt);
   CHECK(FindInvalidUtf8("caf\xc3\xa9") == std::nullopt);
-  CHECK(FindInvalidUtf8("\xf0\x9f\x98\x80") == std::nullopt);        // emoji
-  CHECK(FindInvalidUtf8("ab\x80") == 2u);                            // stray continuation
-  CHECK(FindInvalidUtf8("\xc0\xaf") == 0u);                          // overlong
-  CHECK(FindInvalidUtf8("\xe0\x80\xaf") == 0u);                      // overlong, 3 bytes
-  CHECK(FindInvalidUtf8("\xed\xa0\x80") == 0u);                      // surrogate
-  CHECK(FindInvalidUtf8("\xf4\x90\x80\x80") == 0u);                  // above U+10FFFF
-  CHECK(FindInvalidUtf8("x\xc3") == 1u);                             // truncated
-  CHECK(FindInvalidUtf8("\xe2\x82x") == 0u);                         // bad continuation
+  CHECK(FindInvalidUtf8("\xf0\x9f\x98\x80") == std::nullopt);  // emoji
+  CHECK(FindInvalidUtf8("ab\x80") == 2u);                      // stray continuation
+  CHECK(FindInvalidUtf8("\xc0\xaf") == 0u);                    // overlong
+  CHECK(FindInvalidUtf8("\xe0\x80\xaf") == 0u);                // overlong, 3 bytes
+  CHECK(FindInvalidUtf8("\xed\xa0\x80") == 0u);                // surrogate
+  CHECK(FindInvalidUtf8("\xf4\x90\x80\x80") == 0u);            // above U+10FFFF
+  CHECK(FindInvalidUtf8("x\xc3") == 1u);                       // truncated
+  CHECK(FindInvalidUtf8("\xe2\x82x") == 0u);                   // bad continuation
 }
 
 }  // namespace

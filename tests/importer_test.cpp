@@ -141,14 +141,15 @@ TEST_CASE("rows clashing with the registry are reported against the registry") {
 
 TEST_CASE("a header with an unknown or missing column is refused before any row") {
   TempDir dir;
-  std::ofstream(dir.path / "user.csv") << "id,external_id,mail,name,status,created_at,updated_at\n"
-                                       << "1,U-1,a@b.c,A,active,2025-01-01 00:00:00,2025-01-01 00:00:00\n";
+  std::ofstream(dir.path / "user.csv")
+      << "id,external_id,mail,name,status,created_at,updated_at\n"
+      << "1,U-1,a@b.c,A,active,2025-01-01 00:00:00,2025-01-01 00:00:00\n";
   ImportedRows imported;
   std::vector<RowError> errors;
   REQUIRE_OK(ReadImport(dir.path.string(), DataFormat::kCsv, &imported, &errors));
-  CHECK(Messages(errors) == std::vector<std::string>{
-                                "user.csv:1: mail: unknown column for table user",
-                                "user.csv:1: email: missing from the header"});
+  CHECK(Messages(errors) ==
+        std::vector<std::string>{"user.csv:1: mail: unknown column for table user",
+                                 "user.csv:1: email: missing from the header"});
   CHECK(imported.rows.users.empty());
 }
 
@@ -190,8 +191,8 @@ TEST_CASE("export leaves passwords empty unless secrets are asked for") {
   CHECK(text.str().find("4,,ACC-4,Legacy account (v1.0),db4.internal,5432,legacy,svc_l,,active,"
                         "2024-11-30T23:59:59Z,2024-11-30T23:59:59Z\n") != std::string::npos);
   const Status again = Export(registry->Read(), dir.path.string(), ExportOptions{}).status();
-  CHECK(again.message() == (dir.path / "threecolts_app.csv").string() +
-                               " already exists (pass --force to overwrite)");
+  CHECK(again.message() ==
+        (dir.path / "threecolts_app.csv").string() + " already exists (pass --force to overwrite)");
 }
 
 TEST_CASE("malformed JSONL lines are reported with their line and key") {
@@ -200,17 +201,22 @@ TEST_CASE("malformed JSONL lines are reported with their line and key") {
   std::ofstream(file)
       << R"({"table":"user","id":1,"external_id":"U-1","email":"a@b.c","name":null,"status":"active","created_at":"2025-01-01 00:00:00","updated_at":"2025-01-01T00:00:00Z"})"
       << "\n{not json\n"
-      << R"({"table":"nope"})" << "\n"
-      << R"({"table":"user","id":2,"colour":"red"})" << "\n"
-      << R"({"table":"user","id":true})" << "\n"
-      << R"({"table":"client_user","client_id":1,"created_at":"2025-01-01 00:00:00"})" << "\n";
+      << R"({"table":"nope"})"
+      << "\n"
+      << R"({"table":"user","id":2,"colour":"red"})"
+      << "\n"
+      << R"({"table":"user","id":true})"
+      << "\n"
+      << R"({"table":"client_user","client_id":1,"created_at":"2025-01-01 00:00:00"})"
+      << "\n";
   ImportedRows imported;
   std::vector<RowError> errors;
   REQUIRE_OK(ReadImport(file.string(), DataFormat::kJsonl, &imported, &errors));
   CHECK(imported.rows.users.size() == 1);
   const auto messages = Messages(errors);
   REQUIRE(messages.size() == 5);
-  CHECK(messages[0].starts_with("bad.jsonl:2: json: parse error at column 3: syntax error while parsing object key"));
+  CHECK(messages[0].starts_with(
+      "bad.jsonl:2: json: parse error at column 3: syntax error while parsing object key"));
   CHECK(messages[1] == "bad.jsonl:3: table: \"nope\" is not a table");
   CHECK(messages[2] == "bad.jsonl:4: colour: unknown column for table user");
   CHECK(messages[3] == "bad.jsonl:5: id: must be a string, an integer or null");

@@ -17,7 +17,8 @@ TEST_CASE("a progress bar shows the share done, the amounts, the rate and the ET
 }
 
 TEST_CASE("a finished or empty job shows no ETA") {
-  CHECK(RenderProgress("load", 10, 10, "rows", 1.0, false) == "load: 100%  10 rows of 10 rows  10 rows/s");
+  CHECK(RenderProgress("load", 10, 10, "rows", 1.0, false) ==
+        "load: 100%  10 rows of 10 rows  10 rows/s");
   CHECK(RenderProgress("load", 0, 0, "rows", 0.0, false) == "load: 100%  0 rows of 0 rows");
 }
 

@@ -55,8 +55,9 @@ TEST_CASE("the export form reads back to the same instant") {
 }
 
 TEST_CASE("malformed timestamps are refused with the reason") {
-  const std::string expected = " (expected e.g. 2026-01-02 03:04:05, optional .ffffff and +00, "
-                               "or 2026-01-02T03:04:05Z)";
+  const std::string expected =
+      " (expected e.g. 2026-01-02 03:04:05, optional .ffffff and +00, "
+      "or 2026-01-02T03:04:05Z)";
   CHECK(Refusal("yesterday") == "not a timestamp" + expected);
   CHECK(Refusal("2026-01-02") == "not a timestamp" + expected);
   CHECK(Refusal("2026-13-02 03:04:05") == "no such date" + expected);

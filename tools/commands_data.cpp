@@ -1,9 +1,8 @@
 // `hubreg import` and `hubreg export`.
-#include <nlohmann/json.hpp>
-
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 
 #include "command_common.h"
 #include "exporter.h"
@@ -54,10 +53,9 @@ int RunImport(const Context& context, const std::string& path, const std::string
   std::vector<RowError> errors;
   {
     Progress progress(stderr, StderrIsTerminal(), "import", "bytes", !context.quiet);
-    const Status read = ReadImport(path, format, &imported, &errors,
-                                   [&](std::uint64_t done, std::uint64_t total) {
-                                     progress.Update(done, total);
-                                   });
+    const Status read =
+        ReadImport(path, format, &imported, &errors,
+                   [&](std::uint64_t done, std::uint64_t total) { progress.Update(done, total); });
     if (!read.ok()) return Fail(read);
   }
   if (exists) {
@@ -101,9 +99,8 @@ int RunImport(const Context& context, const std::string& path, const std::string
   if (!committed.ok()) return Fail(committed.status().WithContext("importing " + path));
   const double seconds = SecondsSince(start);
   if (context.json) {
-    nlohmann::ordered_json out{{"imported", CountsJson(counts)},
-                               {"sequence", committed->sequence},
-                               {"seconds", seconds}};
+    nlohmann::ordered_json out{
+        {"imported", CountsJson(counts)}, {"sequence", committed->sequence}, {"seconds", seconds}};
     std::printf("%s\n", out.dump().c_str());
   } else {
     std::printf("imported %s from %s (sequence %llu) in %.2f s\n", CountsText(counts).c_str(),
@@ -165,22 +162,21 @@ void AddDataCommands(CLI::App& app, Context& context) {
       ->capture_default_str();
   import->callback([&context, args] {
     context.exit_code = RunImport(context, args->path, args->format);
-  });
+});
 
-  CLI::App* exporter =
-      app.add_subcommand("export", "Write every table to DIR as <table>.csv (or .jsonl)");
-  exporter->add_option("DIR", args->path, "Directory to write (created when missing)")
-      ->required();
-  exporter->add_option("--format", args->format, "Output format")
-      ->check(CLI::IsMember({"csv", "jsonl"}))
-      ->capture_default_str();
-  exporter->add_flag("--include-secrets", args->include_secrets,
-                     "Write db_password (otherwise left empty)");
-  exporter->add_flag("--force", args->force, "Overwrite table files already in DIR");
-  exporter->callback([&context, args] {
-    context.exit_code =
-        RunExport(context, args->path, args->format, args->include_secrets, args->force);
-  });
-}
+CLI::App* exporter =
+    app.add_subcommand("export", "Write every table to DIR as <table>.csv (or .jsonl)");
+exporter->add_option("DIR", args->path, "Directory to write (created when missing)")->required();
+exporter->add_option("--format", args->format, "Output format")
+    ->check(CLI::IsMember({"csv", "jsonl"}))
+    ->capture_default_str();
+exporter->add_flag("--include-secrets", args->include_secrets,
+                   "Write db_password (otherwise left empty)");
+exporter->add_flag("--force", args->force, "Overwrite table files already in DIR");
+exporter->callback([&context, args] {
+  context.exit_code =
+      RunExport(context, args->path, args->format, args->include_secrets, args->force);
+});
+}  // namespace hubreg::cli
 
 }  // namespace hubreg::cli

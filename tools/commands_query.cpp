@@ -50,7 +50,8 @@ void AddQueryCommands(CLI::App& app, Context& context) {
     CLI::App* sub = query->add_subcommand(name, description);
     sub->add_option(key_name, args->key, key_help)->required();
     if (with_app) {
-      sub->add_option("--app", args->app, "App key, when the organization id is used in several apps");
+      sub->add_option("--app", args->app,
+                      "App key, when the organization id is used in several apps");
     }
     return sub;
   };

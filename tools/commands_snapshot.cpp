@@ -1,9 +1,8 @@
 // `hubreg snapshot save|compact`, `restore`, `verify` and `stats`.
-#include <nlohmann/json.hpp>
-
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 
 #include "command_common.h"
 #include "process_memory.h"
@@ -123,10 +122,11 @@ int RunVerify(const Context& context, const std::string& file) {
                                  {"counts", CountsJson(info->counts)}};
       std::printf("%s\n", out.dump().c_str());
     } else {
-      std::printf("%s: ok (format %u, schema %u, sequence %llu, %zu users, %zu clients, %zu links)\n",
-                  file.c_str(), info->format_version, info->schema_version,
-                  static_cast<unsigned long long>(info->sequence), info->counts.users,
-                  info->counts.clients, info->counts.links);
+      std::printf(
+          "%s: ok (format %u, schema %u, sequence %llu, %zu users, %zu clients, %zu links)\n",
+          file.c_str(), info->format_version, info->schema_version,
+          static_cast<unsigned long long>(info->sequence), info->counts.users, info->counts.clients,
+          info->counts.links);
     }
     return kExitOk;
   }
@@ -197,7 +197,8 @@ void AddSnapshotCommands(CLI::App& app, Context& context) {
   };
   auto args = std::make_shared<Args>();
 
-  CLI::App* snapshot = app.add_subcommand("snapshot", "Save a snapshot file, or compact the journal");
+  CLI::App* snapshot =
+      app.add_subcommand("snapshot", "Save a snapshot file, or compact the journal");
   snapshot->require_subcommand(1);
   CLI::App* save = snapshot->add_subcommand("save", "Write a standalone snapshot file (a backup)");
   save->add_option("FILE", args->file, "Snapshot file to write")->required();

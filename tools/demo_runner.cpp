@@ -27,7 +27,7 @@ struct Keys {
   std::vector<std::string> user_external_ids;
   std::vector<std::string> client_external_ids;
   std::vector<std::pair<std::string, std::string>> organizations;  // app key, external id
-  std::vector<std::pair<std::string, std::string>> links;  // client, user external ids
+  std::vector<std::pair<std::string, std::string>> links;          // client, user external ids
 };
 
 constexpr std::size_t kSampleSize = 4096;
@@ -153,11 +153,11 @@ std::vector<LookupRate> MeasureLookups(const Store& store, const Keys& keys, dou
       const App* app = view.FindAppByKey(app_key);
       return app ? view.FindOrganizationByExternalId(app->id, external_id) : nullptr;
     };
-    rates.push_back(Measure(store, "org-owner", seconds,
-                            [&](const View& view, std::size_t i) -> std::uint64_t {
-                              const Organization* org = find_org(view, i);
-                              return org && view.OwnerOfOrganization(org->id) ? 1 : 0;
-                            }));
+    rates.push_back(
+        Measure(store, "org-owner", seconds, [&](const View& view, std::size_t i) -> std::uint64_t {
+          const Organization* org = find_org(view, i);
+          return org && view.OwnerOfOrganization(org->id) ? 1 : 0;
+        }));
     rates.push_back(Measure(store, "org-clients", seconds,
                             [&](const View& view, std::size_t i) -> std::uint64_t {
                               const Organization* org = find_org(view, i);
@@ -165,12 +165,12 @@ std::vector<LookupRate> MeasureLookups(const Store& store, const Keys& keys, dou
                             }));
   }
   if (!keys.user_external_ids.empty()) {
-    rates.push_back(Measure(store, "owned-orgs", seconds,
-                            [&](const View& view, std::size_t i) -> std::uint64_t {
-                              const User* user = view.FindUserByExternalId(
-                                  keys.user_external_ids[i % keys.user_external_ids.size()]);
-                              return user ? Touch(view.OrganizationsOwnedBy(user->id)) : 0;
-                            }));
+    rates.push_back(Measure(
+        store, "owned-orgs", seconds, [&](const View& view, std::size_t i) -> std::uint64_t {
+          const User* user =
+              view.FindUserByExternalId(keys.user_external_ids[i % keys.user_external_ids.size()]);
+          return user ? Touch(view.OrganizationsOwnedBy(user->id)) : 0;
+        }));
   }
   if (!keys.links.empty()) {
     rates.push_back(Measure(store, "resolve (access check)", seconds,

@@ -2,7 +2,6 @@
 // registry, and the demo. Parses the command line and hands each subcommand
 // to its command_*.cpp file; the work is done in hubreg_cli_lib and persist.
 #include <CLI/CLI.hpp>
-
 #include <cstdio>
 
 #include "command_common.h"

@@ -74,8 +74,9 @@ CsvStep CsvReader::Next(CsvRecord* record, CsvError* error) {
       while (pos_ < text_.size() && text_[pos_] != ',' && text_[pos_] != '\n' &&
              text_.substr(pos_, 2) != "\r\n") {
         if (text_[pos_] == '"') {
-          return Fail(error, start_line, field,
-                      "quote inside an unquoted field (quote the whole field and double the quote)");
+          return Fail(
+              error, start_line, field,
+              "quote inside an unquoted field (quote the whole field and double the quote)");
         }
         ++pos_;
       }

@@ -17,7 +17,7 @@
 namespace hubreg::cli {
 
 struct CsvRecord {
-  std::size_t line = 0;  // physical line on which the record starts
+  std::size_t line = 0;                            // physical line on which the record starts
   std::vector<std::optional<std::string>> fields;  // nullopt: NULL
 };
 

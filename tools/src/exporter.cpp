@@ -1,11 +1,10 @@
 #include "exporter.h"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "csv_writer.h"
 #include "timestamp_text.h"
@@ -94,30 +93,49 @@ bool IsIntegerColumn(std::string_view column) {
 }
 
 Cells RowCells(const App& row) {
-  return {IdCell(row.id), row.name, row.app_key, std::string(ToString(row.environment)),
-          TimeCell(row.created_at), TimeCell(row.updated_at)};
+  return {IdCell(row.id),
+          row.name,
+          row.app_key,
+          std::string(ToString(row.environment)),
+          TimeCell(row.created_at),
+          TimeCell(row.updated_at)};
 }
 
 Cells RowCells(const Organization& row) {
-  return {IdCell(row.id),        IdCell(row.threecolts_app_id), IdCell(row.organization_owner_id),
-          row.external_id,       row.name,                       TimeCell(row.created_at),
+  return {IdCell(row.id),
+          IdCell(row.threecolts_app_id),
+          IdCell(row.organization_owner_id),
+          row.external_id,
+          row.name,
+          TimeCell(row.created_at),
           TimeCell(row.updated_at)};
 }
 
 Cells RowCells(const Client& row, bool include_secrets) {
   std::optional<std::string> password;
   if (include_secrets) password = row.db_password;
-  return {IdCell(row.id),   IdCell(row.threecolts_organization_id),
-          row.external_id,  row.name,
-          row.db_host,      std::to_string(row.db_port),
-          row.db_name,      row.db_user,
-          password,         std::string(ToString(row.status)),
-          TimeCell(row.created_at), TimeCell(row.updated_at)};
+  return {IdCell(row.id),
+          IdCell(row.threecolts_organization_id),
+          row.external_id,
+          row.name,
+          row.db_host,
+          std::to_string(row.db_port),
+          row.db_name,
+          row.db_user,
+          password,
+          std::string(ToString(row.status)),
+          TimeCell(row.created_at),
+          TimeCell(row.updated_at)};
 }
 
 Cells RowCells(const User& row) {
-  return {IdCell(row.id), row.external_id, row.email, row.name, std::string(ToString(row.status)),
-          TimeCell(row.created_at), TimeCell(row.updated_at)};
+  return {IdCell(row.id),
+          row.external_id,
+          row.email,
+          row.name,
+          std::string(ToString(row.status)),
+          TimeCell(row.created_at),
+          TimeCell(row.updated_at)};
 }
 
 Cells RowCells(const ClientUserLink& row) {
@@ -131,8 +149,8 @@ StatusOr<ExportSummary> Export(const View& view, const std::string& dir,
   if (ec) return Status::Io(dir + ": cannot create directory: " + ec.message());
   if (!options.overwrite) {
     for (Table table : kAllTables) {
-      const fs::path file =
-          fs::path(dir) / (std::string(TableName(table)) + std::string(FileExtension(options.format)));
+      const fs::path file = fs::path(dir) / (std::string(TableName(table)) +
+                                             std::string(FileExtension(options.format)));
       if (fs::exists(file)) {
         return Status::InvalidArgument(file.string() +
                                        " already exists (pass --force to overwrite)");
@@ -181,8 +199,8 @@ StatusOr<ExportSummary> Export(const View& view, const std::string& dir,
         break;
       }
     }
-    const fs::path file =
-        fs::path(dir) / (std::string(TableName(table)) + std::string(FileExtension(options.format)));
+    const fs::path file = fs::path(dir) / (std::string(TableName(table)) +
+                                           std::string(FileExtension(options.format)));
     HUBREG_RETURN_IF_ERROR(writer.Write(file));
     summary.files.push_back(file.string());
   }

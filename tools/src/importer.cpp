@@ -1,10 +1,9 @@
 #include "importer.h"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <unordered_map>
 #include <unordered_set>
@@ -37,8 +36,8 @@ class RowSink {
         Keep(ParseApp(raw, errors_), out_->rows.apps, out_->app_origins, origin);
         break;
       case Table::kOrganization:
-        Keep(ParseOrganization(raw, errors_), out_->rows.organizations,
-             out_->organization_origins, origin);
+        Keep(ParseOrganization(raw, errors_), out_->rows.organizations, out_->organization_origins,
+             origin);
         break;
       case Table::kClient:
         Keep(ParseClient(raw, errors_), out_->rows.clients, out_->client_origins, origin);
@@ -112,8 +111,8 @@ void ReadCsvFile(Table table, const std::string& name, std::string_view text, st
   };
   for (CsvStep step; (step = reader.Next(&record, &error)) != CsvStep::kEnd;) {
     if (step == CsvStep::kError) {
-      errors->push_back({name, error.line, have_header ? field_name(error.field) : "header",
-                         error.reason});
+      errors->push_back(
+          {name, error.line, have_header ? field_name(error.field) : "header", error.reason});
       if (!have_header) return;
       continue;
     }
@@ -139,7 +138,8 @@ void ReadCsvFile(Table table, const std::string& name, std::string_view text, st
     sink->Add(table, raw, file);
     if (++rows % kProgressEvery == 0) ReportProgress(progress, base + reader.offset(), total);
   }
-  if (!have_header) errors->push_back({name, 1, "header", "the file is empty (expected a header row)"});
+  if (!have_header)
+    errors->push_back({name, 1, "header", "the file is empty (expected a header row)"});
 }
 
 // The parser's message without its "[json.exception.parse_error.101] " tag
@@ -185,8 +185,8 @@ void ReadJsonlFile(const std::string& name, std::string_view text, std::uint32_t
     }
     const auto table = TableByName(table_it->get<std::string>());
     if (!table) {
-      errors->push_back({name, line, "table",
-                         QuoteValue(table_it->get<std::string>()) + " is not a table"});
+      errors->push_back(
+          {name, line, "table", QuoteValue(table_it->get<std::string>()) + " is not a table"});
       continue;
     }
     const auto known = ColumnsOf(*table);
@@ -196,7 +196,8 @@ void ReadJsonlFile(const std::string& name, std::string_view text, std::uint32_t
     for (const auto& [key, value] : object.items()) {
       if (key == "table") continue;
       if (std::find(known.begin(), known.end(), key) == known.end()) {
-        errors->push_back({name, line, key, "unknown column for table " + std::string(TableName(*table))});
+        errors->push_back(
+            {name, line, key, "unknown column for table " + std::string(TableName(*table))});
         ok = false;
         continue;
       }
@@ -365,7 +366,9 @@ void CheckImport(const ImportedRows& imported, const View& existing,
   Checker check(imported, errors);
   const RegistryRows& rows = imported.rows;
   const auto id_text = [](Id id) { return std::to_string(id); };
-  const auto in_registry = [](std::string shown) { return shown + " already exists in the registry"; };
+  const auto in_registry = [](std::string shown) {
+    return shown + " already exists in the registry";
+  };
 
   std::unordered_set<Id> app_ids;
   {
@@ -442,10 +445,9 @@ void CheckImport(const ImportedRows& imported, const View& existing,
                     in_registry(QuoteValue(org.external_id) + " in threecolts_app " +
                                 id_text(org.threecolts_app_id)));
       } else {
-        check.Unique(keys, std::make_pair(org.threecolts_app_id, org.external_id), at,
-                     "external_id",
-                     QuoteValue(org.external_id) + " in threecolts_app " +
-                         id_text(org.threecolts_app_id));
+        check.Unique(
+            keys, std::make_pair(org.threecolts_app_id, org.external_id), at, "external_id",
+            QuoteValue(org.external_id) + " in threecolts_app " + id_text(org.threecolts_app_id));
       }
       organization_ids.insert(org.id);
     }
@@ -481,7 +483,8 @@ void CheckImport(const ImportedRows& imported, const View& existing,
     for (std::size_t i = 0; i < rows.links.size(); ++i) {
       const ClientUserLink& link = rows.links[i];
       const RowOrigin at = imported.link_origins[i];
-      const bool client_known = client_ids.count(link.client_id) || existing.FindClient(link.client_id);
+      const bool client_known =
+          client_ids.count(link.client_id) || existing.FindClient(link.client_id);
       const bool user_known = user_exists(link.user_id);
       if (!client_known) check.Error(at, "client_id", missing(link.client_id, kClientTable));
       if (!user_known) check.Error(at, "user_id", missing(link.user_id, kUserTable));

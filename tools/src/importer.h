@@ -19,7 +19,7 @@
 namespace hubreg::cli {
 
 enum class DataFormat { kCsv, kJsonl };
-std::string_view FormatName(DataFormat format);  // "csv" / "jsonl"
+std::string_view FormatName(DataFormat format);     // "csv" / "jsonl"
 std::string_view FileExtension(DataFormat format);  // ".csv" / ".jsonl"
 
 // Called now and then with the bytes read so far and the total.
@@ -51,8 +51,7 @@ Status ReadImport(const std::string& path, DataFormat format, ImportedRows* out,
 // Checks the rules between rows: unique ids and keys within the import and
 // against `existing`, and that every reference points at a row of the import
 // or of `existing`. Appends one error per offending row.
-void CheckImport(const ImportedRows& imported, const View& existing,
-                 std::vector<RowError>* errors);
+void CheckImport(const ImportedRows& imported, const View& existing, std::vector<RowError>* errors);
 
 // Orders errors by file name, then line (stable), as a person reads them.
 void SortErrors(std::vector<RowError>* errors);

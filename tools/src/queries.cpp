@@ -98,9 +98,8 @@ StatusOr<QueryTable> OrgOwner(const View& view, std::string_view org,
   StatusOr<const Organization*> found = FindOrganizationByKey(view, org, app_key);
   if (!found.ok()) return found.status();
   const Organization& organization = **found;
-  QueryTable table{{"organization", "app", "owner_id", "external_id", "email", "name", "status"},
-                   {},
-                   true};
+  QueryTable table{
+      {"organization", "app", "owner_id", "external_id", "email", "name", "status"}, {}, true};
   const User* owner = view.OwnerOfOrganization(organization.id);
   if (owner == nullptr) {
     return Status::Corruption("organization " + QuoteValue(org) + " has no owner");
@@ -129,9 +128,8 @@ StatusOr<QueryTable> OrgClients(const View& view, std::string_view org,
                                 std::optional<std::string_view> app_key) {
   StatusOr<const Organization*> found = FindOrganizationByKey(view, org, app_key);
   if (!found.ok()) return found.status();
-  QueryTable table{{"id", "external_id", "name", "status", "db_host", "db_port", "db_name"},
-                   {},
-                   false};
+  QueryTable table{
+      {"id", "external_id", "name", "status", "db_host", "db_port", "db_name"}, {}, false};
   for (const Client& client : view.ClientsOfOrganization((*found)->id)) {
     table.rows.push_back({Number(client.id), Text(client.external_id), Text(client.name),
                           Text(ToString(client.status)), Text(client.db_host),
@@ -143,10 +141,10 @@ StatusOr<QueryTable> OrgClients(const View& view, std::string_view org,
 
 QueryTable ResolveAccess(const View& view, const AccessRequest& request) {
   const AccessDecision decision = view.Resolve(request);
-  QueryTable table{{"verdict", "account", "user", "organization", "db_host", "db_port", "db_name",
-                    "db_user"},
-                   {},
-                   true};
+  QueryTable table{
+      {"verdict", "account", "user", "organization", "db_host", "db_port", "db_name", "db_user"},
+      {},
+      true};
   std::vector<Cell> row{Text(ToString(decision.verdict)), Text(request.account_external_id),
                         Text(request.user_external_id)};
   if (decision.allowed()) {

@@ -1,8 +1,7 @@
 #include "query_output.h"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
+#include <nlohmann/json.hpp>
 
 namespace hubreg::cli {
 namespace {
@@ -81,8 +80,8 @@ std::string RenderTable(const QueryTable& table) {
   for (std::size_t width : widths) rule.emplace_back(width, '-');
   out += line(rule);
   for (const auto& texts : cells) out += line(texts);
-  out += "(" + std::to_string(table.rows.size()) +
-         (table.rows.size() == 1 ? " row)\n" : " rows)\n");
+  out +=
+      "(" + std::to_string(table.rows.size()) + (table.rows.size() == 1 ? " row)\n" : " rows)\n");
   return out;
 }
 

@@ -9,14 +9,17 @@
 namespace hubreg::cli {
 namespace {
 
-constexpr std::string_view kAppColumns[] = {"id", "name", "app_key", "environment", "created_at",
-                                            "updated_at"};
+constexpr std::string_view kAppColumns[] = {"id",          "name",       "app_key",
+                                            "environment", "created_at", "updated_at"};
 constexpr std::string_view kOrganizationColumns[] = {
-    "id", "threecolts_app_id", "organization_owner_id", "external_id", "name", "created_at",
-    "updated_at"};
-constexpr std::string_view kClientColumns[] = {
-    "id",      "threecolts_organization_id", "external_id", "name",   "db_host",    "db_port",
-    "db_name", "db_user",                    "db_password", "status", "created_at", "updated_at"};
+    "id",         "threecolts_app_id", "organization_owner_id", "external_id", "name",
+    "created_at", "updated_at"};
+constexpr std::string_view kClientColumns[] = {"id",          "threecolts_organization_id",
+                                               "external_id", "name",
+                                               "db_host",     "db_port",
+                                               "db_name",     "db_user",
+                                               "db_password", "status",
+                                               "created_at",  "updated_at"};
 constexpr std::string_view kUserColumns[] = {"id",     "external_id", "email",     "name",
                                              "status", "created_at",  "updated_at"};
 constexpr std::string_view kLinkColumns[] = {"client_id", "user_id", "created_at"};
@@ -38,8 +41,8 @@ class Fields {
   }
 
   void Error(std::string_view column, std::string reason) {
-    errors_->push_back(RowError{std::string(raw_.file), raw_.line, std::string(column),
-                                std::move(reason)});
+    errors_->push_back(
+        RowError{std::string(raw_.file), raw_.line, std::string(column), std::move(reason)});
     ok_ = false;
   }
 

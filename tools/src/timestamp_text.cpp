@@ -88,13 +88,14 @@ StatusOr<Timestamp> ParseTimestamp(std::string_view text) {
   }
   if (!in.AtEnd()) return Malformed("unexpected text after the time");
 
-  const year_month_day date{std::chrono::year(*year), std::chrono::month(static_cast<unsigned>(*month)),
+  const year_month_day date{std::chrono::year(*year),
+                            std::chrono::month(static_cast<unsigned>(*month)),
                             std::chrono::day(static_cast<unsigned>(*day))};
   if (!date.ok()) return Malformed("no such date");
   if (*hour > 23 || *minute > 59 || *second > 59) return Malformed("no such time of day");
 
-  const Timestamp local = sys_days(date) + hours(*hour) + minutes(*minute) + seconds(*second) +
-                          microseconds(micros);
+  const Timestamp local =
+      sys_days(date) + hours(*hour) + minutes(*minute) + seconds(*second) + microseconds(micros);
   return Timestamp(local - minutes(offset_minutes));
 }
 
