@@ -130,12 +130,12 @@ std::string DescribeCountMismatch(const TableCounts& header, const TableCounts& 
 Status WriteSnapshotFile(const std::string& file, std::uint32_t schema_version,
                          std::uint64_t sequence, const TableCounts& counts,
                          std::string_view payload) {
-  SnapshotHeader header;
+  SnapshotFileHeader header;
   header.schema_version = schema_version;
   header.sequence = sequence;
   header.counts = counts;
   header.payload_bytes = payload.size();
-  std::string header_bytes = EncodeSnapshotHeader(header);
+  std::string header_bytes = EncodeSnapshotFileHeader(header);
   std::uint32_t checksum = Crc32c().Update(header_bytes).Update(payload).Value();
   std::string trailer(sizeof(checksum), '\0');
   std::memcpy(trailer.data(), &checksum, sizeof(checksum));
@@ -165,9 +165,9 @@ Status WriteSnapshotFile(View view, const std::string& file) {
 StatusOr<LoadedSnapshot> ReadSnapshotFile(const std::string& file) {
   StatusOr<std::string> bytes = ReadWholeFile(file);
   if (!bytes.ok()) return bytes.status();
-  StatusOr<SnapshotHeader> header = ParseSnapshotHeader(*bytes, file);
+  StatusOr<SnapshotFileHeader> header = ParseSnapshotFileHeader(*bytes, file);
   if (!header.ok()) return header.status();
-  StatusOr<std::string_view> payload = CheckSnapshotBody(*bytes, *header, file);
+  StatusOr<std::string_view> payload = CheckSnapshotFileBody(*bytes, *header, file);
   if (!payload.ok()) return payload.status();
 
   StatusOr<RegistryRows> rows = DecodeSnapshot(*payload, header->schema_version);

@@ -37,9 +37,9 @@ std::string Hex(std::uint32_t value) {
 
 }  // namespace
 
-std::string EncodeSnapshotHeader(const SnapshotHeader& header) {
-  std::string bytes(kSnapshotHeaderBytes, '\0');
-  bytes.replace(0, kSnapshotMagic.size(), kSnapshotMagic);
+std::string EncodeSnapshotFileHeader(const SnapshotFileHeader& header) {
+  std::string bytes(kSnapshotFileHeaderBytes, '\0');
+  bytes.replace(0, kSnapshotFileMagic.size(), kSnapshotFileMagic);
   Put(bytes, kFormatVersionOffset, header.format_version);
   Put(bytes, kSchemaVersionOffset, header.schema_version);
   Put(bytes, kSequenceOffset, header.sequence);
@@ -50,31 +50,32 @@ std::string EncodeSnapshotHeader(const SnapshotHeader& header) {
     offset += 8;
   }
   Put(bytes, kPayloadLengthOffset, header.payload_bytes);
-  Put(bytes, kSnapshotHeaderChecksumOffset,
-      ComputeCrc32c(std::string_view(bytes).substr(0, kSnapshotHeaderChecksumOffset)));
+  Put(bytes, kSnapshotFileHeaderChecksumOffset,
+      ComputeCrc32c(std::string_view(bytes).substr(0, kSnapshotFileHeaderChecksumOffset)));
   return bytes;
 }
 
-StatusOr<SnapshotHeader> ParseSnapshotHeader(std::string_view bytes, const std::string& file) {
+StatusOr<SnapshotFileHeader> ParseSnapshotFileHeader(std::string_view bytes,
+                                                     const std::string& file) {
   if (bytes.empty()) return Status::Corruption(file + ": not a hubreg snapshot (empty file)");
-  std::size_t magic_bytes = std::min(bytes.size(), kSnapshotMagic.size());
-  if (bytes.substr(0, magic_bytes) != kSnapshotMagic.substr(0, magic_bytes)) {
+  std::size_t magic_bytes = std::min(bytes.size(), kSnapshotFileMagic.size());
+  if (bytes.substr(0, magic_bytes) != kSnapshotFileMagic.substr(0, magic_bytes)) {
     return Status::Corruption(file + ": not a hubreg snapshot (bad magic at offset 0)");
   }
-  if (bytes.size() < kSnapshotHeaderBytes) {
+  if (bytes.size() < kSnapshotFileHeaderBytes) {
     return Status::Corruption(file + ": truncated header: the file has " +
                               std::to_string(bytes.size()) + " bytes, a snapshot header has " +
-                              std::to_string(kSnapshotHeaderBytes));
+                              std::to_string(kSnapshotFileHeaderBytes));
   }
-  SnapshotHeader header;
+  SnapshotFileHeader header;
   header.format_version = Get<std::uint32_t>(bytes, kFormatVersionOffset);
-  if (header.format_version != kSnapshotFormatVersion) {
+  if (header.format_version != kSnapshotFileFormatVersion) {
     return Status::Version(
         file + ": snapshot format version " + std::to_string(header.format_version) +
-        " is not supported (supported: " + std::to_string(kSnapshotFormatVersion) + ")");
+        " is not supported (supported: " + std::to_string(kSnapshotFileFormatVersion) + ")");
   }
-  std::uint32_t stored = Get<std::uint32_t>(bytes, kSnapshotHeaderChecksumOffset);
-  std::uint32_t computed = ComputeCrc32c(bytes.substr(0, kSnapshotHeaderChecksumOffset));
+  std::uint32_t stored = Get<std::uint32_t>(bytes, kSnapshotFileHeaderChecksumOffset);
+  std::uint32_t computed = ComputeCrc32c(bytes.substr(0, kSnapshotFileHeaderChecksumOffset));
   if (stored != computed) {
     return Status::Corruption(file + ": header checksum mismatch: expected " + Hex(stored) +
                               " (stored at offset 72), found " + Hex(computed) +
@@ -97,9 +98,10 @@ StatusOr<SnapshotHeader> ParseSnapshotHeader(std::string_view bytes, const std::
   return header;
 }
 
-StatusOr<std::string_view> CheckSnapshotBody(std::string_view bytes, const SnapshotHeader& header,
-                                             const std::string& file) {
-  constexpr std::uint64_t kFixed = kSnapshotHeaderBytes + kSnapshotTrailerBytes;
+StatusOr<std::string_view> CheckSnapshotFileBody(std::string_view bytes,
+                                                 const SnapshotFileHeader& header,
+                                                 const std::string& file) {
+  constexpr std::uint64_t kFixed = kSnapshotFileHeaderBytes + kSnapshotFileTrailerBytes;
   // A damaged length near 2^64 must not wrap around when added.
   if (header.payload_bytes > bytes.size() || bytes.size() - header.payload_bytes < kFixed) {
     return Status::Corruption(file + ": truncated: the header promises " +
@@ -110,8 +112,8 @@ StatusOr<std::string_view> CheckSnapshotBody(std::string_view bytes, const Snaps
                               " payload + 4 checksum), the file has " +
                               std::to_string(bytes.size()));
   }
-  std::size_t checksum_offset = kSnapshotHeaderBytes + header.payload_bytes;
-  std::size_t expected_size = checksum_offset + kSnapshotTrailerBytes;
+  std::size_t checksum_offset = kSnapshotFileHeaderBytes + header.payload_bytes;
+  std::size_t expected_size = checksum_offset + kSnapshotFileTrailerBytes;
   if (bytes.size() > expected_size) {
     return Status::Corruption(file + ": " + std::to_string(bytes.size() - expected_size) +
                               " unexpected bytes after the checksum at offset " +
@@ -125,7 +127,7 @@ StatusOr<std::string_view> CheckSnapshotBody(std::string_view bytes, const Snaps
                               "), found " + Hex(computed) + " over bytes 0-" +
                               std::to_string(checksum_offset - 1));
   }
-  return bytes.substr(kSnapshotHeaderBytes, header.payload_bytes);
+  return bytes.substr(kSnapshotFileHeaderBytes, header.payload_bytes);
 }
 
 }  // namespace hubreg::persist

@@ -2,7 +2,7 @@
 //
 //   offset  size  field
 //        0     8  magic "HUBREGSN"
-//        8     4  format version (u32, kSnapshotFormatVersion)
+//        8     4  format version (u32, kSnapshotFileFormatVersion)
 //       12     4  schema version (u32: 100 = v1.0, 102 = v1.2)
 //       16     8  sequence: the last batch the snapshot includes (u64)
 //       24    40  row counts (u64 each): threecolts_app, threecolts_organization,
@@ -28,14 +28,14 @@
 
 namespace hubreg::persist {
 
-inline constexpr std::string_view kSnapshotMagic = "HUBREGSN";
-inline constexpr std::uint32_t kSnapshotFormatVersion = 1;
-inline constexpr std::size_t kSnapshotHeaderBytes = 80;
-inline constexpr std::size_t kSnapshotHeaderChecksumOffset = 72;
-inline constexpr std::size_t kSnapshotTrailerBytes = 4;
+inline constexpr std::string_view kSnapshotFileMagic = "HUBREGSN";
+inline constexpr std::uint32_t kSnapshotFileFormatVersion = 1;
+inline constexpr std::size_t kSnapshotFileHeaderBytes = 80;
+inline constexpr std::size_t kSnapshotFileHeaderChecksumOffset = 72;
+inline constexpr std::size_t kSnapshotFileTrailerBytes = 4;
 
-struct SnapshotHeader {
-  std::uint32_t format_version = kSnapshotFormatVersion;
+struct SnapshotFileHeader {
+  std::uint32_t format_version = kSnapshotFileFormatVersion;
   std::uint32_t schema_version = 0;
   std::uint64_t sequence = 0;
   TableCounts counts;
@@ -43,18 +43,20 @@ struct SnapshotHeader {
 };
 
 // The 80 header bytes, header checksum included.
-std::string EncodeSnapshotHeader(const SnapshotHeader& header);
+std::string EncodeSnapshotFileHeader(const SnapshotFileHeader& header);
 
 // Reads and checks the header at the start of `bytes`, in this order: magic
 // (kCorruption "<file>: not a hubreg snapshot (...)"), format version
 // (kVersion), length and header checksum (kCorruption), schema version
 // (kVersion). `file` only names the file in messages.
-StatusOr<SnapshotHeader> ParseSnapshotHeader(std::string_view bytes, const std::string& file);
+StatusOr<SnapshotFileHeader> ParseSnapshotFileHeader(std::string_view bytes,
+                                                     const std::string& file);
 
 // Checks that `bytes` (a whole file whose header parsed as `header`) has
 // exactly the promised length and a matching file checksum; returns the
 // payload. kCorruption naming the lengths or checksums otherwise.
-StatusOr<std::string_view> CheckSnapshotBody(std::string_view bytes, const SnapshotHeader& header,
-                                             const std::string& file);
+StatusOr<std::string_view> CheckSnapshotFileBody(std::string_view bytes,
+                                                 const SnapshotFileHeader& header,
+                                                 const std::string& file);
 
 }  // namespace hubreg::persist
