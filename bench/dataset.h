@@ -42,6 +42,11 @@ struct Dataset {
 // benchmark runner calls benchmarks from one thread).
 const Dataset& GetDataset(Size size);
 
+// Returns once `registry`'s second (standby) copy exists. FromRows builds it
+// in the background, and the first write waits for it: a refused write is
+// the public way to wait, and leaves the registry unchanged.
+void WaitForStandbyCopy(Registry& registry);
+
 // Bytes of the data itself: every field's size, strings by their length.
 std::uint64_t RawBytes(const User& user);
 std::uint64_t RawBytes(const Client& client);

@@ -48,6 +48,7 @@ Footprint MeasureInChild(const gen::GeneratorOptions& options) {
     const std::uint64_t resident_before = ResidentBytes();
     const std::size_t heap_before = mallinfo2().uordblks;
     auto registry = Registry::FromRows(std::move(rows), 1);
+    if (registry.ok()) WaitForStandbyCopy(**registry);
     malloc_trim(0);
     const std::size_t heap_after = mallinfo2().uordblks;
     const std::uint64_t resident_after = ResidentBytes();
