@@ -1,0 +1,111 @@
+// The Store-facing faces of standalone snapshot files (hubreg/store.h):
+// saving a store's registry, and restoring a file into a data directory.
+#include <fcntl.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <system_error>
+
+#include "hubreg/store.h"
+#include "snapshot_file.h"
+#include "snapshot_install.h"
+
+namespace hubreg {
+namespace {
+
+namespace fs = std::filesystem;
+
+Status FileSystemError(const std::string& context, const std::error_code& error) {
+  return Status::Io(context + ": " + error.message());
+}
+
+Status SyncDirectory(const fs::path& directory) {
+  int fd = ::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return Status::Io(directory.string() + ": open directory: " + std::strerror(errno));
+  int result = ::fsync(fd);
+  int error = errno;
+  ::close(fd);
+  if (result != 0)
+    return Status::Io(directory.string() + ": fsync directory: " + std::strerror(error));
+  return Status::Ok();
+}
+
+// Whether `target` may receive a restore: missing or an empty directory, or
+// anything at all with `overwrite`.
+Status CheckTarget(const fs::path& target, bool overwrite) {
+  std::error_code error;
+  fs::file_status status = fs::status(target, error);
+  if (status.type() == fs::file_type::not_found) return Status::Ok();
+  if (error) return FileSystemError(target.string(), error);
+  if (!fs::is_directory(status)) {
+    return Status::InvalidArgument(target.string() + ": not a directory");
+  }
+  bool empty = fs::is_empty(target, error);
+  if (error) return FileSystemError(target.string(), error);
+  if (!empty && !overwrite) {
+    return Status::InvalidArgument(target.string() +
+                                   ": already holds data; restore refuses to replace it "
+                                   "unless asked to overwrite");
+  }
+  return Status::Ok();
+}
+
+// Puts the finished directory `built` at `target`. An existing target is
+// swapped atomically (renameat2 RENAME_EXCHANGE), so at every moment `target`
+// holds either the old registry or the new one; the old one is then removed.
+Status MoveIntoPlace(const fs::path& built, const fs::path& target) {
+  std::error_code error;
+  bool exists = fs::exists(target, error);
+  if (error) return FileSystemError(target.string(), error);
+  if (!exists || fs::is_empty(target, error)) {
+    // rename(2) replaces an empty directory in one step.
+    if (::rename(built.c_str(), target.c_str()) != 0) {
+      return Status::Io(built.string() + ": rename to " + target.string() + ": " +
+                        std::strerror(errno));
+    }
+  } else {
+    if (::renameat2(AT_FDCWD, built.c_str(), AT_FDCWD, target.c_str(), RENAME_EXCHANGE) != 0) {
+      return Status::Io(built.string() + ": exchange with " + target.string() + ": " +
+                        std::strerror(errno));
+    }
+    fs::remove_all(built, error);  // now the old registry; leftovers are harmless
+  }
+  return SyncDirectory(target.parent_path());
+}
+
+}  // namespace
+
+Status Store::SaveSnapshotFile(const std::string& file) const {
+  return persist::WriteSnapshotFile(registry().Read(), file);
+}
+
+Status RestoreSnapshotFile(const std::string& file, const StoreOptions& target, bool overwrite) {
+  // Everything is checked before the target is looked at, let alone touched.
+  StatusOr<persist::LoadedSnapshot> loaded = persist::ReadSnapshotFile(file);
+  if (!loaded.ok()) return loaded.status();
+
+  fs::path target_path = fs::absolute(fs::path(target.path).lexically_normal());
+  if (target_path.filename().empty()) target_path = target_path.parent_path();
+  HUBREG_RETURN_IF_ERROR(CheckTarget(target_path, overwrite));
+
+  fs::path built = target_path.parent_path() / ("." + target_path.filename().string() +
+                                                ".restore-" + std::to_string(::getpid()));
+  std::error_code error;
+  fs::remove_all(built, error);  // a leftover of an earlier crashed restore by this pid
+  StoreOptions options = target;
+  options.path = built.string();
+  options.read_only = false;
+  options.create_if_missing = true;
+  Status installed = persist::CreateStoreWithSnapshot(options, *loaded->registry);
+  if (installed.ok()) installed = MoveIntoPlace(built, target_path);
+  if (!installed.ok()) {
+    fs::remove_all(built, error);
+    return installed.WithContext("restoring " + file + " into " + target_path.string());
+  }
+  return Status::Ok();
+}
+
+}  // namespace hubreg
