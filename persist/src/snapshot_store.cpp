@@ -91,8 +91,12 @@ Status RestoreSnapshotFile(const std::string& file, const StoreOptions& target, 
   if (target_path.filename().empty()) target_path = target_path.parent_path();
   HUBREG_RETURN_IF_ERROR(CheckTarget(target_path, overwrite));
 
-  fs::path built = target_path.parent_path() / ("." + target_path.filename().string() +
-                                                ".restore-" + std::to_string(::getpid()));
+  // A hidden sibling on the same file system, so the final rename is atomic.
+  std::string built_name(1, '.');
+  built_name.append(target_path.filename().string())
+      .append(".restore-")
+      .append(std::to_string(::getpid()));
+  fs::path built = target_path.parent_path() / built_name;
   std::error_code error;
   fs::remove_all(built, error);  // a leftover of an earlier crashed restore by this pid
   StoreOptions options = target;
