@@ -35,7 +35,8 @@ std::string CheckConsistent(const View& view) {
   const TableCounts counts = view.counts();
   if (counts.links != 2 * counts.users) return "links != 2 * users";
   if (counts.users != view.sequence() - 1) return "users do not match the sequence";
-  const std::string expected = counts.users == 0 ? "Account 1" : "gen-" + std::to_string(counts.users);
+  const std::string expected =
+      counts.users == 0 ? "Account 1" : "gen-" + std::to_string(counts.users);
   if (view.FindClient(1)->name != expected) return "client 1 name is from another batch";
   if (counts.users > 0) {
     const Id newest = counts.users;

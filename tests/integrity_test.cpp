@@ -37,8 +37,7 @@ TEST_CASE("unique keys stay unique") {
   auto registry = SampleRegistry();
   CheckRefused(*registry, Batch().Insert(MakeApp(0, "key-prod")), ErrorCode::kDuplicate,
                "threecolts_app: app_key \"key-prod\" is already used by id 2; in mutation 1 of 1");
-  CheckRefused(*registry, Batch().Insert(MakeOrganization(0, 1, 1, "ORG-1")),
-               ErrorCode::kDuplicate,
+  CheckRefused(*registry, Batch().Insert(MakeOrganization(0, 1, 1, "ORG-1")), ErrorCode::kDuplicate,
                "threecolts_organization: external_id \"ORG-1\" is already used in threecolts_app 1 "
                "by id 1; in mutation 1 of 1");
   CheckRefused(*registry, Batch().Insert(MakeClient(0, 1, "ACC-1")), ErrorCode::kDuplicate,
@@ -161,7 +160,8 @@ TEST_CASE("updating or deleting a missing row is not found") {
 TEST_CASE("malformed rows are invalid arguments") {
   auto registry = SampleRegistry();
   CheckRefused(*registry, Batch().Insert(MakeUser(0, "", "x@example.com")),
-               ErrorCode::kInvalidArgument, "user: external_id must not be empty; in mutation 1 of 1");
+               ErrorCode::kInvalidArgument,
+               "user: external_id must not be empty; in mutation 1 of 1");
   CheckRefused(*registry, Batch().Insert(MakeUser(0, "U-9", "")), ErrorCode::kInvalidArgument,
                "user: email must not be empty; in mutation 1 of 1");
   CheckRefused(*registry, Batch().Insert(MakeUser(0, "U-9", "not-an-email")),

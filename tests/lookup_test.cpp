@@ -130,7 +130,8 @@ TEST_CASE("counts report the rows of each table") {
 TEST_CASE("resolve allows a linked active user and returns the connection details") {
   auto registry = SampleRegistry();
   View view = registry->Read();
-  AccessDecision decision = view.Resolve({.account_external_id = "ACC-1", .user_external_id = "U-2"});
+  AccessDecision decision =
+      view.Resolve({.account_external_id = "ACC-1", .user_external_id = "U-2"});
   REQUIRE(decision.allowed());
   CHECK(decision.verdict == AccessVerdict::kAllowed);
   CHECK(decision.account->db_host == "db1.internal");

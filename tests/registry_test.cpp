@@ -107,9 +107,7 @@ TEST_CASE("a view keeps its state while later batches are applied") {
   View before = registry->Read();
   // Two batches, so the writer has to bring both copies up to date while
   // the old view is gone and the new one still exists.
-  std::thread writer([&] {
-    CHECK_OK(registry->Insert(MakeUser(0, "U-6", "six@example.com")));
-  });
+  std::thread writer([&] { CHECK_OK(registry->Insert(MakeUser(0, "U-6", "six@example.com"))); });
   // The writer may wait for `before` only on the second batch; release it
   // after the first has certainly been published.
   while (registry->LastSequence() < 2) std::this_thread::yield();
@@ -118,9 +116,7 @@ TEST_CASE("a view keeps its state while later batches are applied") {
   writer.join();
   View after = registry->Read();
   CHECK(after.FindUser(6) != nullptr);
-  {
-    View released = std::move(before);
-  }
+  { View released = std::move(before); }
   CHECK_OK(registry->Insert(MakeUser(0, "U-7", "seven@example.com")));
   CHECK(after.FindUser(7) == nullptr);
   CHECK(registry->Read().FindUser(7) != nullptr);

@@ -1,6 +1,6 @@
-#include <doctest/doctest.h>
-
 #include "hubreg/status.h"
+
+#include <doctest/doctest.h>
 
 using hubreg::ErrorCode;
 using hubreg::Status;

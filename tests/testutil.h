@@ -16,25 +16,23 @@ const Status& StatusOf(const StatusOr<T>& result) {
 }  // namespace hubreg::test
 
 // Checks that a Status or StatusOr is ok, printing the error otherwise.
-#define CHECK_OK(expr)                                                     \
-  do {                                                                     \
-    const auto& hubreg_result_ = (expr);                                   \
+#define CHECK_OK(expr)                                                                 \
+  do {                                                                                 \
+    const auto& hubreg_result_ = (expr);                                               \
     const ::hubreg::Status& hubreg_status_ = ::hubreg::test::StatusOf(hubreg_result_); \
-    CHECK_MESSAGE(hubreg_status_.ok(), hubreg_status_.ToString());        \
+    CHECK_MESSAGE(hubreg_status_.ok(), hubreg_status_.ToString());                     \
   } while (false)
 
-#define REQUIRE_OK(expr)                                                   \
-  do {                                                                     \
-    const auto& hubreg_result_ = (expr);                                   \
+#define REQUIRE_OK(expr)                                                               \
+  do {                                                                                 \
+    const auto& hubreg_result_ = (expr);                                               \
     const ::hubreg::Status& hubreg_status_ = ::hubreg::test::StatusOf(hubreg_result_); \
-    REQUIRE_MESSAGE(hubreg_status_.ok(), hubreg_status_.ToString());      \
+    REQUIRE_MESSAGE(hubreg_status_.ok(), hubreg_status_.ToString());                   \
   } while (false)
 
 namespace hubreg::test {
 
-inline Timestamp At(long long seconds) {
-  return Timestamp(std::chrono::seconds(seconds));
-}
+inline Timestamp At(long long seconds) { return Timestamp(std::chrono::seconds(seconds)); }
 
 inline App MakeApp(Id id, std::string key, Environment environment = Environment::kStage) {
   App app;

@@ -6,15 +6,24 @@ namespace hubreg {
 
 std::string_view ToString(AccessVerdict verdict) {
   switch (verdict) {
-    case AccessVerdict::kAllowed: return "allowed";
-    case AccessVerdict::kUnknownUser: return "unknown user";
-    case AccessVerdict::kUnknownAccount: return "unknown account";
-    case AccessVerdict::kUnknownApp: return "unknown app";
-    case AccessVerdict::kUnknownOrganization: return "unknown organization";
-    case AccessVerdict::kWrongOrganization: return "wrong organization";
-    case AccessVerdict::kNoLink: return "no link";
-    case AccessVerdict::kUserDisabled: return "user disabled";
-    case AccessVerdict::kAccountDisabled: return "account disabled";
+    case AccessVerdict::kAllowed:
+      return "allowed";
+    case AccessVerdict::kUnknownUser:
+      return "unknown user";
+    case AccessVerdict::kUnknownAccount:
+      return "unknown account";
+    case AccessVerdict::kUnknownApp:
+      return "unknown app";
+    case AccessVerdict::kUnknownOrganization:
+      return "unknown organization";
+    case AccessVerdict::kWrongOrganization:
+      return "wrong organization";
+    case AccessVerdict::kNoLink:
+      return "no link";
+    case AccessVerdict::kUserDisabled:
+      return "user disabled";
+    case AccessVerdict::kAccountDisabled:
+      return "account disabled";
   }
   return "unknown verdict";
 }

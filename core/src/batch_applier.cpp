@@ -35,8 +35,8 @@ struct TableTraits<User> {
   static Id& NextId(Tables& t) { return t.next_user_id; }
 };
 
-Status StillReferenced(std::string_view table, Id id, std::size_t count,
-                       std::string_view referrer, std::string_view column) {
+Status StillReferenced(std::string_view table, Id id, std::size_t count, std::string_view referrer,
+                       std::string_view column) {
   if (count == 0) return Status::Ok();
   return Status::InUse(std::string(table) + ": id " + std::to_string(id) +
                        " is still referenced by " + std::to_string(count) + " " +
@@ -174,9 +174,7 @@ Status BatchApplier::ApplyOne(const InsertRow<ClientUserLink>& insert, Mutation*
   if (link.created_at == Timestamp{}) link.created_at = now_;
   HUBREG_RETURN_IF_ERROR(CheckRow(tables_, link, /*replacing=*/false));
   tables_.links.insert(link);
-  undo_.push_back([this, link] {
-    EraseLinkRow(tables_, link.client_id, link.user_id);
-  });
+  undo_.push_back([this, link] { EraseLinkRow(tables_, link.client_id, link.user_id); });
   *applied = InsertRow<ClientUserLink>{link};
   return Status::Ok();
 }

@@ -8,8 +8,8 @@
 // registry built again row by row, to name the offending row exactly. The
 // second copy (the writer's standby) is copied from the first in the
 // background; readers can start at once and the first writer waits for it.
-#include <boost/mpl/size.hpp>
 #include <algorithm>
+#include <boost/mpl/size.hpp>
 #include <future>
 #include <limits>
 #include <string>
@@ -133,8 +133,7 @@ void SetNextIds(Tables& tables, const RegistryRows& rows) {
 
 }  // namespace
 
-StatusOr<std::unique_ptr<Registry>> Registry::FromRows(RegistryRows rows,
-                                                       std::uint64_t sequence) {
+StatusOr<std::unique_ptr<Registry>> Registry::FromRows(RegistryRows rows, std::uint64_t sequence) {
   auto first = std::make_unique<Instance>();
   std::future<bool> links_inserted =
       std::async(std::launch::async, [&] { return InsertLinks(first->tables, rows.links); });
@@ -148,8 +147,7 @@ StatusOr<std::unique_ptr<Registry>> Registry::FromRows(RegistryRows rows,
   SetNextIds(first->tables, rows);
   first->sequence = sequence;
 
-  std::unique_ptr<Registry> registry(
-      new Registry(std::move(first), std::make_unique<Instance>()));
+  std::unique_ptr<Registry> registry(new Registry(std::move(first), std::make_unique<Instance>()));
   registry->standby_builder_ = std::thread([registry = registry.get()] {
     // Only reads the active copy, which no writer touches before joining us.
     Instance& standby = *registry->instances_[1];

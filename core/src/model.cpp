@@ -33,14 +33,14 @@ std::string FormatTimestamp(Timestamp t) {
   const year_month_day date{day};
   const hh_mm_ss<microseconds> time{t - day};
   char text[48];
-  int length = std::snprintf(text, sizeof text, "%04d-%02u-%02uT%02d:%02d:%02d",
-                             static_cast<int>(date.year()), static_cast<unsigned>(date.month()),
-                             static_cast<unsigned>(date.day()), static_cast<int>(time.hours().count()),
-                             static_cast<int>(time.minutes().count()),
-                             static_cast<int>(time.seconds().count()));
+  int length = std::snprintf(
+      text, sizeof text, "%04d-%02u-%02uT%02d:%02d:%02d", static_cast<int>(date.year()),
+      static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
+      static_cast<int>(time.hours().count()), static_cast<int>(time.minutes().count()),
+      static_cast<int>(time.seconds().count()));
   if (time.subseconds().count() != 0) {
-    length += std::snprintf(text + length, sizeof text - static_cast<std::size_t>(length), ".%06lld",
-                            static_cast<long long>(time.subseconds().count()));
+    length += std::snprintf(text + length, sizeof text - static_cast<std::size_t>(length),
+                            ".%06lld", static_cast<long long>(time.subseconds().count()));
   }
   return std::string(text, static_cast<std::size_t>(length)) + "Z";
 }

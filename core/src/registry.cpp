@@ -56,8 +56,7 @@ void View::Release() {
   }
 }
 
-Registry::Registry()
-    : Registry(std::make_unique<Instance>(), std::make_unique<Instance>()) {}
+Registry::Registry() : Registry(std::make_unique<Instance>(), std::make_unique<Instance>()) {}
 
 Registry::Registry(std::unique_ptr<Instance> first, std::unique_ptr<Instance> second)
     : instances_{std::move(first), std::move(second)}, clock_(SystemNow) {
@@ -98,8 +97,7 @@ void Registry::CatchUpStandby() {
       Status replayed = applier.Apply(mutation, &ignored);
       if (!replayed.ok()) {
         // The same batch succeeded on an equal copy: this is a bug in hubreg.
-        std::fprintf(stderr, "hubreg: registry copies diverged: %s\n",
-                     replayed.ToString().c_str());
+        std::fprintf(stderr, "hubreg: registry copies diverged: %s\n", replayed.ToString().c_str());
         std::abort();
       }
     }

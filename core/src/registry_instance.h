@@ -28,7 +28,8 @@ struct Registry::Instance {
   void WaitForReaders() const {
     for (unsigned spins = 0;; ++spins) {
       std::int64_t registered = 0;
-      for (const ReaderSlot& slot : readers) registered += slot.count.load(std::memory_order_seq_cst);
+      for (const ReaderSlot& slot : readers)
+        registered += slot.count.load(std::memory_order_seq_cst);
       if (registered == 0) return;
       if (spins > 64) std::this_thread::yield();
     }

@@ -4,16 +4,26 @@ namespace hubreg {
 
 std::string_view ErrorCodeName(ErrorCode code) {
   switch (code) {
-    case ErrorCode::kOk: return "ok";
-    case ErrorCode::kNotFound: return "not found";
-    case ErrorCode::kDuplicate: return "duplicate";
-    case ErrorCode::kForeignKey: return "foreign key";
-    case ErrorCode::kInUse: return "in use";
-    case ErrorCode::kInvalidArgument: return "invalid argument";
-    case ErrorCode::kCorruption: return "corruption";
-    case ErrorCode::kIo: return "I/O error";
-    case ErrorCode::kVersion: return "unsupported version";
-    case ErrorCode::kReadOnly: return "read-only";
+    case ErrorCode::kOk:
+      return "ok";
+    case ErrorCode::kNotFound:
+      return "not found";
+    case ErrorCode::kDuplicate:
+      return "duplicate";
+    case ErrorCode::kForeignKey:
+      return "foreign key";
+    case ErrorCode::kInUse:
+      return "in use";
+    case ErrorCode::kInvalidArgument:
+      return "invalid argument";
+    case ErrorCode::kCorruption:
+      return "corruption";
+    case ErrorCode::kIo:
+      return "I/O error";
+    case ErrorCode::kVersion:
+      return "unsupported version";
+    case ErrorCode::kReadOnly:
+      return "read-only";
   }
   return "unknown error";
 }

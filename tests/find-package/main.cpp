@@ -12,7 +12,7 @@ int main() {
   auto id = registry.Insert(user);
   if (!id.ok() || registry.Read().FindUserByEmail("ANN@example.com") == nullptr) return 1;
   hubreg::StoreOptions options;  // only checks that store.h is installed and usable
-  std::printf("consumer ok: user %llu, default data dir %s\n",
-              static_cast<unsigned long long>(*id), options.path.c_str());
+  std::printf("consumer ok: user %llu, default data dir %s\n", static_cast<unsigned long long>(*id),
+              options.path.c_str());
   return 0;
 }

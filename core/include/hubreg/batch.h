@@ -40,10 +40,10 @@ struct EraseLink {
 };
 
 using Mutation =
-    std::variant<InsertRow<App>, UpdateRow<App>, EraseRow<App>,                          //
+    std::variant<InsertRow<App>, UpdateRow<App>, EraseRow<App>,                             //
                  InsertRow<Organization>, UpdateRow<Organization>, EraseRow<Organization>,  //
-                 InsertRow<Client>, UpdateRow<Client>, EraseRow<Client>,                 //
-                 InsertRow<User>, UpdateRow<User>, EraseRow<User>,                       //
+                 InsertRow<Client>, UpdateRow<Client>, EraseRow<Client>,                    //
+                 InsertRow<User>, UpdateRow<User>, EraseRow<User>,                          //
                  InsertRow<ClientUserLink>, EraseLink>;
 
 class Batch {

@@ -92,8 +92,8 @@ inline constexpr std::string_view kClientTable = "client";
 inline constexpr std::string_view kUserTable = "user";
 inline constexpr std::string_view kClientUserTable = "client_user";
 
-std::string_view ToString(Environment environment);      // "stage" / "prod"
-std::string_view ToString(RecordStatus status);          // "active" / "disabled"
+std::string_view ToString(Environment environment);  // "stage" / "prod"
+std::string_view ToString(RecordStatus status);      // "active" / "disabled"
 std::optional<Environment> ParseEnvironment(std::string_view text);
 std::optional<RecordStatus> ParseRecordStatus(std::string_view text);
 

@@ -73,7 +73,7 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] StatusOr {
  public:
-  StatusOr(T value) : state_(std::move(value)) {}  // NOLINT: implicit by design
+  StatusOr(T value) : state_(std::move(value)) {}        // NOLINT: implicit by design
   StatusOr(Status status) : state_(std::move(status)) {  // NOLINT: implicit by design
     assert(!std::get<Status>(state_).ok() && "StatusOr needs a value or an error");
   }
@@ -99,8 +99,8 @@ class [[nodiscard]] StatusOr {
 }  // namespace hubreg
 
 // Returns early from the enclosing function when `expr` yields an error.
-#define HUBREG_RETURN_IF_ERROR(expr)            \
-  do {                                          \
-    ::hubreg::Status hubreg_status_ = (expr);   \
+#define HUBREG_RETURN_IF_ERROR(expr)                 \
+  do {                                               \
+    ::hubreg::Status hubreg_status_ = (expr);        \
     if (!hubreg_status_.ok()) return hubreg_status_; \
   } while (false)

@@ -103,7 +103,7 @@ std::string_view ToString(AccessVerdict verdict);  // "allowed", "unknown user",
 struct AccessRequest {
   std::string_view account_external_id;
   std::string_view user_external_id;
-  std::optional<std::string_view> app_key = std::nullopt;  // checked when given
+  std::optional<std::string_view> app_key = std::nullopt;                   // checked when given
   std::optional<std::string_view> organization_external_id = std::nullopt;  // checked when given
 };
 
@@ -136,8 +136,8 @@ class View {
   using UserIds = detail::UserTable::index<detail::ById>::type;
 
  public:
-  using ClientsOfUserRange = LinkedRange<Client, UserLinks::const_iterator, ClientIds,
-                                         &ClientUserLink::client_id>;
+  using ClientsOfUserRange =
+      LinkedRange<Client, UserLinks::const_iterator, ClientIds, &ClientUserLink::client_id>;
   using UsersOfClientRange =
       LinkedRange<User, ClientLinks::const_iterator, UserIds, &ClientUserLink::user_id>;
   using OrganizationRange =

@@ -78,15 +78,14 @@ using OrganizationTable = bmi::multi_index_container<
                                IdHash>>>;
 
 using ClientTable = bmi::multi_index_container<
-    Client,
-    bmi::indexed_by<
-        bmi::hashed_unique<bmi::tag<ById>, bmi::member<Client, Id, &Client::id>, IdHash>,
-        bmi::hashed_unique<bmi::tag<ByExternalId>,
-                           bmi::member<Client, std::string, &Client::external_id>, StringHash,
-                           StringEqual>,
-        bmi::hashed_non_unique<bmi::tag<ByOrganization>,
-                               bmi::member<Client, Id, &Client::threecolts_organization_id>,
-                               IdHash>>>;
+    Client, bmi::indexed_by<
+                bmi::hashed_unique<bmi::tag<ById>, bmi::member<Client, Id, &Client::id>, IdHash>,
+                bmi::hashed_unique<bmi::tag<ByExternalId>,
+                                   bmi::member<Client, std::string, &Client::external_id>,
+                                   StringHash, StringEqual>,
+                bmi::hashed_non_unique<bmi::tag<ByOrganization>,
+                                       bmi::member<Client, Id, &Client::threecolts_organization_id>,
+                                       IdHash>>>;
 
 using UserTable = bmi::multi_index_container<
     User, bmi::indexed_by<
