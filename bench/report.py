@@ -35,12 +35,13 @@ def load(path):
     for b in data["benchmarks"]:
         if b.get("run_type", "iteration") != "iteration" or b.get("error_occurred"):
             continue
-        name = b["run_name"] if "run_name" in b else b["name"]
-        name = name.split("/iterations:")[0].split("/manual_time")[0]
+        parts = b["name"].split("/")
+        name = "/".join(p for p in parts
+                        if ":" not in p and p not in ("real_time", "manual_time"))
         # Lookups run on one thread: their CPU time is what the lookup costs,
         # even when other processes on the machine take the core now and
-        # then. Manually timed benchmarks (start-up) report wall time.
-        manual = "manual_time" in b["name"]
+        # then. Start-up and writes are timed in wall time.
+        manual = "manual_time" in b["name"] or "real_time" in b["name"]
         key = "real_time" if manual else "cpu_time"
         b["ns"] = b[key] * TO_NS[b.get("time_unit", "ns")]
         runs[name] = b

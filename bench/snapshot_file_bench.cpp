@@ -80,9 +80,9 @@ void LoadSnapshotFile(benchmark::State& state, Size size) {
 void DecodePayload(benchmark::State& state, Size size) {
   const SnapshotFixture& fixture = GetSnapshotFixture(size);
   const std::string_view bytes(fixture.bytes.data(), fixture.bytes.size());
-  auto header = persist::ParseSnapshotHeader(bytes, fixture.file);
+  auto header = persist::ParseSnapshotFileHeader(bytes, fixture.file);
   CheckOk(header.status(), "parse header");
-  auto payload = persist::CheckSnapshotBody(bytes, *header, fixture.file);
+  auto payload = persist::CheckSnapshotFileBody(bytes, *header, fixture.file);
   CheckOk(payload.status(), "check body");
   for (auto _ : state) {
     const Clock::time_point start = Clock::now();
