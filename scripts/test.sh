@@ -3,7 +3,8 @@
 #   1. an optimised build with warnings as errors: every test (C++, C, Python,
 #      the hubreg command end to end), plus the benchmarks built (not run);
 #   2. AddressSanitizer + UBSan with Boost.MultiIndex safe mode: every C/C++ test;
-#   3. ThreadSanitizer: the concurrency tests;
+#   3. ThreadSanitizer with Boost.MultiIndex invariant checking: the core tests
+#      (the concurrency test among them);
 #   4. clang-format: every C/C++ file must be formatted.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,7 +13,7 @@ scripts/install-deps.sh
 jobs=$(nproc)
 export CTEST_OUTPUT_ON_FAILURE=1
 
-step() { printf '\n==== %s ====\n' "$*"; }
+step() { printf '\n==== %s (at %ss) ====\n' "$*" "$SECONDS"; }
 
 step "release build and tests"
 cmake -S . -B build/release -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHUBREG_WERROR=ON \
@@ -22,16 +23,20 @@ ctest --test-dir build/release -j "$jobs" --timeout 600
 
 step "AddressSanitizer + UndefinedBehaviorSanitizer"
 cmake -S . -B build/asan -DCMAKE_BUILD_TYPE=Debug -DHUBREG_WERROR=ON \
-  -DHUBREG_SANITIZE=address,undefined -DHUBREG_BOOST_CHECKS=ON -DHUBREG_BUILD_PYTHON=OFF
+  -DHUBREG_SANITIZE=address,undefined -DHUBREG_BOOST_SAFE_MODE=ON -DHUBREG_BUILD_PYTHON=OFF
 cmake --build build/asan -j "$jobs"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build/asan -j "$jobs" --timeout 900
 
 step "ThreadSanitizer"
 cmake -S . -B build/tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHUBREG_WERROR=ON \
-  -DHUBREG_SANITIZE=thread -DHUBREG_BUILD_PYTHON=OFF -DHUBREG_BUILD_TOOLS=OFF
-cmake --build build/tsan -j "$jobs" --target concurrency_test
-TSAN_OPTIONS=halt_on_error=1 build/tsan/tests/concurrency_test
+  -DHUBREG_SANITIZE=thread -DHUBREG_BOOST_SAFE_MODE=ON -DHUBREG_BOOST_INVARIANTS=ON \
+  -DHUBREG_BUILD_PYTHON=OFF
+core_tests=(status_test registry_test lookup_test integrity_test concurrency_test)
+cmake --build build/tsan -j "$jobs" --target "${core_tests[@]}"
+for test in "${core_tests[@]}"; do
+  TSAN_OPTIONS=halt_on_error=1 "build/tsan/tests/$test"
+done
 
 step "clang-format"
 git ls-files '*.h' '*.cpp' '*.c' | xargs clang-format --dry-run --Werror
