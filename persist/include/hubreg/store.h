@@ -31,6 +31,10 @@ struct StoreOptions {
   // than this share of the snapshot's bytes (and at least min_journal_bytes).
   double compaction_ratio = 0.5;
   std::uint64_t min_journal_bytes = 4u << 20;
+  // LMDB map size to start with; it doubles whenever a commit needs more
+  // (MDB_MAP_FULL never reaches a caller), and an existing environment keeps
+  // its larger size.
+  std::uint64_t initial_map_size = 64u << 20;
 };
 
 struct StoreStats {
@@ -40,9 +44,14 @@ struct StoreStats {
   std::uint64_t snapshot_bytes = 0;
   std::uint64_t journal_batches = 0;
   std::uint64_t journal_bytes = 0;
-  std::uint64_t map_size = 0;  // LMDB map size in bytes
-  std::uint64_t map_used = 0;  // bytes of the map in use
-  double open_seconds = 0;     // how long Open took (snapshot load + journal replay)
+  std::uint64_t map_size = 0;     // LMDB map size in bytes
+  std::uint64_t map_used = 0;     // bytes of the map in use
+  double open_seconds = 0;        // how long Open took (snapshot load + journal replay)
+  std::uint64_t compactions = 0;  // since Open, automatic and requested
+  // Automatic compaction runs after a batch is already durable, so its
+  // failure does not fail that Apply; the last such error is kept here
+  // (empty when the last automatic compaction succeeded).
+  std::string last_compaction_error;
 };
 
 class Store {

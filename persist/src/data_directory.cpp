@@ -1,0 +1,167 @@
+#include "data_directory.h"
+
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <system_error>
+
+namespace hubreg::persist {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Beyond this a commit that still does not fit is an error, not a reason to
+// grow: 1 TiB is far above any registry hubreg is meant for.
+constexpr std::size_t kMaxMapSize = std::size_t{1} << 40;
+
+unsigned SyncFlags(SyncMode mode) {
+  switch (mode) {
+    case SyncMode::kFull:
+      return 0;
+    case SyncMode::kNoMetaSync:
+      return MDB_NOMETASYNC;
+    case SyncMode::kNoSync:
+      return MDB_NOSYNC;
+  }
+  return 0;
+}
+
+// Makes sure options.path is a directory LMDB can open. The directory holds
+// database passwords, so a new one is readable by its owner only.
+Status PrepareDirectory(const StoreOptions& options) {
+  const fs::path path(options.path);
+  std::error_code error;
+  fs::file_status status = fs::status(path, error);
+  if (status.type() == fs::file_type::not_found) {
+    if (options.read_only) {
+      return Status::NotFound(options.path +
+                              ": no such data directory (a read-only store cannot create one)");
+    }
+    if (!options.create_if_missing)
+      return Status::NotFound(options.path + ": no such data directory");
+    if (path.has_parent_path()) {
+      fs::create_directories(path.parent_path(), error);
+      if (error) return Status::Io(path.parent_path().string() + ": create: " + error.message());
+    }
+    if (::mkdir(path.c_str(), 0700) != 0 && errno != EEXIST) {
+      return Status::Io(options.path + ": mkdir: " + std::strerror(errno));
+    }
+    // mkdir's mode is filtered by the umask; this one must be exact.
+    if (::chmod(path.c_str(), 0700) != 0) {
+      return Status::Io(options.path + ": chmod 0700: " + std::strerror(errno));
+    }
+    return Status::Ok();
+  }
+  if (error) return Status::Io(options.path + ": " + error.message());
+  if (!fs::is_directory(status)) return Status::InvalidArgument(options.path + ": not a directory");
+  if (options.read_only && !fs::exists(path / "data.mdb", error)) {
+    return Status::NotFound(options.path + ": holds no hubreg registry (data.mdb is missing)");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+StatusOr<std::unique_ptr<DataDirectory>> DataDirectory::Open(const StoreOptions& options) {
+  HUBREG_RETURN_IF_ERROR(PrepareDirectory(options));
+  lmdb::Env::Options env_options;
+  env_options.flags = options.read_only ? MDB_RDONLY : SyncFlags(options.sync);
+  env_options.map_size = options.initial_map_size;
+  env_options.max_dbs = kMaxDatabases;
+  StatusOr<lmdb::Env> env = lmdb::Env::Open(options.path, env_options);
+  if (!env.ok()) return env.status();
+
+  std::unique_ptr<DataDirectory> directory(new DataDirectory());
+  directory->env_ = std::move(*env);
+  // Slots of killed readers would otherwise pin old pages forever (the
+  // file would only grow) and eventually exhaust the reader table.
+  StatusOr<int> cleared = directory->env_.ClearStaleReaders();
+  if (!cleared.ok()) return cleared.status();
+
+  if (options.read_only) {
+    StatusOr<Reader> reader = directory->BeginRead();
+    if (!reader.ok()) return reader.status();
+    StatusOr<StoreDbs> dbs = OpenDbs(reader->txn(), /*create=*/false);
+    if (!dbs.ok() && dbs.status().code() == ErrorCode::kNotFound) {
+      return Status::NotFound(options.path + ": holds no hubreg registry (" +
+                              dbs.status().message() + ")");
+    }
+    if (!dbs.ok()) return dbs.status();
+    StatusOr<bool> has_registry = HasRegistry(reader->txn(), *dbs);
+    if (!has_registry.ok()) return has_registry.status();
+    if (!*has_registry) return Status::NotFound(options.path + ": holds no hubreg registry");
+    // Committing (not aborting) keeps the database handles for later
+    // transactions.
+    HUBREG_RETURN_IF_ERROR(reader->txn().Commit());
+    directory->dbs_ = *dbs;
+    return directory;
+  }
+
+  StoreDbs dbs;
+  HUBREG_RETURN_IF_ERROR(directory->Write([&](lmdb::Txn& txn) -> Status {
+    StatusOr<StoreDbs> opened = OpenDbs(txn, /*create=*/true);
+    if (!opened.ok()) return opened.status();
+    dbs = *opened;
+    StatusOr<bool> has_registry = HasRegistry(txn, dbs);
+    if (!has_registry.ok()) return has_registry.status();
+    if (*has_registry) return Status::Ok();
+    Registry empty;
+    return WriteSnapshot(txn, dbs, empty.Read()).status();
+  }));
+  directory->dbs_ = dbs;
+  return directory;
+}
+
+StatusOr<DataDirectory::Reader> DataDirectory::BeginRead() const {
+  for (int attempt = 0;; ++attempt) {
+    std::shared_lock<std::shared_mutex> lock(map_mutex_);
+    bool map_resized = false;
+    StatusOr<lmdb::Txn> txn = lmdb::Txn::Begin(env_, MDB_RDONLY, &map_resized);
+    if (txn.ok()) return Reader(std::move(lock), std::move(*txn));
+    if (!map_resized || attempt == 3) return txn.status();
+    // The writing process grew the map: adopt its size and try again.
+    lock.unlock();
+    std::unique_lock<std::shared_mutex> resize(map_mutex_);
+    HUBREG_RETURN_IF_ERROR(env_.SetMapSize(0));
+  }
+}
+
+Status DataDirectory::Write(const std::function<Status(lmdb::Txn&)>& body) {
+  for (;;) {
+    Status status;
+    bool map_full = false;
+    {
+      std::shared_lock<std::shared_mutex> lock(map_mutex_);
+      StatusOr<lmdb::Txn> txn = lmdb::Txn::Begin(env_, 0);
+      if (!txn.ok()) return txn.status();
+      status = body(*txn);
+      if (status.ok()) status = txn->Commit();
+      if (status.ok()) return status;
+      map_full = txn->map_full();
+    }  // the failed transaction is aborted here, before the map may move
+    if (!map_full) return status;
+    HUBREG_RETURN_IF_ERROR(GrowMap(env_.MapSize() + 1));
+  }
+}
+
+Status DataDirectory::ReserveRoom(std::size_t bytes) {
+  std::size_t needed = env_.MapUsed() + bytes;
+  if (needed <= env_.MapSize()) return Status::Ok();
+  return GrowMap(needed);
+}
+
+Status DataDirectory::GrowMap(std::size_t at_least) {
+  std::unique_lock<std::shared_mutex> lock(map_mutex_);
+  std::size_t size = env_.MapSize();
+  if (size >= at_least) return Status::Ok();  // another thread grew it meanwhile
+  while (size < at_least && size < kMaxMapSize) size *= 2;
+  if (size < at_least) {
+    return Status::Io(path() + ": the LMDB map would need " + std::to_string(at_least) +
+                      " bytes, more than the " + std::to_string(kMaxMapSize) + " allowed");
+  }
+  return env_.SetMapSize(size);
+}
+
+}  // namespace hubreg::persist

@@ -1,0 +1,70 @@
+// Internal: an open data directory, i.e. the LMDB environment with the
+// store's databases, and the rules for using it from one process: map growth
+// on MDB_MAP_FULL, adoption of a map another process grew, and creating the
+// directory with owner-only permissions.
+//
+// Thread safety: any number of threads may hold read transactions and one
+// may write; growing the map waits until none of them is inside LMDB.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+
+#include "hubreg/status.h"
+#include "hubreg/store.h"
+#include "lmdb_env.h"
+#include "store_layout.h"
+
+namespace hubreg::persist {
+
+class DataDirectory {
+ public:
+  // Opens the environment at options.path: creates the directory (mode 0700)
+  // if missing and allowed, clears stale reader slots, and creates the
+  // databases. A writable directory that holds no registry yet gets an empty
+  // one (snapshot at sequence 0); a read-only open of a directory without a
+  // registry is kNotFound.
+  static StatusOr<std::unique_ptr<DataDirectory>> Open(const StoreOptions& options);
+
+  // A read transaction, with the map held in place until it ends.
+  class Reader {
+   public:
+    lmdb::Txn& txn() { return txn_; }
+
+   private:
+    friend class DataDirectory;
+    Reader(std::shared_lock<std::shared_mutex> lock, lmdb::Txn txn)
+        : lock_(std::move(lock)), txn_(std::move(txn)) {}
+    std::shared_lock<std::shared_mutex> lock_;  // declared first: released after the txn ends
+    lmdb::Txn txn_;
+  };
+  StatusOr<Reader> BeginRead() const;
+
+  // Runs `body` in a write transaction and commits it. If LMDB reports
+  // MDB_MAP_FULL (in body or commit), the transaction is aborted, the map
+  // doubled and `body` run again; so `body` must only touch LMDB.
+  Status Write(const std::function<Status(lmdb::Txn&)>& body);
+
+  // Grows the map (doubling) until at least `bytes` are free beyond what is
+  // in use, e.g. before writing a large snapshot.
+  Status ReserveRoom(std::size_t bytes);
+
+  const StoreDbs& dbs() const { return dbs_; }
+  const lmdb::Env& env() const { return env_; }
+  const std::string& path() const { return env_.path(); }
+
+ private:
+  DataDirectory() = default;
+  Status GrowMap(std::size_t at_least);
+
+  mutable lmdb::Env env_;  // mutable: BeginRead may adopt a grown map
+  StoreDbs dbs_;
+  // Shared by every transaction, exclusive while the map is resized: LMDB
+  // requires that no transaction of this process is active then.
+  mutable std::shared_mutex map_mutex_;
+};
+
+}  // namespace hubreg::persist

@@ -1,0 +1,331 @@
+// Store: a Registry whose commit hook appends each batch to the LMDB journal,
+// with snapshots that bound how much journal start-up must replay.
+#include "hubreg/store.h"
+
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <vector>
+
+#include "codec.h"
+#include "data_directory.h"
+#include "snapshot_install.h"
+#include "store_layout.h"
+
+namespace hubreg {
+
+using persist::DataDirectory;
+using persist::JournalTally;
+using persist::SnapshotHeader;
+
+struct Store::Impl {
+  StoreOptions options;
+  std::unique_ptr<DataDirectory> directory;  // declared first: outlives the registries
+
+  // The current registry is registries.back(). A read-only store that had to
+  // reload (the writer compacted past it) keeps the earlier ones alive, since
+  // callers may still hold references or Views into them.
+  std::vector<std::unique_ptr<Registry>> registries;
+  std::atomic<Registry*> registry{nullptr};
+  // Read-only stores: serialises Refresh and Verify.
+  mutable std::mutex refresh_mutex;
+
+  // What is on disk, kept in memory. Changed under the registry's writer
+  // lock (commit hook, compaction) or refresh_mutex; read by Stats.
+  std::atomic<std::uint64_t> snapshot_sequence{0};
+  std::atomic<std::uint64_t> snapshot_bytes{0};
+  std::atomic<std::uint64_t> journal_batches{0};
+  std::atomic<std::uint64_t> journal_bytes{0};
+  std::atomic<std::uint64_t> compactions{0};
+  double open_seconds = 0;
+  mutable std::mutex compaction_error_mutex;
+  std::string last_compaction_error;
+
+  Registry& current() const { return *registry.load(std::memory_order_acquire); }
+
+  void SetRegistry(std::unique_ptr<Registry> loaded) {
+    registry.store(loaded.get(), std::memory_order_release);
+    registries.push_back(std::move(loaded));
+  }
+
+  void SetSnapshotTallies(const SnapshotHeader& header, const JournalTally& journal) {
+    snapshot_sequence = header.sequence;
+    snapshot_bytes = header.payload_bytes;
+    journal_batches = journal.batches;
+    journal_bytes = journal.bytes;
+  }
+
+  // Snapshot plus journal, as of one read transaction.
+  StatusOr<std::unique_ptr<Registry>> Load(SnapshotHeader* header, JournalTally* journal) {
+    StatusOr<DataDirectory::Reader> reader = directory->BeginRead();
+    if (!reader.ok()) return reader.status();
+    StatusOr<std::unique_ptr<Registry>> loaded =
+        persist::LoadSnapshot(reader->txn(), directory->dbs(), header);
+    if (!loaded.ok()) return loaded.status();
+    HUBREG_RETURN_IF_ERROR(
+        persist::ReplayJournal(reader->txn(), directory->dbs(), loaded->get(), journal));
+    return loaded;
+  }
+
+  // The commit hook: runs inside Registry::Apply, holding its writer lock.
+  Status AppendToJournal(const CommitResult& result) {
+    const std::string bytes = persist::EncodeBatch(result.applied);
+    std::size_t stored = 0;
+    Status written = directory->Write([&](persist::lmdb::Txn& txn) -> Status {
+      StatusOr<std::size_t> size =
+          persist::PutJournalEntry(txn, directory->dbs(), result.sequence, bytes);
+      if (!size.ok()) return size.status();
+      stored = *size;
+      return Status::Ok();
+    });
+    if (!written.ok()) {
+      return written.WithContext("committing batch " + std::to_string(result.sequence) +
+                                 " to the journal");
+    }
+    journal_batches += 1;
+    journal_bytes += stored;
+    return Status::Ok();
+  }
+
+  bool CompactionDue() const {
+    const std::uint64_t journal = journal_bytes.load();
+    return journal >= options.min_journal_bytes &&
+           static_cast<double>(journal) >
+               options.compaction_ratio * static_cast<double>(snapshot_bytes.load());
+  }
+
+  // REQUIRES: the registry's writers are excluded (RunExclusive).
+  Status WriteSnapshot(const View& view) {
+    const std::string payload = persist::EncodeSnapshot(view);
+    // Copy-on-write: the old snapshot's pages stay in use until the commit,
+    // so the new one needs room of its own. Growing first spares writing a
+    // large payload into a map that is then found too small.
+    HUBREG_RETURN_IF_ERROR(directory->ReserveRoom(payload.size() + payload.size() / 4));
+    SnapshotHeader header;
+    HUBREG_RETURN_IF_ERROR(directory->Write([&](persist::lmdb::Txn& txn) -> Status {
+      StatusOr<SnapshotHeader> written = persist::WriteSnapshotPayload(
+          txn, directory->dbs(), persist::kCurrentSchema, view.sequence(), payload);
+      if (!written.ok()) return written.status();
+      header = *written;
+      return Status::Ok();
+    }));
+    SetSnapshotTallies(header, JournalTally{});
+    compactions += 1;
+    return Status::Ok();
+  }
+
+  Status Compact(bool only_if_due) {
+    Status status = current().RunExclusive([&](const View& view) -> Status {
+      if (only_if_due && !CompactionDue()) return Status::Ok();  // another thread did it
+      return WriteSnapshot(view);
+    });
+    return status.WithContext("compacting " + directory->path());
+  }
+
+  // Compares the stored registry with `view`. REQUIRES: `view` cannot
+  // change meanwhile (writer excluded, or refresh_mutex held).
+  Status VerifyAgainst(const View& view) const {
+    StatusOr<DataDirectory::Reader> reader = directory->BeginRead();
+    if (!reader.ok()) return reader.status();
+    persist::lmdb::Txn& txn = reader->txn();
+    const persist::StoreDbs& dbs = directory->dbs();
+    StatusOr<bool> has_registry = persist::HasRegistry(txn, dbs);
+    if (!has_registry.ok()) return has_registry.status();
+    if (!*has_registry)
+      return Status::Corruption(directory->path() + ": the format version is missing");
+    SnapshotHeader header;
+    StatusOr<std::unique_ptr<Registry>> scratch = persist::LoadSnapshot(txn, dbs, &header);
+    if (!scratch.ok()) return scratch.status();
+    // A read-only store may lag behind the writer: compare at its sequence,
+    // unless the writer has compacted past it (then only the disk is checked).
+    const bool comparable = header.sequence <= view.sequence();
+    JournalTally journal;
+    HUBREG_RETURN_IF_ERROR(persist::ReplayJournal(txn, dbs, scratch->get(), &journal,
+                                                  comparable ? view.sequence() : 0));
+    HUBREG_RETURN_IF_ERROR(persist::CheckJournalDecodes(txn, dbs, (*scratch)->LastSequence()));
+    if (!comparable) return Status::Ok();
+    if ((*scratch)->LastSequence() != view.sequence()) {
+      return Status::Corruption(directory->path() + ": the journal ends at sequence " +
+                                std::to_string((*scratch)->LastSequence()) +
+                                " but the registry in memory is at " +
+                                std::to_string(view.sequence()));
+    }
+    const TableCounts stored = (*scratch)->Read().counts();
+    const TableCounts loaded = view.counts();
+    if (!(stored == loaded)) {
+      return Status::Corruption(
+          directory->path() + ": the stored registry has " + std::to_string(stored.apps) +
+          " apps, " + std::to_string(stored.organizations) + " organizations, " +
+          std::to_string(stored.clients) + " clients, " + std::to_string(stored.users) +
+          " users, " + std::to_string(stored.links) + " links; the one in memory has " +
+          std::to_string(loaded.apps) + ", " + std::to_string(loaded.organizations) + ", " +
+          std::to_string(loaded.clients) + ", " + std::to_string(loaded.users) + ", " +
+          std::to_string(loaded.links));
+    }
+    return Status::Ok();
+  }
+
+  Status ReadOnlyError(std::string_view what) const {
+    return Status::ReadOnly(options.path + ": opened read-only; " + std::string(what) +
+                            " needs the writing process");
+  }
+};
+
+StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
+  const auto start = std::chrono::steady_clock::now();
+  auto impl = std::make_unique<Impl>();
+  impl->options = options;
+  StatusOr<std::unique_ptr<DataDirectory>> directory = DataDirectory::Open(options);
+  if (!directory.ok()) return directory.status().WithContext("opening the store");
+  impl->directory = std::move(*directory);
+
+  SnapshotHeader header;
+  JournalTally journal;
+  StatusOr<std::unique_ptr<Registry>> loaded = impl->Load(&header, &journal);
+  if (!loaded.ok()) return loaded.status().WithContext("opening the store");
+  impl->SetRegistry(std::move(*loaded));
+  impl->SetSnapshotTallies(header, journal);
+
+  if (!options.read_only) {
+    // Older snapshots were migrated in memory; write them back in the
+    // current schema so the migration happens once.
+    if (header.schema_version != persist::kCurrentSchema) {
+      HUBREG_RETURN_IF_ERROR(impl->Compact(/*only_if_due=*/false));
+    }
+    Impl* raw = impl.get();
+    impl->current().SetCommitHook(
+        [raw](const CommitResult& result) { return raw->AppendToJournal(result); });
+  }
+  impl->open_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return std::unique_ptr<Store>(new Store(std::move(impl)));
+}
+
+Store::Store(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Store::~Store() = default;
+
+View Store::Read() const { return impl_->current().Read(); }
+
+const Registry& Store::registry() const { return impl_->current(); }
+
+StatusOr<CommitResult> Store::Apply(const Batch& batch) {
+  if (impl_->options.read_only) return impl_->ReadOnlyError("applying a batch");
+  StatusOr<CommitResult> result = impl_->current().Apply(batch);
+  // Compaction runs here, not in the commit hook: the hook holds the
+  // registry's writer lock, which compaction takes too.
+  if (result.ok() && impl_->CompactionDue()) {
+    Status compacted = impl_->Compact(/*only_if_due=*/true);
+    std::lock_guard<std::mutex> lock(impl_->compaction_error_mutex);
+    impl_->last_compaction_error = compacted.ok() ? std::string() : compacted.ToString();
+  }
+  return result;
+}
+
+Status Store::Compact() {
+  if (impl_->options.read_only) return impl_->ReadOnlyError("compaction");
+  return impl_->Compact(/*only_if_due=*/false);
+}
+
+Status Store::Refresh() {
+  if (!impl_->options.read_only) return Status::Ok();  // the writer is always current
+  std::lock_guard<std::mutex> lock(impl_->refresh_mutex);
+  Impl& impl = *impl_;
+  StatusOr<DataDirectory::Reader> reader = impl.directory->BeginRead();
+  if (!reader.ok()) return reader.status().WithContext("refreshing");
+  StatusOr<SnapshotHeader> header =
+      persist::ReadSnapshotHeader(reader->txn(), impl.directory->dbs());
+  if (!header.ok()) return header.status().WithContext("refreshing");
+  Registry& registry = impl.current();
+
+  if (header->sequence > registry.LastSequence()) {
+    // The writer compacted past us: the batches we lack are gone from the
+    // journal, so start again from its snapshot.
+    SnapshotHeader loaded_header;
+    JournalTally journal;
+    StatusOr<std::unique_ptr<Registry>> loaded =
+        persist::LoadSnapshot(reader->txn(), impl.directory->dbs(), &loaded_header);
+    if (!loaded.ok()) return loaded.status().WithContext("refreshing");
+    HUBREG_RETURN_IF_ERROR(
+        persist::ReplayJournal(reader->txn(), impl.directory->dbs(), loaded->get(), &journal)
+            .WithContext("refreshing"));
+    impl.SetRegistry(std::move(*loaded));
+    impl.SetSnapshotTallies(loaded_header, journal);
+    return Status::Ok();
+  }
+
+  JournalTally journal;
+  if (header->sequence != impl.snapshot_sequence.load()) {
+    // Compacted exactly up to where we are: what is left is a new journal.
+    impl.SetSnapshotTallies(*header, journal);
+  }
+  Status replayed =
+      persist::ReplayJournal(reader->txn(), impl.directory->dbs(), &registry, &journal);
+  impl.journal_batches += journal.batches;
+  impl.journal_bytes += journal.bytes;
+  return replayed.WithContext("refreshing");
+}
+
+StoreStats Store::Stats() const {
+  StoreStats stats;
+  {
+    View view = impl_->current().Read();
+    stats.counts = view.counts();
+    stats.last_sequence = view.sequence();
+  }
+  stats.snapshot_sequence = impl_->snapshot_sequence.load();
+  stats.snapshot_bytes = impl_->snapshot_bytes.load();
+  stats.journal_batches = impl_->journal_batches.load();
+  stats.journal_bytes = impl_->journal_bytes.load();
+  stats.map_size = impl_->directory->env().MapSize();
+  stats.map_used = impl_->directory->env().MapUsed();
+  stats.open_seconds = impl_->open_seconds;
+  stats.compactions = impl_->compactions.load();
+  std::lock_guard<std::mutex> lock(impl_->compaction_error_mutex);
+  stats.last_compaction_error = impl_->last_compaction_error;
+  return stats;
+}
+
+Status Store::Verify() const {
+  Status status;
+  if (impl_->options.read_only) {
+    std::lock_guard<std::mutex> lock(impl_->refresh_mutex);
+    status = impl_->VerifyAgainst(impl_->current().Read());
+  } else {
+    status = impl_->current().RunExclusive(
+        [this](const View& view) { return impl_->VerifyAgainst(view); });
+  }
+  return status.WithContext("verifying " + impl_->options.path);
+}
+
+namespace persist {
+
+Status CreateStoreWithSnapshot(const StoreOptions& options, const Registry& registry) {
+  StoreOptions create = options;
+  create.read_only = false;
+  create.create_if_missing = true;
+  StatusOr<std::unique_ptr<DataDirectory>> opened = DataDirectory::Open(create);
+  if (!opened.ok()) return opened.status();
+  DataDirectory& directory = **opened;
+  View view = registry.Read();
+  const std::string payload = EncodeSnapshot(view);
+  HUBREG_RETURN_IF_ERROR(directory.ReserveRoom(payload.size() + payload.size() / 4));
+  return directory.Write([&](lmdb::Txn& txn) -> Status {
+    // DataDirectory::Open wrote an empty registry at sequence 0; anything
+    // else means the directory was in use.
+    StatusOr<SnapshotHeader> existing = ReadSnapshotHeader(txn, directory.dbs());
+    if (!existing.ok()) return existing.status();
+    auto journal = lmdb::Cursor::Open(txn, directory.dbs().journal);
+    if (!journal.ok()) return journal.status();
+    auto first = journal->Get(MDB_FIRST);
+    if (!first.ok()) return first.status();
+    if (existing->sequence != 0 || first->has_value()) {
+      return Status::InvalidArgument(directory.path() + ": already holds a registry");
+    }
+    return WriteSnapshotPayload(txn, directory.dbs(), kCurrentSchema, view.sequence(), payload)
+        .status();
+  });
+}
+
+}  // namespace persist
+}  // namespace hubreg

@@ -1,0 +1,132 @@
+// A child process for the store's multi-process tests (crash_test,
+// store_test). Modes:
+//
+//   crash_writer write DIR COMPACT_EVERY SYNC
+//     Opens DIR (SYNC: "full" or "nosync") and applies numbered batches forever. Batch k inserts
+//     user k, client k ("ACC-k", no organization) and the link (k, k). After Apply returns it
+//     writes "k\n" to stdout: batch k is acknowledged. With COMPACT_EVERY > 0 it also compacts
+//     every that many batches, and automatic compaction runs after nearly every batch. Meant to be
+//     killed.
+//
+//   crash_writer reader DIR
+//     Opens DIR read-only, then for each line on stdin ("refresh") refreshes
+//     and answers "<status code> <last sequence> <users>\n"; exits at EOF.
+//
+//   crash_writer hold-read DIR
+//     Opens DIR's LMDB environment and begins a read transaction (taking a
+//     reader slot), prints "ready\n" and waits to be killed.
+//
+//   crash_writer hold-open DIR
+//     The same without the read transaction: keeps the environment open.
+#include <lmdb.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <string>
+
+#include "hubreg/store.h"
+
+namespace {
+
+void WriteLine(const std::string& line) {
+  std::string text = line + "\n";
+  // write(2), not stdio: an acknowledgement must leave the process before
+  // the next batch starts, whatever buffering stdout has.
+  const char* data = text.data();
+  std::size_t left = text.size();
+  while (left > 0) {
+    ssize_t n = ::write(STDOUT_FILENO, data, left);
+    if (n <= 0) std::_Exit(3);
+    data += n;
+    left -= static_cast<std::size_t>(n);
+  }
+}
+
+int Fail(const hubreg::Status& status) {
+  std::fprintf(stderr, "crash_writer: %s\n", status.ToString().c_str());
+  return 2;
+}
+
+hubreg::Batch NumberedBatch(hubreg::Id k) {
+  hubreg::User user;
+  user.id = k;
+  user.external_id = "U-" + std::to_string(k);
+  user.email = "u" + std::to_string(k) + "@example.com";
+  user.name = "User " + std::to_string(k);
+  hubreg::Client client;
+  client.id = k;
+  client.external_id = "ACC-" + std::to_string(k);
+  client.name = "Account " + std::to_string(k);
+  client.db_host = "db.internal";
+  client.db_port = 5432;
+  client.db_name = "account_" + std::to_string(k);
+  client.db_user = "svc";
+  client.db_password = "pw-" + std::to_string(k);
+  hubreg::Batch batch;
+  batch.Insert(user).Insert(client).Link(k, k);
+  return batch;
+}
+
+int Write(const std::string& dir, int compact_every, const std::string& sync) {
+  hubreg::StoreOptions options;
+  options.path = dir;
+  options.sync = sync == "nosync" ? hubreg::SyncMode::kNoSync : hubreg::SyncMode::kFull;
+  options.initial_map_size = 1u << 20;  // small, so that kills land during map growth too
+  if (compact_every > 0) options.min_journal_bytes = 1;
+  auto store = hubreg::Store::Open(options);
+  if (!store.ok()) return Fail(store.status());
+  for (hubreg::Id k = (*store)->registry().Read().counts().users + 1;; ++k) {
+    auto result = (*store)->Apply(NumberedBatch(k));
+    if (!result.ok()) return Fail(result.status());
+    WriteLine(std::to_string(k));
+    if (compact_every > 0 && k % static_cast<hubreg::Id>(compact_every) == 0) {
+      hubreg::Status compacted = (*store)->Compact();
+      if (!compacted.ok()) return Fail(compacted);
+    }
+  }
+}
+
+int Read(const std::string& dir) {
+  hubreg::StoreOptions options;
+  options.path = dir;
+  options.read_only = true;
+  auto store = hubreg::Store::Open(options);
+  if (!store.ok()) return Fail(store.status());
+  std::string line;
+  while (std::getline(std::cin, line)) {
+    hubreg::Status refreshed = (*store)->Refresh();
+    hubreg::View view = (*store)->Read();
+    WriteLine(std::to_string(static_cast<int>(refreshed.code())) + " " +
+              std::to_string(view.sequence()) + " " + std::to_string(view.counts().users));
+  }
+  return 0;
+}
+
+int Hold(const std::string& dir, bool read) {
+  MDB_env* env = nullptr;
+  MDB_txn* txn = nullptr;
+  if (mdb_env_create(&env) != 0 || mdb_env_set_maxdbs(env, 4) != 0 ||
+      mdb_env_open(env, dir.c_str(), MDB_RDONLY | MDB_NOTLS, 0600) != 0 ||
+      (read && mdb_txn_begin(env, nullptr, MDB_RDONLY, &txn) != 0)) {
+    std::fprintf(stderr, "crash_writer: cannot open a read transaction in %s\n", dir.c_str());
+    return 2;
+  }
+  WriteLine("ready");
+  for (;;) ::pause();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::string mode = argc > 2 ? argv[1] : "";
+  if (mode == "write" && argc == 5) return Write(argv[2], std::atoi(argv[3]), argv[4]);
+  if (mode == "reader" && argc == 3) return Read(argv[2]);
+  if (mode == "hold-read" && argc == 3) return Hold(argv[2], /*read=*/true);
+  if (mode == "hold-open" && argc == 3) return Hold(argv[2], /*read=*/false);
+  std::fprintf(stderr,
+               "usage: crash_writer write DIR COMPACT_EVERY full|nosync | reader DIR | "
+               "hold-read DIR | hold-open DIR\n");
+  return 1;
+}

@@ -1,0 +1,450 @@
+// Store (hubreg/store.h): round trips through the journal and the snapshot,
+// compaction, map growth, failed commits, read-only stores in this and in
+// another process, and the data directory's permissions and reader slots.
+#include <doctest/doctest.h>
+#include <lmdb.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+
+#include "codec.h"
+#include "data_directory.h"
+#include "lmdb_env.h"
+#include "store_layout.h"
+#include "store_testutil.h"
+
+using namespace hubreg;
+using namespace hubreg::test;
+
+namespace {
+
+const std::string kHelper = HUBREG_CRASH_WRITER;
+
+// The second batch of FixedRegistry(): the awkward values (microsecond and
+// pre-epoch timestamps, non-ASCII, the largest port, a password with a NUL
+// byte) and a deleted user.
+Batch AwkwardBatch() {
+  Batch batch;
+  User user = MakeUser(6, "U-6", "zoë@example.com");
+  user.name = "";
+  user.created_at = Timestamp(std::chrono::microseconds(-1'234'567));
+  user.updated_at = Timestamp(std::chrono::microseconds(1'700'000'000'123'456));
+  batch.Insert(user).Insert(MakeUser(7, "U-7", "gone@example.com"));
+  Client client = MakeClient(5, 3, "ACC-5");
+  client.db_port = 65535;
+  client.db_password = std::string("p\0w\xff", 4);
+  client.created_at = Timestamp(std::chrono::microseconds(1));
+  batch.Insert(client).Link(5, 6);
+  batch.Erase<User>(7);
+  return batch;
+}
+
+Batch UpdateBatch() {
+  Client client = MakeClient(3, 2, "ACC-3", RecordStatus::kDisabled);
+  client.db_password = "rotated";
+  return Batch().Update(client).Unlink(1, 2).Update(MakeApp(2, "key-prod-2", Environment::kProd));
+}
+
+// Applies the sample, awkward and update batches (sequences 1-3).
+void Fill(Store& store) {
+  REQUIRE_OK(store.Apply(SampleBatch()));
+  REQUIRE_OK(store.Apply(AwkwardBatch()));
+  REQUIRE_OK(store.Apply(UpdateBatch()));
+}
+
+// Which of the journal / snapshot a reopen has to use.
+enum class Via { kJournal, kSnapshot, kBoth };
+
+void CheckRoundTrip(Via via) {
+  TempDir dir;
+  const StoreOptions options = StoreAt(dir.Path("data"));
+  RegistryRows before;
+  {
+    auto store = OpenStore(options);
+    if (via == Via::kJournal) {
+      Fill(*store);
+    } else if (via == Via::kSnapshot) {
+      Fill(*store);
+      REQUIRE_OK(store->Compact());
+    } else {
+      REQUIRE_OK(store->Apply(SampleBatch()));
+      REQUIRE_OK(store->Compact());
+      REQUIRE_OK(store->Apply(AwkwardBatch()));
+      REQUIRE_OK(store->Apply(UpdateBatch()));
+    }
+    before = SortedRows(store->Read());
+  }
+  auto store = OpenStore(options);
+  StoreStats stats = store->Stats();
+  CHECK(stats.last_sequence == 3);
+  CHECK(stats.snapshot_sequence == (via == Via::kJournal ? 0 : via == Via::kSnapshot ? 3 : 1));
+  CHECK(stats.journal_batches == (via == Via::kJournal ? 3 : via == Via::kSnapshot ? 0 : 2));
+  CheckSameRows(SortedRows(store->Read()), before);
+  const Client* v10 = store->Read().FindClientByExternalId("ACC-4");
+  REQUIRE(v10 != nullptr);
+  CHECK(v10->threecolts_organization_id == kNoId);
+  CHECK(store->Read().FindUser(4)->status == RecordStatus::kDisabled);
+  CHECK(store->Read().FindClient(5)->db_password == std::string("p\0w\xff", 4));
+  CHECK(store->Read().FindUser(7) == nullptr);
+  CHECK_OK(store->Verify());
+  // Ids of deleted rows are not handed out again.
+  auto inserted = store->Apply(Batch().Insert(MakeUser(0, "U-8", "new@example.com")));
+  REQUIRE_OK(inserted);
+  CHECK(std::get<InsertRow<User>>(inserted->applied.mutations()[0]).row.id == 8);
+}
+
+std::string ReaderListing(const std::string& path) {
+  MDB_env* env = nullptr;
+  REQUIRE(mdb_env_create(&env) == 0);
+  REQUIRE(mdb_env_set_maxdbs(env, 4) == 0);
+  REQUIRE(mdb_env_open(env, path.c_str(), MDB_RDONLY | MDB_NOTLS, 0600) == 0);
+  std::string listing;
+  mdb_reader_list(
+      env,
+      [](const char* message, void* context) {
+        static_cast<std::string*>(context)->append(message);
+        return 0;
+      },
+      &listing);
+  mdb_env_close(env);
+  return listing;
+}
+
+}  // namespace
+
+TEST_CASE("a new data directory is created with owner-only permissions") {
+  TempDir dir;
+  const std::string path = dir.Path("nested/data");
+  auto store = OpenStore(StoreAt(path));
+  struct stat info {};
+  REQUIRE(::stat(path.c_str(), &info) == 0);
+  CHECK((info.st_mode & 0777) == 0700);
+  CHECK(std::filesystem::exists(path + "/data.mdb"));
+  CHECK(std::filesystem::exists(path + "/lock.mdb"));
+  CHECK(store->Stats().last_sequence == 0);
+  CHECK(store->Read().sequence() == 0);
+}
+
+TEST_CASE("every table and field survives reopening from the journal alone") {
+  CheckRoundTrip(Via::kJournal);
+}
+
+TEST_CASE("every table and field survives reopening from the snapshot alone") {
+  CheckRoundTrip(Via::kSnapshot);
+}
+
+TEST_CASE("every table and field survives reopening from a snapshot plus journal") {
+  CheckRoundTrip(Via::kBoth);
+}
+
+TEST_CASE("the first batch has sequence 1 and an empty batch writes nothing") {
+  TempDir dir;
+  auto store = OpenStore(StoreAt(dir.Path("data")));
+  auto empty = store->Apply(Batch());
+  REQUIRE_OK(empty);
+  CHECK(empty->sequence == 0);
+  auto first = store->Apply(SampleBatch());
+  REQUIRE_OK(first);
+  CHECK(first->sequence == 1);
+  CHECK(store->Stats().journal_batches == 1);
+}
+
+TEST_CASE("compaction runs by itself when the journal outgrows its share of the snapshot") {
+  TempDir dir;
+  StoreOptions options = StoreAt(dir.Path("data"));
+  options.min_journal_bytes = 2000;
+  options.compaction_ratio = 0.5;
+  RegistryRows before;
+  {
+    auto store = OpenStore(options);
+    REQUIRE_OK(store->Apply(SampleBatch()));
+    for (Id id = 10; id < 60; ++id) {
+      REQUIRE_OK(store->Apply(
+          Batch().Insert(MakeUser(id, "U-" + std::to_string(id), std::to_string(id) + "@x.org"))));
+      StoreStats stats = store->Stats();
+      CHECK(stats.last_compaction_error == "");
+      // Right after each Apply the journal is back under its threshold.
+      CHECK((stats.journal_bytes < options.min_journal_bytes ||
+             static_cast<double>(stats.journal_bytes) <=
+                 0.5 * static_cast<double>(stats.snapshot_bytes)));
+    }
+    StoreStats stats = store->Stats();
+    CHECK(stats.compactions >= 1);
+    CHECK(stats.snapshot_sequence > 1);
+    CHECK(stats.journal_batches == stats.last_sequence - stats.snapshot_sequence);
+    before = SortedRows(store->Read());
+  }
+  auto store = OpenStore(options);
+  CheckSameRows(SortedRows(store->Read()), before);
+  CHECK_OK(store->Verify());
+}
+
+TEST_CASE("the map grows by itself: a full map never reaches the caller") {
+  TempDir dir;
+  StoreOptions options = StoreAt(dir.Path("data"));
+  options.initial_map_size = 256u << 10;
+  options.min_journal_bytes = 64u << 10;  // compactions need room for two snapshots
+  options.sync = SyncMode::kNoSync;       // thousands of commits; durability is tested elsewhere
+  std::size_t first_map_size = 0;
+  {
+    auto store = OpenStore(options);
+    first_map_size = store->Stats().map_size;
+    for (Id id = 1; id <= 3000; ++id) {
+      User user = MakeUser(id, "U-" + std::to_string(id), std::to_string(id) + "@x.org");
+      user.name = std::string(300, 'n');
+      auto applied = store->Apply(Batch().Insert(user));
+      REQUIRE_OK(applied);
+    }
+    StoreStats stats = store->Stats();
+    CHECK(stats.map_size > first_map_size);
+    CHECK(stats.map_used <= stats.map_size);
+    CHECK(stats.compactions >= 1);
+  }
+  // Reopening with the small starting size keeps the grown map.
+  auto store = OpenStore(options);
+  CHECK(store->Read().counts().users == 3000);
+  CHECK(store->Stats().map_size > first_map_size);
+  CHECK_OK(store->Verify());
+}
+
+TEST_CASE("a failed commit leaves the registry and the disk unchanged") {
+  TempDir dir;
+  const StoreOptions options = StoreAt(dir.Path("data"));
+  auto store = OpenStore(options);
+  REQUIRE_OK(store->Apply(SampleBatch()));
+  RegistryRows before = SortedRows(store->Read());
+
+  persist::lmdb::SetFaultHook(
+      [](std::string_view call) { return call == "mdb_txn_commit" ? EIO : 0; });
+  auto failed = store->Apply(AwkwardBatch());
+  persist::lmdb::SetFaultHook(nullptr);
+  REQUIRE(!failed.ok());
+  CHECK(failed.status().code() == ErrorCode::kIo);
+  CHECK(failed.status().message() == options.path +
+                                         ": mdb_txn_commit: Input/output error; in committing "
+                                         "batch 2 to the journal");
+  CHECK(store->Read().sequence() == 1);
+  CheckSameRows(SortedRows(store->Read()), before);
+  CHECK(store->Stats().journal_batches == 1);
+
+  // The same batch goes through once the disk is back, under sequence 2.
+  auto retried = store->Apply(AwkwardBatch());
+  REQUIRE_OK(retried);
+  CHECK(retried->sequence == 2);
+  store.reset();
+  auto reopened = OpenStore(options);
+  CHECK(reopened->Read().sequence() == 2);
+  CHECK(reopened->Read().FindClient(5) != nullptr);
+}
+
+TEST_CASE("a failed commit after a restart is not visible either") {
+  TempDir dir;
+  const StoreOptions options = StoreAt(dir.Path("data"));
+  {
+    auto store = OpenStore(options);
+    REQUIRE_OK(store->Apply(SampleBatch()));
+    persist::lmdb::SetFaultHook(
+        [](std::string_view call) { return call == "mdb_put" ? ENOSPC : 0; });
+    auto failed = store->Apply(AwkwardBatch());
+    persist::lmdb::SetFaultHook(nullptr);
+    CHECK(failed.status().code() == ErrorCode::kIo);
+  }
+  auto store = OpenStore(options);
+  CHECK(store->Read().sequence() == 1);
+  CHECK(store->Read().FindClient(5) == nullptr);
+}
+
+TEST_CASE("an injected MDB_MAP_FULL is answered by growing the map and committing") {
+  TempDir dir;
+  auto store = OpenStore(StoreAt(dir.Path("data")));
+  const std::size_t map_size = store->Stats().map_size;
+  int failures = 2;
+  persist::lmdb::SetFaultHook([&failures](std::string_view call) {
+    return call == "mdb_put" && failures-- > 0 ? MDB_MAP_FULL : 0;
+  });
+  auto applied = store->Apply(SampleBatch());
+  persist::lmdb::SetFaultHook(nullptr);
+  REQUIRE_OK(applied);
+  CHECK(store->Stats().map_size == 4 * map_size);
+}
+
+TEST_CASE("a read-only store sees the writer's batches after Refresh, also across compactions") {
+  TempDir dir;
+  StoreOptions options = StoreAt(dir.Path("data"));
+  auto writer = OpenStore(options);
+  REQUIRE_OK(writer->Apply(SampleBatch()));
+  StoreOptions read_only = options;
+  read_only.read_only = true;
+  auto reader = OpenStore(read_only);
+  CHECK(reader->Read().sequence() == 1);
+
+  REQUIRE_OK(writer->Apply(AwkwardBatch()));
+  CHECK(reader->Read().sequence() == 1);
+  REQUIRE_OK(reader->Refresh());
+  CHECK(reader->Read().sequence() == 2);
+  CHECK(reader->Stats().journal_batches == 2);
+
+  SUBCASE("compacted exactly up to the reader") {
+    REQUIRE_OK(writer->Compact());
+    REQUIRE_OK(writer->Apply(UpdateBatch()));
+    REQUIRE_OK(reader->Refresh());
+    CHECK(reader->Stats().snapshot_sequence == 2);
+    CHECK(reader->Stats().journal_batches == 1);
+  }
+  SUBCASE("compacted past the reader") {
+    const Registry* before = &reader->registry();
+    View old_view = reader->Read();
+    REQUIRE_OK(writer->Apply(UpdateBatch()));
+    REQUIRE_OK(writer->Compact());
+    REQUIRE_OK(reader->Refresh());
+    CHECK(reader->Stats().snapshot_sequence == 3);
+    CHECK(reader->Stats().journal_batches == 0);
+    // Views and references taken before the reload stay usable.
+    CHECK(old_view.sequence() == 2);
+    CHECK(before->LastSequence() == 2);
+  }
+  CHECK(reader->Read().sequence() == 3);
+  CheckSameRows(SortedRows(reader->Read()), SortedRows(writer->Read()));
+  CHECK_OK(reader->Verify());
+  CHECK_OK(writer->Verify());
+}
+
+TEST_CASE("a read-only store refuses writes") {
+  TempDir dir;
+  StoreOptions options = StoreAt(dir.Path("data"));
+  OpenStore(options);
+  options.read_only = true;
+  auto store = OpenStore(options);
+  auto applied = store->Apply(SampleBatch());
+  CHECK(applied.status().code() == ErrorCode::kReadOnly);
+  CHECK(applied.status().message() ==
+        options.path + ": opened read-only; applying a batch needs the writing process");
+  CHECK(store->Compact().code() == ErrorCode::kReadOnly);
+}
+
+TEST_CASE("a read-only open of a missing or empty directory is refused as not found") {
+  TempDir dir;
+  StoreOptions options = StoreAt(dir.Path("missing"));
+  options.read_only = true;
+  auto missing = Store::Open(options);
+  CHECK(missing.status().code() == ErrorCode::kNotFound);
+  CHECK(missing.status().message() ==
+        options.path +
+            ": no such data directory (a read-only store cannot create one); in opening the store");
+  CHECK(!std::filesystem::exists(options.path));
+
+  std::filesystem::create_directory(options.path);
+  auto empty = Store::Open(options);
+  CHECK(empty.status().code() == ErrorCode::kNotFound);
+  CHECK(empty.status().message() ==
+        options.path + ": holds no hubreg registry (data.mdb is missing); in opening the store");
+
+  StoreOptions no_create = StoreAt(dir.Path("absent"));
+  no_create.create_if_missing = false;
+  CHECK(Store::Open(no_create).status().code() == ErrorCode::kNotFound);
+}
+
+TEST_CASE("a read-only store in another process sees the writer's batches after Refresh") {
+  TempDir dir;
+  StoreOptions options = StoreAt(dir.Path("data"));
+  options.sync = SyncMode::kNoSync;
+  auto writer = OpenStore(options);
+  REQUIRE_OK(writer->Apply(SampleBatch()));
+
+  Child reader({kHelper, "reader", options.path});
+  reader.Send("refresh");
+  CHECK(reader.ReadLine() == "0 1 5");
+  REQUIRE_OK(writer->Apply(AwkwardBatch()));
+  reader.Send("refresh");
+  CHECK(reader.ReadLine() == "0 2 6");
+  // Past a compaction, and past enough growth that the writer's map moved.
+  REQUIRE_OK(writer->Compact());
+  for (Id id = 100; id < 400; ++id) {
+    User user = MakeUser(id, "U-" + std::to_string(id), std::to_string(id) + "@x.org");
+    user.name = std::string(400, 'n');
+    REQUIRE_OK(writer->Apply(Batch().Insert(user)));
+    if (id % 100 == 0) REQUIRE_OK(writer->Compact());
+  }
+  reader.Send("refresh");
+  CHECK(reader.ReadLine() == "0 302 306");
+}
+
+TEST_CASE("a read-only store follows a writer whose map has grown") {
+  TempDir dir;
+  StoreOptions options = StoreAt(dir.Path("data"));
+  options.initial_map_size = 256u << 10;
+  options.sync = SyncMode::kNoSync;
+  auto writer = OpenStore(options);
+  StoreOptions read_only = options;
+  read_only.read_only = true;
+  auto reader = OpenStore(read_only);
+  const std::size_t map_size = writer->Stats().map_size;
+  for (Id id = 1; id <= 2000; ++id) {
+    User user = MakeUser(id, "U-" + std::to_string(id), std::to_string(id) + "@x.org");
+    user.name = std::string(200, 'n');
+    REQUIRE_OK(writer->Apply(Batch().Insert(user)));
+  }
+  REQUIRE(writer->Stats().map_size > map_size);
+  REQUIRE_OK(reader->Refresh());
+  CHECK(reader->Read().counts().users == 2000);
+}
+
+TEST_CASE("reader slots of killed processes are cleared when a store opens") {
+  TempDir dir;
+  StoreOptions options = StoreAt(dir.Path("data"));
+  OpenStore(options);
+  // The first process to open an environment resets its reader table, so
+  // another one keeps it open throughout, as a long-running reader would.
+  Child keeper({kHelper, "hold-open", options.path});
+  REQUIRE(keeper.ReadLine() == "ready");
+  Child holder({kHelper, "hold-read", options.path});
+  REQUIRE(holder.ReadLine() == "ready");
+  const std::string pid = " " + std::to_string(holder.pid()) + " ";
+  holder.Kill();
+  holder.Wait();
+  REQUIRE(ReaderListing(options.path).find(pid) != std::string::npos);
+  OpenStore(options);
+  CHECK(ReaderListing(options.path).find(pid) == std::string::npos);
+}
+
+TEST_CASE("a v1.0 snapshot stored in the data directory is migrated on open") {
+  TempDir dir;
+  StoreOptions options = StoreAt(dir.Path("data"));
+  {
+    StatusOr<std::unique_ptr<persist::DataDirectory>> directory =
+        persist::DataDirectory::Open(options);
+    REQUIRE_OK(directory);
+    std::string payload = EncodeV10Payload(V10Clients(), V10Users(), V10Links());
+    REQUIRE_OK((*directory)->Write([&](persist::lmdb::Txn& txn) {
+      return persist::WriteSnapshotPayload(txn, (*directory)->dbs(), persist::kSchemaV10, 7,
+                                           payload)
+          .status();
+    }));
+  }
+  {
+    auto store = OpenStore(options);
+    CHECK(store->Read().sequence() == 7);
+    CHECK(store->Read().counts() == TableCounts{0, 0, 3, 4, 5});
+    CHECK(store->Read().FindClient(1)->threecolts_organization_id == kNoId);
+    CHECK(store->Stats().compactions == 1);  // the migrated snapshot was written back
+  }
+  StatusOr<std::unique_ptr<persist::DataDirectory>> directory =
+      persist::DataDirectory::Open(options);
+  REQUIRE_OK(directory);
+  auto reader = (*directory)->BeginRead();
+  REQUIRE_OK(reader);
+  auto header = persist::ReadSnapshotHeader(reader->txn(), (*directory)->dbs());
+  REQUIRE_OK(header);
+  CHECK(header->schema_version == persist::kSchemaV12);
+  CHECK(header->sequence == 7);
+}
+
+TEST_CASE("sync modes all commit every batch") {
+  for (SyncMode mode : {SyncMode::kFull, SyncMode::kNoMetaSync, SyncMode::kNoSync}) {
+    TempDir dir;
+    StoreOptions options = StoreAt(dir.Path("data"));
+    options.sync = mode;
+    CHECK_OK(OpenStore(options)->Apply(SampleBatch()));
+    CHECK(OpenStore(options)->Read().sequence() == 1);
+  }
+}
