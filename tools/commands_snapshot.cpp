@@ -82,7 +82,7 @@ int RunRestore(const Context& context, const std::string& file, bool force) {
   const Status restored = RestoreSnapshotFile(file, target, force);
   if (!restored.ok()) {
     if (restored.message().find("already holds data") != std::string::npos) {
-      return Fail(restored.message() + " (pass --force to replace it)");
+      return Fail(context.data_dir + " already holds a registry; pass --force to replace it");
     }
     return Fail(restored);
   }
