@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -79,23 +80,43 @@ Status WriteTemporary(const std::string& temporary, std::string_view header,
   return Status::Ok();
 }
 
-StatusOr<std::string> ReadWholeFile(const std::string& file) {
-  FileDescriptor fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
-  if (fd.get() < 0) return PosixError(file + ": open", errno);
-  struct stat info;
-  if (::fstat(fd.get(), &info) != 0) return PosixError(file + ": stat", errno);
-  std::string bytes(static_cast<std::size_t>(info.st_size), '\0');
+Status ReadFully(int fd, char* data, std::size_t size, const std::string& file) {
   std::size_t done = 0;
-  while (done < bytes.size()) {
-    ssize_t got = ::read(fd.get(), bytes.data() + done, bytes.size() - done);
+  while (done < size) {
+    ssize_t got = ::read(fd, data + done, size - done);
     if (got < 0) {
       if (errno == EINTR) continue;
       return PosixError(file + ": read", errno);
     }
-    if (got == 0) break;  // shrank while reading: the length checks report it
+    if (got == 0) {
+      return Status::Corruption(file + ": the file shrank while being read, at offset " +
+                                std::to_string(done));
+    }
     done += static_cast<std::size_t>(got);
   }
-  bytes.resize(done);
+  return Status::Ok();
+}
+
+// The file's bytes, once its header has been checked and its size matches
+// what the header promises: a large file that is no snapshot, or a damaged
+// length, is refused without reading (or allocating) the whole file.
+StatusOr<std::string> ReadCheckedFile(const std::string& file, SnapshotFileHeader* header) {
+  FileDescriptor fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) return PosixError(file + ": open", errno);
+  struct stat info;
+  if (::fstat(fd.get(), &info) != 0) return PosixError(file + ": stat", errno);
+  const auto file_bytes = static_cast<std::uint64_t>(info.st_size);
+
+  std::string bytes(std::min<std::uint64_t>(file_bytes, kSnapshotFileHeaderBytes), '\0');
+  HUBREG_RETURN_IF_ERROR(ReadFully(fd.get(), bytes.data(), bytes.size(), file));
+  StatusOr<SnapshotFileHeader> parsed = ParseSnapshotFileHeader(bytes, file);
+  if (!parsed.ok()) return parsed.status();
+  *header = *parsed;
+  HUBREG_RETURN_IF_ERROR(CheckSnapshotFileLength(file_bytes, *header, file));
+
+  bytes.resize(static_cast<std::size_t>(file_bytes));
+  HUBREG_RETURN_IF_ERROR(ReadFully(fd.get(), bytes.data() + kSnapshotFileHeaderBytes,
+                                   bytes.size() - kSnapshotFileHeaderBytes, file));
   return bytes;
 }
 
@@ -163,10 +184,10 @@ Status WriteSnapshotFile(View view, const std::string& file) {
 }
 
 StatusOr<LoadedSnapshot> ReadSnapshotFile(const std::string& file) {
-  StatusOr<std::string> bytes = ReadWholeFile(file);
+  SnapshotFileHeader parsed;
+  StatusOr<std::string> bytes = ReadCheckedFile(file, &parsed);
   if (!bytes.ok()) return bytes.status();
-  StatusOr<SnapshotFileHeader> header = ParseSnapshotFileHeader(*bytes, file);
-  if (!header.ok()) return header.status();
+  const SnapshotFileHeader* header = &parsed;
   StatusOr<std::string_view> payload = CheckSnapshotFileBody(*bytes, *header, file);
   if (!payload.ok()) return payload.status();
 

@@ -98,27 +98,32 @@ StatusOr<SnapshotFileHeader> ParseSnapshotFileHeader(std::string_view bytes,
   return header;
 }
 
-StatusOr<std::string_view> CheckSnapshotFileBody(std::string_view bytes,
-                                                 const SnapshotFileHeader& header,
-                                                 const std::string& file) {
+Status CheckSnapshotFileLength(std::uint64_t file_bytes, const SnapshotFileHeader& header,
+                               const std::string& file) {
   constexpr std::uint64_t kFixed = kSnapshotFileHeaderBytes + kSnapshotFileTrailerBytes;
   // A damaged length near 2^64 must not wrap around when added.
-  if (header.payload_bytes > bytes.size() || bytes.size() - header.payload_bytes < kFixed) {
+  if (header.payload_bytes > file_bytes || file_bytes - header.payload_bytes < kFixed) {
     return Status::Corruption(file + ": truncated: the header promises " +
                               (header.payload_bytes > UINT64_MAX - kFixed
                                    ? std::string("more than 2^64")
                                    : std::to_string(header.payload_bytes + kFixed)) +
                               " bytes (80 header + " + std::to_string(header.payload_bytes) +
-                              " payload + 4 checksum), the file has " +
-                              std::to_string(bytes.size()));
+                              " payload + 4 checksum), the file has " + std::to_string(file_bytes));
   }
-  std::size_t checksum_offset = kSnapshotFileHeaderBytes + header.payload_bytes;
-  std::size_t expected_size = checksum_offset + kSnapshotFileTrailerBytes;
-  if (bytes.size() > expected_size) {
-    return Status::Corruption(file + ": " + std::to_string(bytes.size() - expected_size) +
+  std::uint64_t expected_size = header.payload_bytes + kFixed;
+  if (file_bytes > expected_size) {
+    return Status::Corruption(file + ": " + std::to_string(file_bytes - expected_size) +
                               " unexpected bytes after the checksum at offset " +
                               std::to_string(expected_size));
   }
+  return Status::Ok();
+}
+
+StatusOr<std::string_view> CheckSnapshotFileBody(std::string_view bytes,
+                                                 const SnapshotFileHeader& header,
+                                                 const std::string& file) {
+  HUBREG_RETURN_IF_ERROR(CheckSnapshotFileLength(bytes.size(), header, file));
+  std::size_t checksum_offset = kSnapshotFileHeaderBytes + header.payload_bytes;
   std::uint32_t stored = Get<std::uint32_t>(bytes, checksum_offset);
   std::uint32_t computed = ComputeCrc32c(bytes.substr(0, checksum_offset));
   if (stored != computed) {

@@ -55,6 +55,12 @@ StatusOr<SnapshotFileHeader> ParseSnapshotFileHeader(std::string_view bytes,
 // Checks that `bytes` (a whole file whose header parsed as `header`) has
 // exactly the promised length and a matching file checksum; returns the
 // payload. kCorruption naming the lengths or checksums otherwise.
+// The length part of CheckSnapshotFileBody alone, for a file of
+// `file_bytes` bytes: lets a reader refuse a wrong-sized file before reading
+// it all.
+Status CheckSnapshotFileLength(std::uint64_t file_bytes, const SnapshotFileHeader& header,
+                               const std::string& file);
+
 StatusOr<std::string_view> CheckSnapshotFileBody(std::string_view bytes,
                                                  const SnapshotFileHeader& header,
                                                  const std::string& file);
