@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <utility>
-#include <vector>
 
 #ifdef HUBREG_HAVE_PERSIST
 #include "hubreg/store.h"
@@ -11,12 +10,13 @@
 namespace hubreg::bindings {
 namespace {
 
-// Handles on which the calling thread holds views (one entry per view).
-// Thread-local so that beginning and ending a view stays lock-free.
-std::vector<const Handle*>& HeldViews() {
-  thread_local std::vector<const Handle*> held;
-  return held;
-}
+// The handles on which the calling thread holds views, one entry per view.
+// Plain thread-locals (no constructor, no guard) because every view begin
+// and end touches them; a thread holding more than kTrackedViews views is
+// treated as holding views of every handle, which only refuses writes.
+constexpr int kTrackedViews = 16;
+thread_local const Handle* held_views[kTrackedViews];
+thread_local int held_view_count = 0;
 
 [[maybe_unused]] Status NoPersistence(std::string_view what) {
   return Status::InvalidArgument(std::string(what) +
@@ -128,17 +128,29 @@ std::uint64_t Handle::LastSequence() const {
   return backend_->memory->LastSequence();
 }
 
-void Handle::ViewBegun() const { HeldViews().push_back(this); }
+void Handle::ViewBegun() const {
+  if (held_view_count < kTrackedViews) held_views[held_view_count] = this;
+  ++held_view_count;
+}
 
 void Handle::ViewEnded() const {
-  std::vector<const Handle*>& held = HeldViews();
-  auto it = std::find(held.rbegin(), held.rend(), this);
-  if (it != held.rend()) held.erase(std::next(it).base());
+  if (held_view_count == 0) return;  // begun on another thread
+  const int tracked = std::min(held_view_count, kTrackedViews);
+  for (int i = tracked - 1; i >= 0; --i) {
+    if (held_views[i] == this) {
+      held_views[i] = held_views[tracked - 1];
+      break;
+    }
+  }
+  --held_view_count;
 }
 
 bool Handle::ThisThreadHoldsView() const {
-  const std::vector<const Handle*>& held = HeldViews();
-  return std::find(held.begin(), held.end(), this) != held.end();
+  if (held_view_count > kTrackedViews) return true;
+  for (int i = 0; i < held_view_count; ++i) {
+    if (held_views[i] == this) return true;
+  }
+  return false;
 }
 
 Status RestoreSnapshot(const std::string& file, const std::string& path, bool overwrite) {
