@@ -330,6 +330,41 @@ TEST_CASE("a link to a missing user is an integrity violation even with valid ch
                                 "does not exist in user; in client_user row 7");
 }
 
+TEST_CASE("a v1.2 payload labelled v1.0 is refused, even with valid checksums") {
+  TempDir dir;
+  GoodFile good(dir);
+  std::string bytes = good.bytes;
+  Put<std::uint32_t>(bytes, 12, persist::kSchemaV10);
+  Reseal(bytes);
+  std::string path;
+  Status status = ReadDamaged(dir, bytes, &path);
+  CHECK(status.code() == ErrorCode::kCorruption);
+  CHECK(status.message().starts_with(path + ": payload at offset 80: snapshot (schema v1.0): "));
+}
+
+TEST_CASE("a v1.0 payload labelled v1.2 is refused, even with valid checksums") {
+  std::string bytes = ReadFile(kDataDir + "/registry-v1.0.snapshot");
+  Put<std::uint32_t>(bytes, 12, persist::kSchemaV12);
+  Reseal(bytes);
+  TempDir dir;
+  std::string path;
+  Status status = ReadDamaged(dir, bytes, &path);
+  CHECK(status.code() == ErrorCode::kCorruption);
+  CHECK(status.message().starts_with(path + ": payload at offset 80: snapshot (schema v1.2): "));
+}
+
+TEST_CASE("a v1.0 file that breaks a rule is an integrity violation") {
+  std::vector<User> users = V10Users();
+  users[1].email = "ANN@example.com";  // emails are unique ignoring case
+  std::string payload = EncodeV10Payload(V10Clients(), users, V10Links());
+  TempDir dir;
+  std::string path = dir.Path("v10-duplicate.snapshot");
+  REQUIRE_OK(WriteSnapshotFile(path, persist::kSchemaV10, 7, TableCounts{0, 0, 3, 4, 5}, payload));
+  Status status = VerifySnapshotFile(path).status();
+  CHECK(status.code() == ErrorCode::kCorruption);
+  CHECK(status.message().starts_with(path + ": integrity violation: duplicate: user: "));
+}
+
 TEST_CASE("random damage anywhere in a file is refused or harmless, never a crash") {
   TempDir dir;
   GoodFile good(dir);
