@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include <atomic>
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <random>
@@ -150,6 +151,58 @@ TEST_CASE("saving while a writer keeps applying batches yields a consistent snap
   stop = true;
   writer.join();
   CHECK(last_sequence > 1);
+}
+
+TEST_CASE("a save that fails at any step leaves the previous file intact and no temporary") {
+  struct Fault {
+    const char* step;
+    int error;
+    const char* reason;
+  };
+  for (const Fault& fault : {Fault{"create", EACCES, "create: Permission denied"},
+                             Fault{"write", ENOSPC, "write: No space left on device"},
+                             Fault{"fsync", EIO, "fsync: Input/output error"},
+                             Fault{"close", EIO, "close: Input/output error"}}) {
+    CAPTURE(fault.step);
+    TempDir dir;
+    GoodFile good(dir);
+    persist::SetSnapshotFileFaultHook(
+        [&](std::string_view step) { return step == fault.step ? fault.error : 0; });
+    Status status = WriteSnapshotFile(SampleRegistry()->Read(), good.path);
+    persist::SetSnapshotFileFaultHook(nullptr);
+    CHECK(status.code() == ErrorCode::kIo);
+    CHECK(status.message() ==
+          good.path + ".tmp-" + std::to_string(::getpid()) + ": " + fault.reason);
+    CHECK(ReadFile(good.path) == good.bytes);
+    CHECK(std::distance(std::filesystem::directory_iterator(dir.path()),
+                        std::filesystem::directory_iterator()) == 1);
+  }
+}
+
+TEST_CASE("a failed rename leaves the previous file intact and no temporary") {
+  TempDir dir;
+  GoodFile good(dir);
+  persist::SetSnapshotFileFaultHook(
+      [](std::string_view step) { return step == "rename" ? EXDEV : 0; });
+  Status status = WriteSnapshotFile(SampleRegistry()->Read(), good.path);
+  persist::SetSnapshotFileFaultHook(nullptr);
+  std::string temporary = good.path + ".tmp-" + std::to_string(::getpid());
+  CHECK(status.code() == ErrorCode::kIo);
+  CHECK(status.message() == temporary + ": rename to " + good.path + ": Invalid cross-device link");
+  CHECK(ReadFile(good.path) == good.bytes);
+  CHECK(!std::filesystem::exists(temporary));
+}
+
+TEST_CASE("a failed directory fsync is reported after the new file is in place") {
+  TempDir dir;
+  GoodFile good(dir);
+  persist::SetSnapshotFileFaultHook(
+      [](std::string_view step) { return step == "fsync directory" ? EIO : 0; });
+  Status status = WriteSnapshotFile(SampleRegistry()->Read(), good.path);
+  persist::SetSnapshotFileFaultHook(nullptr);
+  CHECK(status.code() == ErrorCode::kIo);
+  CHECK(status.message() == dir.path().string() + ": fsync directory: Input/output error");
+  CHECK(VerifySnapshotFile(good.path)->sequence == 1);  // complete, but maybe not durable
 }
 
 TEST_CASE("a missing snapshot file is not found") {

@@ -18,6 +18,14 @@
 namespace hubreg::persist {
 namespace {
 
+SnapshotFileFaultHook& FaultHook() {
+  static SnapshotFileFaultHook hook;
+  return hook;
+}
+
+// The errno the test seam injects for `step`, or 0.
+int InjectedError(std::string_view step) { return FaultHook() ? FaultHook()(step) : 0; }
+
 Status PosixError(const std::string& context, int error) {
   std::string message = context + ": " + std::strerror(error);
   if (error == ENOENT) return Status::NotFound(std::move(message));
@@ -46,6 +54,7 @@ class FileDescriptor {
 };
 
 Status WriteAll(int fd, std::string_view bytes, const std::string& path) {
+  if (int error = InjectedError("write")) return PosixError(path + ": write", error);
   while (!bytes.empty()) {
     ssize_t written = ::write(fd, bytes.data(), bytes.size());
     if (written < 0) {
@@ -62,6 +71,9 @@ Status SyncDirectoryOf(const std::string& file) {
   const std::string directory = parent.empty() ? std::string(".") : parent.string();
   FileDescriptor fd(::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (fd.get() < 0) return PosixError(directory + ": open directory", errno);
+  if (int error = InjectedError("fsync directory")) {
+    return PosixError(directory + ": fsync directory", error);
+  }
   if (::fsync(fd.get()) != 0) return PosixError(directory + ": fsync directory", errno);
   return Status::Ok();
 }
@@ -69,13 +81,16 @@ Status SyncDirectoryOf(const std::string& file) {
 Status WriteTemporary(const std::string& temporary, std::string_view header,
                       std::string_view payload, std::string_view trailer) {
   // 0600: the payload holds database passwords.
+  if (int error = InjectedError("create")) return PosixError(temporary + ": create", error);
   FileDescriptor fd(
       ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, S_IRUSR | S_IWUSR));
   if (fd.get() < 0) return PosixError(temporary + ": create", errno);
   HUBREG_RETURN_IF_ERROR(WriteAll(fd.get(), header, temporary));
   HUBREG_RETURN_IF_ERROR(WriteAll(fd.get(), payload, temporary));
   HUBREG_RETURN_IF_ERROR(WriteAll(fd.get(), trailer, temporary));
+  if (int error = InjectedError("fsync")) return PosixError(temporary + ": fsync", error);
   if (::fsync(fd.get()) != 0) return PosixError(temporary + ": fsync", errno);
+  if (int error = InjectedError("close")) return PosixError(temporary + ": close", error);
   if (fd.Close() != 0) return PosixError(temporary + ": close", errno);
   return Status::Ok();
 }
@@ -148,6 +163,8 @@ std::string DescribeCountMismatch(const TableCounts& header, const TableCounts& 
 
 }  // namespace
 
+void SetSnapshotFileFaultHook(SnapshotFileFaultHook hook) { FaultHook() = std::move(hook); }
+
 Status WriteSnapshotFile(const std::string& file, std::uint32_t schema_version,
                          std::uint64_t sequence, const TableCounts& counts,
                          std::string_view payload) {
@@ -163,8 +180,10 @@ Status WriteSnapshotFile(const std::string& file, std::uint32_t schema_version,
 
   std::string temporary = file + ".tmp-" + std::to_string(::getpid());
   Status written = WriteTemporary(temporary, header_bytes, payload, trailer);
-  if (written.ok() && std::rename(temporary.c_str(), file.c_str()) != 0) {
-    written = PosixError(temporary + ": rename to " + file, errno);
+  if (written.ok()) {
+    int error = InjectedError("rename");
+    if (error == 0 && std::rename(temporary.c_str(), file.c_str()) != 0) error = errno;
+    if (error != 0) written = PosixError(temporary + ": rename to " + file, error);
   }
   if (!written.ok()) {
     ::unlink(temporary.c_str());

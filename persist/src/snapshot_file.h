@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -29,6 +30,13 @@ Status WriteSnapshotFile(View view, const std::string& file);
 Status WriteSnapshotFile(const std::string& file, std::uint32_t schema_version,
                          std::uint64_t sequence, const TableCounts& counts,
                          std::string_view payload);
+
+// Test seam: when set, each step of a save asks the hook first, passing its
+// name ("create", "write", "fsync", "close", "rename", "fsync directory"); a
+// non-zero errno answer fails the step as if the system call had returned
+// it. Process-wide; set it only from tests, with no save running.
+using SnapshotFileFaultHook = std::function<int(std::string_view step)>;
+void SetSnapshotFileFaultHook(SnapshotFileFaultHook hook);
 
 struct LoadedSnapshot {
   SnapshotFileInfo info;
