@@ -18,13 +18,21 @@
 //
 //   crash_writer hold-open DIR
 //     The same without the read transaction: keeps the environment open.
+//
+//   crash_writer check DIR
+//     Opens DIR (as a writer would) and verifies it, then prints either
+//     "ok <sequence> <fingerprint of every row>" or "error <code>: <message>".
+//     A crash shows as death by a signal.
 #include <lmdb.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "hubreg/store.h"
 
@@ -104,6 +112,50 @@ int Read(const std::string& dir) {
   return 0;
 }
 
+// A hash over every field of every row, in id order.
+std::size_t Fingerprint(const hubreg::View& view) {
+  std::vector<const hubreg::User*> users;
+  std::vector<const hubreg::Client*> clients;
+  std::vector<std::pair<hubreg::Id, hubreg::Id>> links;
+  for (const hubreg::User& user : view.users()) users.push_back(&user);
+  for (const hubreg::Client& client : view.clients()) clients.push_back(&client);
+  for (const hubreg::ClientUserLink& link : view.links())
+    links.emplace_back(link.client_id, link.user_id);
+  auto by_id = [](const auto* a, const auto* b) { return a->id < b->id; };
+  std::sort(users.begin(), users.end(), by_id);
+  std::sort(clients.begin(), clients.end(), by_id);
+  std::sort(links.begin(), links.end());
+  std::string text;
+  for (const hubreg::User* u : users) {
+    text += std::to_string(u->id) + u->external_id + u->email + u->name +
+            std::to_string(static_cast<int>(u->status)) +
+            std::to_string(u->created_at.time_since_epoch().count()) + "\n";
+  }
+  for (const hubreg::Client* c : clients) {
+    text += std::to_string(c->id) + std::to_string(c->threecolts_organization_id) + c->external_id +
+            c->name + c->db_host + std::to_string(c->db_port) + c->db_name + c->db_user +
+            c->db_password + std::to_string(static_cast<int>(c->status)) + "\n";
+  }
+  for (const auto& [client, user] : links)
+    text += std::to_string(client) + "-" + std::to_string(user) + "\n";
+  return std::hash<std::string>()(text);
+}
+
+int Check(const std::string& dir) {
+  hubreg::StoreOptions options;
+  options.path = dir;
+  options.create_if_missing = false;
+  auto store = hubreg::Store::Open(options);
+  hubreg::Status status = store.ok() ? (*store)->Verify() : store.status();
+  if (!status.ok()) {
+    WriteLine("error " + status.ToString());
+    return 0;
+  }
+  hubreg::View view = (*store)->Read();
+  WriteLine("ok " + std::to_string(view.sequence()) + " " + std::to_string(Fingerprint(view)));
+  return 0;
+}
+
 int Hold(const std::string& dir, bool read) {
   MDB_env* env = nullptr;
   MDB_txn* txn = nullptr;
@@ -125,8 +177,9 @@ int main(int argc, char** argv) {
   if (mode == "reader" && argc == 3) return Read(argv[2]);
   if (mode == "hold-read" && argc == 3) return Hold(argv[2], /*read=*/true);
   if (mode == "hold-open" && argc == 3) return Hold(argv[2], /*read=*/false);
+  if (mode == "check" && argc == 3) return Check(argv[2]);
   std::fprintf(stderr,
                "usage: crash_writer write DIR COMPACT_EVERY full|nosync | reader DIR | "
-               "hold-read DIR | hold-open DIR\n");
+               "hold-read DIR | hold-open DIR | check DIR\n");
   return 1;
 }

@@ -75,6 +75,8 @@ StatusOr<std::unique_ptr<DataDirectory>> DataDirectory::Open(const StoreOptions&
 
   std::unique_ptr<DataDirectory> directory(new DataDirectory());
   directory->env_ = std::move(*env);
+  HUBREG_RETURN_IF_ERROR(directory->env_.CheckFileCoversPages());
+  HUBREG_RETURN_IF_ERROR(directory->env_.CheckMetaPages());
   // Slots of killed readers would otherwise pin old pages forever (the
   // file would only grow) and eventually exhaust the reader table.
   StatusOr<int> cleared = directory->env_.ClearStaleReaders();

@@ -1,5 +1,8 @@
 #include "lmdb_env.h"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <cerrno>
 #include <mutex>
@@ -161,9 +164,61 @@ std::size_t Env::MapUsed() const {
   return (info.me_last_pgno + 1) * stat.ms_psize;
 }
 
+Status Env::CheckFileCoversPages() const {
+  int fd = -1;
+  int rc = mdb_env_get_fd(env_, &fd);
+  if (rc != 0) return Error(rc, "mdb_env_get_fd", path_);
+  struct stat info {};
+  if (::fstat(fd, &info) != 0) return Error(errno, "fstat(data.mdb)", path_);
+  const std::size_t used = MapUsed();
+  if (static_cast<std::size_t>(info.st_size) < used) {
+    return Status::Corruption(path_ + ": data.mdb has " + std::to_string(info.st_size) +
+                              " bytes but its pages in use end at byte " + std::to_string(used) +
+                              " (the file was truncated)");
+  }
+  return Status::Ok();
+}
+
+Status Env::CheckMetaPages() const {
+  int fd = -1;
+  int rc = mdb_env_get_fd(env_, &fd);
+  if (rc != 0) return Error(rc, "mdb_env_get_fd", path_);
+  MDB_stat stat{};
+  mdb_env_stat(env_, &stat);
+  // LMDB 0.9's data format: page p starts at p * page size with a 16-byte
+  // page header; the meta's transaction id follows magic (4), version (4),
+  // address (8), map size (8), two database records (2 * 48) and the last
+  // page number (8): byte 144 of the page.
+  constexpr off_t kTxnIdOffset = 144;
+  std::uint64_t txnid[2] = {0, 0};
+  for (int page = 0; page < 2; ++page) {
+    const off_t offset = static_cast<off_t>(page) * stat.ms_psize + kTxnIdOffset;
+    if (::pread(fd, &txnid[page], sizeof txnid[page], offset) !=
+        static_cast<ssize_t>(sizeof txnid[page])) {
+      return Status::Corruption(path_ + ": data.mdb: cannot read meta page " +
+                                std::to_string(page));
+    }
+  }
+  const std::uint64_t gap = txnid[0] > txnid[1] ? txnid[0] - txnid[1] : txnid[1] - txnid[0];
+  if (gap > 1) {
+    return Status::Corruption(path_ + ": data.mdb: the meta pages name transactions " +
+                              std::to_string(txnid[0]) + " and " + std::to_string(txnid[1]) +
+                              ", which are not consecutive (a damaged meta page)");
+  }
+  return Status::Ok();
+}
+
+bool Env::MapHolds(const void* /*data*/, std::size_t size) const {
+  // LMDB does not publish where its map starts (me_mapaddr is only set with
+  // MDB_FIXEDMAP), so only the size is bounded: a damaged size larger than
+  // every page in use is caught before anything reads that far.
+  return size <= MapUsed();
+}
+
 StatusOr<Txn> Txn::Begin(const Env& env, unsigned flags, bool* map_resized) {
   Txn txn;
-  txn.path_ = &env.path();
+  txn.env_ = &env;
+  txn.read_only_ = (flags & MDB_RDONLY) != 0;
   int rc = InjectedFault("mdb_txn_begin");
   if (rc == 0) rc = mdb_txn_begin(env.handle(), nullptr, flags, &txn.txn_);
   if (map_resized != nullptr) *map_resized = rc == MDB_MAP_RESIZED;
@@ -175,13 +230,17 @@ StatusOr<Txn> Txn::Begin(const Env& env, unsigned flags, bool* map_resized) {
 }
 
 Txn::Txn(Txn&& other) noexcept
-    : txn_(std::exchange(other.txn_, nullptr)), path_(other.path_), map_full_(other.map_full_) {}
+    : txn_(std::exchange(other.txn_, nullptr)),
+      env_(other.env_),
+      read_only_(other.read_only_),
+      map_full_(other.map_full_) {}
 
 Txn& Txn::operator=(Txn&& other) noexcept {
   if (this != &other) {
     Abort();
     txn_ = std::exchange(other.txn_, nullptr);
-    path_ = other.path_;
+    env_ = other.env_;
+    read_only_ = other.read_only_;
     map_full_ = other.map_full_;
   }
   return *this;
@@ -192,7 +251,14 @@ Txn::~Txn() { Abort(); }
 Status Txn::Check(int rc, std::string_view call) {
   if (rc == 0) return Status::Ok();
   if (rc == MDB_MAP_FULL) map_full_ = true;
-  return Error(rc, call, *path_);
+  return Error(rc, call, env_->path());
+}
+
+Status Txn::CheckValue(std::string_view value, std::string_view call) {
+  if (!read_only_ || env_->MapHolds(value.data(), value.size())) return Status::Ok();
+  return Status::Corruption(env_->path() + ": " + std::string(call) + ": a value of " +
+                            std::to_string(value.size()) +
+                            " bytes reaches beyond the data file (damaged page)");
 }
 
 Status Txn::Commit() {
@@ -223,6 +289,7 @@ StatusOr<std::optional<std::string_view>> Txn::Get(MDB_dbi dbi, std::string_view
   if (rc == 0) rc = mdb_get(txn_, dbi, &k, &v);
   if (rc == MDB_NOTFOUND) return std::optional<std::string_view>();
   if (rc != 0) return Check(rc, "mdb_get");
+  HUBREG_RETURN_IF_ERROR(CheckValue(FromVal(v), "mdb_get"));
   return std::optional<std::string_view>(FromVal(v));
 }
 
@@ -285,6 +352,8 @@ StatusOr<std::optional<Cursor::Entry>> Cursor::Get(MDB_cursor_op op, std::string
   int rc = mdb_cursor_get(cursor_, &k, &v, op);
   if (rc == MDB_NOTFOUND) return std::optional<Entry>();
   if (rc != 0) return txn_->Check(rc, "mdb_cursor_get");
+  HUBREG_RETURN_IF_ERROR(txn_->CheckValue(FromVal(k), "mdb_cursor_get"));
+  HUBREG_RETURN_IF_ERROR(txn_->CheckValue(FromVal(v), "mdb_cursor_get"));
   return std::optional<Entry>(Entry{FromVal(k), FromVal(v)});
 }
 

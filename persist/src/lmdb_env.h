@@ -69,6 +69,17 @@ class Env {
   // Current map size and bytes of the map in use (last page + 1).
   std::size_t MapSize() const;
   std::size_t MapUsed() const;
+  // kCorruption when data.mdb is shorter than the pages its meta page says
+  // are in use (a truncated file: reading those pages would fault).
+  Status CheckFileCoversPages() const;
+  // kCorruption when the two meta pages do not hold consecutive transaction
+  // ids. Each commit overwrites the older meta page, so they always differ
+  // by at most one; LMDB picks the one with the higher id and has no
+  // checksum, so a damaged id could silently roll the data back.
+  Status CheckMetaPages() const;
+  // Whether a value of `size` bytes at `data` can lie in the used part of
+  // the map: damaged node sizes must not send a reader beyond the file.
+  bool MapHolds(const void* data, std::size_t size) const;
 
   const std::string& path() const { return path_; }
   MDB_env* handle() const { return env_; }
@@ -119,15 +130,18 @@ class Txn {
   // Whether an operation of this transaction hit MDB_MAP_FULL: the caller may
   // abort, grow the map and try again.
   bool map_full() const { return map_full_; }
-  const std::string& path() const { return *path_; }
+  const std::string& path() const { return env_->path(); }
   MDB_txn* handle() const { return txn_; }
 
  private:
   friend class Cursor;
   Status Check(int rc, std::string_view call);
+  // Read transactions see values in the map; checks they lie inside it.
+  Status CheckValue(std::string_view value, std::string_view call);
 
   MDB_txn* txn_ = nullptr;
-  const std::string* path_ = nullptr;
+  const Env* env_ = nullptr;
+  bool read_only_ = false;
   bool map_full_ = false;
 };
 
