@@ -85,9 +85,9 @@ int main(int argc, char** argv) {
   view_renewed = (now_ns() - start) / (double)lookups;
   hubreg_view_end(view);
 
-  printf("c    find_user_by_external_id  one view:        %7.1f ns/lookup\n", one_view);
-  printf("c    find_user_by_external_id  view per lookup: %7.1f ns/lookup\n", view_each);
-  printf("c    find_user_by_external_id  renew per lookup:%7.1f ns/lookup\n", view_renewed);
+  printf("c    find_user_by_external_id  one view:         %7.1f ns/lookup\n", one_view);
+  printf("c    find_user_by_external_id  view per lookup:  %7.1f ns/lookup\n", view_each);
+  printf("c    find_user_by_external_id  renew per lookup: %7.1f ns/lookup\n", view_renewed);
   printf("(%ld users, %ld lookups, checksum %llu)\n", users, lookups, sum);
   free(keys);
   free(order);

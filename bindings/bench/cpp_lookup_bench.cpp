@@ -69,8 +69,8 @@ int main(int argc, char** argv) {
   }
   const double view_each = (NowNs() - start) / static_cast<double>(lookups);
 
-  std::printf("c++  find_user_by_external_id  one view:        %7.1f ns/lookup\n", one_view);
-  std::printf("c++  find_user_by_external_id  view per lookup: %7.1f ns/lookup\n", view_each);
+  std::printf("c++  find_user_by_external_id  one view:         %7.1f ns/lookup\n", one_view);
+  std::printf("c++  find_user_by_external_id  view per lookup:  %7.1f ns/lookup\n", view_each);
   std::printf("(%ld users, %ld lookups, checksum %llu)\n", users, lookups, sum);
   return 0;
 }

@@ -44,8 +44,8 @@ def main():
         pass
     loop = (time.perf_counter_ns() - start) / lookups
 
-    print(f"py   find_user_by_external_id  one view:        {one_view:7.1f} ns/lookup")
-    print(f"py   find_user_by_external_id  view per lookup: {view_each:7.1f} ns/lookup")
+    print(f"py   find_user_by_external_id  one view:         {one_view:7.1f} ns/lookup")
+    print(f"py   find_user_by_external_id  view per lookup:  {view_each:7.1f} ns/lookup")
     print(f"(empty Python loop: {loop:.1f} ns/iteration; {users} users, {lookups} lookups, "
           f"checksum {checksum})")
 
