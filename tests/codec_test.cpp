@@ -201,6 +201,18 @@ TEST_CASE("a record version newer than this build is corruption naming the type"
         "byte offset 20");
 }
 
+TEST_CASE("record version 0 never existed and is corruption") {
+  std::string bytes = EncodeBatch(Batch().Insert(MakeUser(1, "U-1", "a@b.c")));
+  std::uint32_t version = 0;
+  std::memcpy(bytes.data() + 12, &version, sizeof(version));
+  Batch decoded;
+  Status status = DecodeBatch(bytes, &decoded);
+  CHECK(status.code() == ErrorCode::kCorruption);
+  CHECK(status.message() ==
+        "batch: mutation 1 of 1: insert record version 0 does not exist (versions start at 1) at "
+        "byte offset 16");
+}
+
 TEST_CASE("an enum value outside its range is corruption") {
   std::string bytes = EncodeBatch(Batch().Insert(MakeUser(1, "U-1", "a@b.c")));
   // id 8, "U-1" 8+3, "a@b.c" 8+5, name "User 1" 8+6: status at 20+46.

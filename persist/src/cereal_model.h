@@ -90,6 +90,10 @@ void Fields(Archive& ar, T&... fields) {
 inline void CheckVersion(BinaryOutputArchive&, std::uint32_t, std::uint32_t, const char*) {}
 inline void CheckVersion(SpanInputArchive& ar, std::uint32_t version, std::uint32_t newest,
                          const char* type) {
+  if (version == 0) {
+    throw DecodeError(std::string(type) + " record version 0 does not exist (versions start at 1)",
+                      ar.Offset());
+  }
   if (version > newest) {
     throw DecodeError(std::string(type) + " record version " + std::to_string(version) +
                           " is newer than this build reads (" + std::to_string(newest) + ")",
