@@ -146,6 +146,7 @@ void RegisterSnapshotFileBenchmarks(const std::vector<Size>& sizes) {
       benchmark::RegisterBenchmark(("startup/" + std::string(method) + suffix).c_str(),
                                    [size, body](benchmark::State& s) { body(s, size); })
           ->UseManualTime()
+          ->MeasureProcessCPUTime()  // FromRows uses both cores
           ->Iterations(iterations)
           ->Unit(benchmark::kMillisecond);
     };
