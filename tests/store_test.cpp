@@ -309,6 +309,29 @@ TEST_CASE("a read-only store sees the writer's batches after Refresh, also acros
   CHECK_OK(writer->Verify());
 }
 
+TEST_CASE("a second writer is refused, in this process and in another") {
+  TempDir dir;
+  StoreOptions options = StoreAt(dir.Path("data"));
+  {
+    auto writer = OpenStore(options);
+    REQUIRE_OK(writer->Apply(SampleBatch()));
+    const std::string refusal =
+        options.path +
+        ": another store has this data directory open for writing (only one writer at a time; "
+        "open it read-only instead)";
+    auto second = Store::Open(options);
+    CHECK(second.status().code() == ErrorCode::kIo);
+    CHECK(second.status().message() == refusal + "; in opening the store");
+    Child child({kHelper, "check", options.path});
+    CHECK(child.ReadLine() == "error I/O error: " + refusal + "; in opening the store");
+    // Readers are welcome meanwhile.
+    StoreOptions read_only = options;
+    read_only.read_only = true;
+    CHECK(OpenStore(read_only)->Read().sequence() == 1);
+  }
+  CHECK(OpenStore(options)->Read().sequence() == 1);
+}
+
 TEST_CASE("a read-only store refuses writes") {
   TempDir dir;
   StoreOptions options = StoreAt(dir.Path("data"));

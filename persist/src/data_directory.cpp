@@ -1,6 +1,9 @@
 #include "data_directory.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -62,18 +65,46 @@ Status PrepareDirectory(const StoreOptions& options) {
   return Status::Ok();
 }
 
+// LMDB serialises write transactions, but two writing registries would each
+// number their batches from their own state, so only one may exist.
+StatusOr<int> LockForWriting(const std::string& path) {
+  const std::string file = (fs::path(path) / "writer.lock").string();
+  int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return Status::Io(file + ": open: " + std::strerror(errno));
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    int error = errno;
+    ::close(fd);
+    if (error == EWOULDBLOCK) {
+      return Status::Io(path +
+                        ": another store has this data directory open for writing "
+                        "(only one writer at a time; open it read-only instead)");
+    }
+    return Status::Io(file + ": flock: " + std::strerror(error));
+  }
+  return fd;
+}
+
 }  // namespace
+
+DataDirectory::~DataDirectory() {
+  env_ = lmdb::Env();  // close the environment before another writer may open it
+  if (writer_lock_fd_ >= 0) ::close(writer_lock_fd_);
+}
 
 StatusOr<std::unique_ptr<DataDirectory>> DataDirectory::Open(const StoreOptions& options) {
   HUBREG_RETURN_IF_ERROR(PrepareDirectory(options));
+  std::unique_ptr<DataDirectory> directory(new DataDirectory());
+  if (!options.read_only) {
+    StatusOr<int> lock = LockForWriting(options.path);
+    if (!lock.ok()) return lock.status();
+    directory->writer_lock_fd_ = *lock;
+  }
   lmdb::Env::Options env_options;
   env_options.flags = options.read_only ? MDB_RDONLY : SyncFlags(options.sync);
   env_options.map_size = options.initial_map_size;
   env_options.max_dbs = kMaxDatabases;
   StatusOr<lmdb::Env> env = lmdb::Env::Open(options.path, env_options);
   if (!env.ok()) return env.status();
-
-  std::unique_ptr<DataDirectory> directory(new DataDirectory());
   directory->env_ = std::move(*env);
   HUBREG_RETURN_IF_ERROR(directory->env_.CheckFileCoversPages());
   HUBREG_RETURN_IF_ERROR(directory->env_.CheckMetaPages());

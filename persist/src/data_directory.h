@@ -27,7 +27,14 @@ class DataDirectory {
   // databases. A writable directory that holds no registry yet gets an empty
   // one (snapshot at sequence 0); a read-only open of a directory without a
   // registry is kNotFound.
+  // A writer also holds an exclusive flock(2) on "writer.lock" in the
+  // directory until it is closed: a second writer, in this or another
+  // process, is refused with kIo.
   static StatusOr<std::unique_ptr<DataDirectory>> Open(const StoreOptions& options);
+
+  ~DataDirectory();
+  DataDirectory(const DataDirectory&) = delete;
+  DataDirectory& operator=(const DataDirectory&) = delete;
 
   // A read transaction, with the map held in place until it ends.
   class Reader {
@@ -60,7 +67,8 @@ class DataDirectory {
   DataDirectory() = default;
   Status GrowMap(std::size_t at_least);
 
-  mutable lmdb::Env env_;  // mutable: BeginRead may adopt a grown map
+  int writer_lock_fd_ = -1;  // released last: the environment closes first
+  mutable lmdb::Env env_;    // mutable: BeginRead may adopt a grown map
   StoreDbs dbs_;
   // Shared by every transaction, exclusive while the map is resized: LMDB
   // requires that no transaction of this process is active then.

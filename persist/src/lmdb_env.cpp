@@ -302,11 +302,11 @@ Status Txn::Put(MDB_dbi dbi, std::string_view key, std::string_view value) {
 }
 
 Status Txn::PutReserved(MDB_dbi dbi, std::string_view key, std::size_t size,
-                        const std::function<void(char*)>& fill) {
+                        const std::function<void(char*)>& fill, unsigned flags) {
   MDB_val k = ToVal(key);
   MDB_val v{size, nullptr};
   int rc = InjectedFault("mdb_put");
-  if (rc == 0) rc = mdb_put(txn_, dbi, &k, &v, MDB_RESERVE);
+  if (rc == 0) rc = mdb_put(txn_, dbi, &k, &v, MDB_RESERVE | flags);
   if (rc != 0) return Check(rc, "mdb_put");
   fill(static_cast<char*>(v.mv_data));
   return Status::Ok();

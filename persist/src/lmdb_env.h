@@ -119,9 +119,10 @@ class Txn {
   StatusOr<std::optional<std::string_view>> Get(MDB_dbi dbi, std::string_view key);
   Status Put(MDB_dbi dbi, std::string_view key, std::string_view value);
   // mdb_put with MDB_RESERVE: room for `size` bytes under `key`, to be filled
-  // by `fill` before anything else happens in this transaction.
+  // by `fill` before anything else happens in this transaction. `flags` may
+  // add MDB_NOOVERWRITE (an existing key is then an MDB_KEYEXIST error).
   Status PutReserved(MDB_dbi dbi, std::string_view key, std::size_t size,
-                     const std::function<void(char*)>& fill);
+                     const std::function<void(char*)>& fill, unsigned flags = 0);
   // Deletes `key`; OK when there was none.
   Status Delete(MDB_dbi dbi, std::string_view key);
   // mdb_drop(dbi, 0): deletes every entry, freeing whole pages.

@@ -191,10 +191,15 @@ StatusOr<SnapshotHeader> ReadSnapshotHeader(lmdb::Txn& txn, const StoreDbs& dbs)
 StatusOr<std::size_t> PutJournalEntry(lmdb::Txn& txn, const StoreDbs& dbs, std::uint64_t sequence,
                                       std::string_view batch_bytes) {
   const std::size_t size = kJournalChecksumBytes + batch_bytes.size();
-  HUBREG_RETURN_IF_ERROR(txn.PutReserved(dbs.journal, JournalKey(sequence), size, [&](char* out) {
-    StoreLittle(out, ComputeCrc32c(batch_bytes));
-    std::memcpy(out + kJournalChecksumBytes, batch_bytes.data(), batch_bytes.size());
-  }));
+  // Never replace an entry: a second writer would otherwise overwrite the
+  // first one's batch under the same sequence.
+  HUBREG_RETURN_IF_ERROR(txn.PutReserved(
+      dbs.journal, JournalKey(sequence), size,
+      [&](char* out) {
+        StoreLittle(out, ComputeCrc32c(batch_bytes));
+        std::memcpy(out + kJournalChecksumBytes, batch_bytes.data(), batch_bytes.size());
+      },
+      MDB_NOOVERWRITE));
   return size;
 }
 

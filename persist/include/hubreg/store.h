@@ -58,6 +58,8 @@ class Store {
  public:
   // Opens (or creates) the data directory and loads the registry: snapshot,
   // then journal tail. Clears stale LMDB reader slots left by dead processes.
+  // One writable store per data directory at a time (in any process; a
+  // second is refused with kIo); any number of read-only ones.
   static StatusOr<std::unique_ptr<Store>> Open(const StoreOptions& options);
 
   ~Store();
@@ -76,7 +78,11 @@ class Store {
   Status Compact();
 
   // Read-only stores: applies batches committed by the writing process since
-  // the last Open/Refresh, without reloading everything.
+  // the last Open/Refresh, without reloading everything (unless the writer
+  // has compacted past them: then the new snapshot is loaded, and the old
+  // registry stays valid for Views and references taken before). OK and
+  // nothing to do on a writable store.
+  // REQUIRES: the calling thread holds no View of this store.
   Status Refresh();
 
   StoreStats Stats() const;
