@@ -156,6 +156,25 @@ TEST_CASE("restoring over a store with overwrite replaces it") {
   CHECK(Entries(dir.path()) == 2);
 }
 
+TEST_CASE("restoring over a store that is open for writing is refused and changes nothing") {
+  TempDir dir;
+  std::string file = SaveFixed(dir);
+  std::string path = OldStore(dir);
+  {
+    auto open = OpenStore(path);
+    auto before = Contents(path);
+    Status status = RestoreSnapshotFile(file, OptionsAt(path), /*overwrite=*/true);
+    CHECK(status.code() == ErrorCode::kIo);
+    CHECK(status.message() == path +
+                                  ": a store has this data directory open for writing; close it "
+                                  "before restoring over it");
+    CHECK(Contents(path) == before);
+    CHECK(Entries(dir.path()) == 2);
+  }
+  REQUIRE_OK(RestoreSnapshotFile(file, OptionsAt(path), /*overwrite=*/true));
+  CHECK(OpenStore(path)->Read().FindUserByExternalId("U-old") == nullptr);
+}
+
 TEST_CASE("a damaged file restores nothing and leaves the target untouched") {
   TempDir dir;
   std::string file = SaveFixed(dir);

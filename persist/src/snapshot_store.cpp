@@ -2,6 +2,7 @@
 // saving a store's registry, and restoring a file into a data directory.
 #include <fcntl.h>
 #include <stdio.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -53,6 +54,42 @@ Status CheckTarget(const fs::path& target, bool overwrite) {
   return Status::Ok();
 }
 
+// An exclusive flock(2) on the target's "writer.lock", the lock every
+// writing Store holds on its data directory (data_directory.cpp). Holding it
+// while the target is replaced refuses a restore over a directory a store is
+// writing to, and keeps any store from opening it until the swap is done.
+class TargetLock {
+ public:
+  TargetLock() = default;
+  TargetLock(const TargetLock&) = delete;
+  TargetLock& operator=(const TargetLock&) = delete;
+  ~TargetLock() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+
+  Status Acquire(const fs::path& target) {
+    fs::path file = target / "writer.lock";
+    // Never created here: a refused restore must leave the target as it was.
+    fd_ = ::open(file.c_str(), O_RDWR | O_CLOEXEC);
+    if (fd_ < 0) {
+      if (errno == ENOENT) return Status::Ok();
+      return Status::Io(file.string() + ": open: " + std::strerror(errno));
+    }
+    if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+      if (errno == EWOULDBLOCK) {
+        return Status::Io(target.string() +
+                          ": a store has this data directory open for writing; close it before "
+                          "restoring over it");
+      }
+      return Status::Io(file.string() + ": flock: " + std::strerror(errno));
+    }
+    return Status::Ok();
+  }
+
+ private:
+  int fd_ = -1;
+};
+
 // Puts the finished directory `built` at `target`. An existing target is
 // swapped atomically (renameat2 RENAME_EXCHANGE), so at every moment `target`
 // holds either the old registry or the new one; the old one is then removed.
@@ -90,6 +127,8 @@ Status RestoreSnapshotFile(const std::string& file, const StoreOptions& target, 
   fs::path target_path = fs::absolute(fs::path(target.path).lexically_normal());
   if (target_path.filename().empty()) target_path = target_path.parent_path();
   HUBREG_RETURN_IF_ERROR(CheckTarget(target_path, overwrite));
+  TargetLock lock;
+  HUBREG_RETURN_IF_ERROR(lock.Acquire(target_path));
 
   // A hidden sibling on the same file system, so the final rename is atomic.
   std::string built_name(1, '.');
