@@ -5,7 +5,9 @@
 #include <lmdb.h>
 #include <sys/stat.h>
 
+#include <atomic>
 #include <filesystem>
+#include <thread>
 
 #include "codec.h"
 #include "data_directory.h"
@@ -205,6 +207,53 @@ TEST_CASE("the map grows by itself: a full map never reaches the caller") {
   CHECK(store->Read().counts().users == 3000);
   CHECK(store->Stats().map_size > first_map_size);
   CHECK_OK(store->Verify());
+}
+
+TEST_CASE("writers, readers and compactions on several threads agree with the disk") {
+  TempDir dir;
+  StoreOptions options = StoreAt(dir.Path("data"));
+  options.sync = SyncMode::kNoSync;
+  options.min_journal_bytes = 4096;
+  options.initial_map_size = 512u << 10;
+  auto store = OpenStore(options);
+  constexpr int kWriters = 3, kBatches = 150;
+  std::atomic<bool> done{false};
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int w = 0; w < kWriters; ++w) {
+    threads.emplace_back([&, w] {
+      for (int i = 0; i < kBatches; ++i) {
+        const std::string key = std::to_string(w) + "-" + std::to_string(i);
+        if (!store->Apply(Batch().Insert(MakeUser(0, "U-" + key, key + "@x.org"))).ok()) {
+          ++failures;
+        }
+      }
+    });
+  }
+  threads.emplace_back([&] {
+    while (!done) {
+      if (!store->Compact().ok()) ++failures;
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+  });
+  threads.emplace_back([&] {
+    std::uint64_t last = 0;
+    while (!done) {
+      View view = store->Read();
+      if (view.sequence() < last || view.counts().users != view.sequence()) ++failures;
+      last = view.sequence();
+    }
+  });
+  for (int w = 0; w < kWriters; ++w) threads[w].join();
+  done = true;
+  for (std::size_t t = kWriters; t < threads.size(); ++t) threads[t].join();
+  CHECK(failures == 0);
+  CHECK(store->Read().counts().users == kWriters * kBatches);
+  CHECK(store->Stats().last_compaction_error == "");
+  CHECK_OK(store->Verify());
+  RegistryRows before = SortedRows(store->Read());
+  store.reset();
+  CheckSameRows(SortedRows(OpenStore(options)->Read()), before);
 }
 
 TEST_CASE("a failed commit leaves the registry and the disk unchanged") {
