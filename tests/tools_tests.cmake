@@ -17,6 +17,6 @@ if(TARGET hubreg)
             ${CMAKE_CURRENT_SOURCE_DIR}/cli_test.py)
   set_tests_properties(cli_test PROPERTIES
     LABELS tools
-    TIMEOUT 120
+    TIMEOUT 300
     ENVIRONMENT "HUBREG_BIN=$<TARGET_FILE:hubreg>;HUBREG_TEST_DATA=${CMAKE_CURRENT_SOURCE_DIR}/data")
 endif()
