@@ -364,6 +364,16 @@ def test_a_damaged_snapshot_is_refused_and_changes_nothing(v12, tmp_path):
     assert run("restore", damaged, data=empty).returncode == 1
 
 
+def test_a_damaged_data_directory_fails_verify_with_one_line(v12):
+    run("verify", data=v12, check=0)
+    mdb = v12 / "data.mdb"
+    os.truncate(mdb, mdb.stat().st_size // 2)
+    for args in (["verify"], ["stats"], ["query", "user-clients", "U-1"]):
+        result = run(*args, data=v12, check=1)
+        assert result.stderr.startswith("hubreg: ") and len(result.stderr.splitlines()) == 1
+        assert result.stdout == ""
+
+
 def test_compact_and_stats(v12):
     run("snapshot", "compact", data=v12, check=0)
     s = stats(v12)
