@@ -97,6 +97,13 @@ int RunImport(const Context& context, const std::string& path, const std::string
   }
   StatusOr<CommitResult> committed = (*store)->Apply(batch);
   if (!committed.ok()) return Fail(committed.status().WithContext("importing " + path));
+  // The import is durable either way; a failed automatic compaction only
+  // means a longer journal until the next one, but an operator should know.
+  const std::string compaction_error = (*store)->Stats().last_compaction_error;
+  if (!compaction_error.empty()) {
+    std::fprintf(stderr, "hubreg: warning: automatic compaction after the import failed: %s\n",
+                 compaction_error.c_str());
+  }
   const double seconds = SecondsSince(start);
   if (context.json) {
     nlohmann::ordered_json out{
