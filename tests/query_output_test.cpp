@@ -115,5 +115,10 @@ TEST_CASE("an empty result still shows the header and the row count") {
         "(0 rows)\n");
 }
 
+TEST_CASE("JSON output replaces bytes that are not UTF-8 instead of failing") {
+  QueryTable table{{"name"}, {{Cell(std::string("bad \xff byte"))}}, false};
+  CHECK(RenderJson(table) == "[{\"name\":\"bad \xEF\xBF\xBD byte\"}]\n");
+}
+
 }  // namespace
 }  // namespace hubreg::cli

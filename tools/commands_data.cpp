@@ -108,7 +108,7 @@ int RunImport(const Context& context, const std::string& path, const std::string
   if (context.json) {
     nlohmann::ordered_json out{
         {"imported", CountsJson(counts)}, {"sequence", committed->sequence}, {"seconds", seconds}};
-    std::printf("%s\n", out.dump().c_str());
+    std::printf("%s\n", out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
   } else {
     std::printf("imported %s from %s (sequence %llu) in %.2f s\n", CountsText(counts).c_str(),
                 path.c_str(), static_cast<unsigned long long>(committed->sequence), seconds);
@@ -140,7 +140,7 @@ int RunExport(const Context& context, const std::string& dir, const std::string&
                                {"files", summary->files},
                                {"include_secrets", include_secrets},
                                {"seconds", seconds}};
-    std::printf("%s\n", out.dump().c_str());
+    std::printf("%s\n", out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
   } else {
     std::printf("exported %s to %s (%s%s) in %.2f s\n", CountsText(summary->counts).c_str(),
                 dir.c_str(), format_name.c_str(),

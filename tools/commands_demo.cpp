@@ -71,7 +71,7 @@ void PrintJson(const DemoReport& report) {
                              {"rss_bytes", report.rss_bytes},
                              {"peak_rss_bytes", report.peak_rss_bytes},
                              {"total_seconds", report.total_seconds}};
-  std::printf("%s\n", out.dump().c_str());
+  std::printf("%s\n", out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
 }
 
 int RunDemoCommand(const Context& context, DemoOptions options) {

@@ -38,7 +38,7 @@ int RunSnapshotSave(const Context& context, const std::string& file) {
                                {"sequence", info->sequence},
                                {"bytes", info->file_bytes},
                                {"counts", CountsJson(info->counts)}};
-    std::printf("%s\n", out.dump().c_str());
+    std::printf("%s\n", out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
   } else {
     std::printf("saved snapshot %s: sequence %llu, %s\n", file.c_str(),
                 static_cast<unsigned long long>(info->sequence),
@@ -61,7 +61,7 @@ int RunCompact(const Context& context) {
     nlohmann::ordered_json out{{"snapshot_sequence", stats.snapshot_sequence},
                                {"snapshot_bytes", stats.snapshot_bytes},
                                {"journal_batches", stats.journal_batches}};
-    std::printf("%s\n", out.dump().c_str());
+    std::printf("%s\n", out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
   } else {
     std::printf("compacted %s: snapshot at sequence %llu (%s), journal %llu batches\n",
                 context.data_dir.c_str(), static_cast<unsigned long long>(stats.snapshot_sequence),
@@ -95,7 +95,7 @@ int RunRestore(const Context& context, const std::string& file, bool force) {
       out["sequence"] = info->sequence;
       out["counts"] = CountsJson(info->counts);
     }
-    std::printf("%s\n", out.dump().c_str());
+    std::printf("%s\n", out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
   } else {
     std::printf("restored %s into %s", file.c_str(), context.data_dir.c_str());
     if (info.ok()) {
@@ -120,7 +120,8 @@ int RunVerify(const Context& context, const std::string& file) {
                                  {"sequence", info->sequence},
                                  {"bytes", info->file_bytes},
                                  {"counts", CountsJson(info->counts)}};
-      std::printf("%s\n", out.dump().c_str());
+      std::printf("%s\n",
+                  out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
     } else {
       std::printf(
           "%s: ok (format %u, schema %u, sequence %llu, %zu users, %zu clients, %zu links)\n",
@@ -140,7 +141,7 @@ int RunVerify(const Context& context, const std::string& file) {
                                {"data", context.data_dir},
                                {"sequence", stats.last_sequence},
                                {"counts", CountsJson(stats.counts)}};
-    std::printf("%s\n", out.dump().c_str());
+    std::printf("%s\n", out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
   } else {
     std::printf("%s: ok (sequence %llu, %zu users, %zu clients, %zu links)\n",
                 context.data_dir.c_str(), static_cast<unsigned long long>(stats.last_sequence),
@@ -167,7 +168,7 @@ int RunStats(const Context& context) {
                                {"open_seconds", stats.open_seconds},
                                {"rss_bytes", memory.rss_bytes},
                                {"peak_rss_bytes", memory.peak_bytes}};
-    std::printf("%s\n", out.dump().c_str());
+    std::printf("%s\n", out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
     return kExitOk;
   }
   std::printf("registry %s at sequence %llu\n", context.data_dir.c_str(),

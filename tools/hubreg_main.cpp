@@ -3,6 +3,7 @@
 // to its command_*.cpp file; the work is done in hubreg_cli_lib and persist.
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <exception>
 
 #include "command_common.h"
 
@@ -33,6 +34,10 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     app.exit(e);
     return kExitUsage;
+  } catch (const std::exception& e) {
+    // The library reports errors as Status; this is out of memory or a bug.
+    std::fprintf(stderr, "hubreg: internal error: %s\n", e.what());
+    return kExitFailure;
   }
   return context.exit_code;
 }

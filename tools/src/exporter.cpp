@@ -60,11 +60,22 @@ class TableWriter {
         object[key] = *cells[i];
       }
     }
-    text_ += object.dump();
+    try {
+      text_ += object.dump();
+    } catch (const nlohmann::json::exception&) {
+      // JSON holds only UTF-8; rows loaded through the API may not be.
+      if (error_.ok()) {
+        error_ = Status::InvalidArgument(std::string(TableName(table_)) + " row " +
+                                         cells[0].value_or("?") +
+                                         ": a value is not valid UTF-8, which JSON cannot hold "
+                                         "(export it as CSV)");
+      }
+    }
     text_ += '\n';
   }
 
   Status Write(const fs::path& file) {
+    HUBREG_RETURN_IF_ERROR(error_);
     const fs::path temporary = file.string() + ".tmp";
     {
       std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
@@ -83,6 +94,7 @@ class TableWriter {
   Table table_;
   DataFormat format_;
   std::string text_;
+  Status error_;
 };
 
 }  // namespace

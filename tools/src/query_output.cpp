@@ -94,8 +94,9 @@ std::string RenderJson(const QueryTable& table) {
     }
     rows.push_back(std::move(object));
   }
-  if (table.single && rows.size() == 1) return rows[0].dump() + '\n';
-  return rows.dump() + '\n';
+  if (table.single && rows.size() == 1)
+    return rows[0].dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + '\n';
+  return rows.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + '\n';
 }
 
 }  // namespace hubreg::cli
