@@ -33,8 +33,8 @@ Percentiles Summarise(std::vector<std::uint32_t> nanos) {
   if (nanos.empty()) return p;
   std::sort(nanos.begin(), nanos.end());
   auto at = [&](double q) {
-    return static_cast<double>(nanos[std::min(nanos.size() - 1,
-                                              static_cast<std::size_t>(q * nanos.size()))]);
+    return static_cast<double>(
+        nanos[std::min(nanos.size() - 1, static_cast<std::size_t>(q * nanos.size()))]);
   };
   p.p50 = at(0.50);
   p.p99 = at(0.99);
@@ -139,9 +139,11 @@ void RegisterContentionBenchmarks(const std::vector<Size>& sizes) {
     for (int readers : {1, 2}) {
       const std::string name =
           "under_writes/" + std::to_string(readers) + "/" + std::string(SizeName(size));
-      benchmark::RegisterBenchmark(name.c_str(), [size, readers](benchmark::State& s) {
-        ReadsUnderWrites(s, size, readers);
-      })->Iterations(1)->Unit(benchmark::kSecond);
+      benchmark::RegisterBenchmark(
+          name.c_str(),
+          [size, readers](benchmark::State& s) { ReadsUnderWrites(s, size, readers); })
+          ->Iterations(1)
+          ->Unit(benchmark::kSecond);
     }
   }
 }

@@ -11,18 +11,24 @@ namespace hubreg::bench {
 
 std::string_view SizeName(Size size) {
   switch (size) {
-    case Size::kS: return "S";
-    case Size::kM: return "M";
-    case Size::kL: return "L";
+    case Size::kS:
+      return "S";
+    case Size::kM:
+      return "M";
+    case Size::kL:
+      return "L";
   }
   return "?";
 }
 
 gen::GeneratorOptions OptionsFor(Size size) {
   switch (size) {
-    case Size::kS: return gen::SizeS();
-    case Size::kM: return gen::SizeM();
-    case Size::kL: return gen::SizeL();
+    case Size::kS:
+      return gen::SizeS();
+    case Size::kM:
+      return gen::SizeM();
+    case Size::kL:
+      return gen::SizeL();
   }
   return gen::SizeS();
 }
@@ -110,8 +116,8 @@ QueryKeys MakeKeys(const RegistryRows& rows) {
   keys.access.reserve(links.size());
   for (std::size_t i : links) {
     const ClientUserLink& link = rows.links[i];
-    keys.access.push_back({rows.clients[link.client_id - 1].external_id,
-                           rows.users[link.user_id - 1].external_id});
+    keys.access.push_back(
+        {rows.clients[link.client_id - 1].external_id, rows.users[link.user_id - 1].external_id});
   }
   return keys;
 }

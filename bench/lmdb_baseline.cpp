@@ -17,9 +17,7 @@ void Check(int rc, const char* call) {
   std::abort();
 }
 
-MDB_val Val(const void* data, std::size_t size) {
-  return MDB_val{size, const_cast<void*>(data)};
-}
+MDB_val Val(const void* data, std::size_t size) { return MDB_val{size, const_cast<void*>(data)}; }
 MDB_val Val(const Id& id) { return Val(&id, sizeof id); }
 MDB_val Val(std::string_view text) { return Val(text.data(), text.size()); }
 
@@ -59,9 +57,9 @@ T Load(const MDB_val& value, std::size_t offset) {
 }
 
 // Offsets in the packed rows that the readers use.
-constexpr std::size_t kUserStatus = 8;           // user: [id][status]...
-constexpr std::size_t kOrganizationOwner = 16;   // organization: [id][app][owner]...
-constexpr std::size_t kClientStatus = 16;        // client: [id][organization][status][port]...
+constexpr std::size_t kUserStatus = 8;          // user: [id][status]...
+constexpr std::size_t kOrganizationOwner = 16;  // organization: [id][app][owner]...
+constexpr std::size_t kClientStatus = 16;       // client: [id][organization][status][port]...
 constexpr std::size_t kClientPort = 17;
 
 // Puts keys in order with MDB_APPEND: much faster than random inserts.
@@ -258,8 +256,8 @@ Id LmdbRegistry::Reader::Resolve(std::string_view account_external_id,
   const int rc = mdb_cursor_get(clients_of_user_, &k, &v, MDB_GET_BOTH);
   if (rc == MDB_NOTFOUND) return 0;
   Check(rc, "mdb_cursor_get (link)");
-  const bool active = Load<std::uint8_t>(client, kClientStatus) == 0 &&
-                      Load<std::uint8_t>(user, kUserStatus) == 0;
+  const bool active =
+      Load<std::uint8_t>(client, kClientStatus) == 0 && Load<std::uint8_t>(user, kUserStatus) == 0;
   return active && Load<std::uint16_t>(client, kClientPort) != 0 ? client_id : 0;
 }
 

@@ -58,11 +58,9 @@ std::uint64_t SumIds(const Range& range) {
 
 void Register(const std::string& name, Size size, Mode mode,
               std::function<void(benchmark::State&, const Dataset&, Mode)> body) {
-  benchmark::RegisterBenchmark(name.c_str(),
-                               [size, mode, body](benchmark::State& state) {
-                                 body(state, GetDataset(size), mode);
-                               })
-      ->Unit(benchmark::kNanosecond);
+  benchmark::RegisterBenchmark(name.c_str(), [size, mode, body](benchmark::State& state) {
+    body(state, GetDataset(size), mode);
+  })->Unit(benchmark::kNanosecond);
 }
 
 // Registers `operation` for hubreg (View per request, View per op), SQLite,
@@ -72,7 +70,8 @@ template <typename KeysOf, typename HubregOp, typename SqliteOp, typename LmdbOp
 void RegisterOperation(const char* operation, Size size, KeysOf keys_of, HubregOp hubreg,
                        SqliteOp sqlite, LmdbOp lmdb, HashMapOp hash_map) {
   for (Mode mode : {Mode::kThroughput, Mode::kLatency}) {
-    const std::string suffix = std::string("/") + ModeName(mode) + "/" + std::string(SizeName(size));
+    const std::string suffix =
+        std::string("/") + ModeName(mode) + "/" + std::string(SizeName(size));
     const std::string prefix = std::string("lookup/") + operation + "/";
     Register(prefix + "hubreg" + suffix, size, mode,
              [=](benchmark::State& state, const Dataset& data, Mode m) {
@@ -151,9 +150,8 @@ void RegisterForSize(Size size) {
   RegisterOperation(
       "resolve", size, [](const Dataset& d) -> const auto& { return d.keys.access; },
       [](const View& v, const AccessKey& k) -> std::uint64_t {
-        const AccessDecision decision =
-            v.Resolve({.account_external_id = k.account_external_id,
-                       .user_external_id = k.user_external_id});
+        const AccessDecision decision = v.Resolve(
+            {.account_external_id = k.account_external_id, .user_external_id = k.user_external_id});
         return decision.allowed() ? decision.account->id : 0;
       },
       [](SqliteRegistry& db, const AccessKey& k) {

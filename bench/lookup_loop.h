@@ -24,8 +24,7 @@ inline const char* ModeName(Mode mode) {
 
 // Runs `lookup(key) -> std::uint64_t` once per iteration. Reports items/s.
 template <typename Key, typename Lookup>
-void RunLookups(benchmark::State& state, Mode mode, const std::vector<Key>& keys,
-                Lookup&& lookup) {
+void RunLookups(benchmark::State& state, Mode mode, const std::vector<Key>& keys, Lookup&& lookup) {
   const std::size_t count = keys.size();
   std::size_t i = 0;
   if (mode == Mode::kThroughput) {

@@ -22,11 +22,23 @@ std::vector<Size> ParseSizes(std::string_view text) {
   std::vector<Size> sizes;
   for (char letter : text) {
     switch (letter) {
-      case 'S': case 's': sizes.push_back(Size::kS); break;
-      case 'M': case 'm': sizes.push_back(Size::kM); break;
-      case 'L': case 'l': sizes.push_back(Size::kL); break;
-      case ',': case ' ': break;
-      default: std::fprintf(stderr, "hubreg_bench: unknown size '%c' ignored\n", letter);
+      case 'S':
+      case 's':
+        sizes.push_back(Size::kS);
+        break;
+      case 'M':
+      case 'm':
+        sizes.push_back(Size::kM);
+        break;
+      case 'L':
+      case 'l':
+        sizes.push_back(Size::kL);
+        break;
+      case ',':
+      case ' ':
+        break;
+      default:
+        std::fprintf(stderr, "hubreg_bench: unknown size '%c' ignored\n", letter);
     }
   }
   return sizes;

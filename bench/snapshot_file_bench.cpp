@@ -50,7 +50,8 @@ const SnapshotFixture& GetSnapshotFixture(Size size) {
   std::ifstream in(slot->file, std::ios::binary);
   slot->bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
   const TableCounts counts = data.registry->Read().counts();
-  slot->entities = counts.apps + counts.organizations + counts.clients + counts.users + counts.links;
+  slot->entities =
+      counts.apps + counts.organizations + counts.clients + counts.users + counts.links;
   return *slot;
 }
 

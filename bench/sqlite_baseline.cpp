@@ -77,9 +77,7 @@ struct SqliteRegistry::Statement {
     if (rc != SQLITE_DONE) Fail(db, sqlite3_sql(stmt));
     return false;
   }
-  void Done() {
-    sqlite3_reset(stmt);
-  }
+  void Done() { sqlite3_reset(stmt); }
   std::int64_t Int(int column) { return sqlite3_column_int64(stmt, column); }
   // Reads a text column as a caller would (SQLite may convert it lazily).
   std::size_t TextSize(int column) {
@@ -111,7 +109,8 @@ SqliteRegistry::SqliteRegistry(const RegistryRows& rows) {
       user.Bind(6, Micros(row.created_at)).Bind(7, Micros(row.updated_at)).Step();
       user.Done();
     }
-    Statement organization(db_, "INSERT INTO threecolts_organization VALUES (?1,?2,?3,?4,?5,?6,?7)");
+    Statement organization(db_,
+                           "INSERT INTO threecolts_organization VALUES (?1,?2,?3,?4,?5,?6,?7)");
     for (const Organization& row : rows.organizations) {
       organization.Bind(1, static_cast<std::int64_t>(row.id));
       organization.Bind(2, static_cast<std::int64_t>(row.threecolts_app_id));
@@ -142,7 +141,8 @@ SqliteRegistry::SqliteRegistry(const RegistryRows& rows) {
   Exec(db_, kIndexes);
 
   constexpr const char* kUserColumns = "SELECT id, external_id, email, name, status FROM user ";
-  user_by_id_ = std::make_unique<Statement>(db_, (std::string(kUserColumns) + "WHERE id = ?1").c_str());
+  user_by_id_ =
+      std::make_unique<Statement>(db_, (std::string(kUserColumns) + "WHERE id = ?1").c_str());
   user_by_external_id_ = std::make_unique<Statement>(
       db_, (std::string(kUserColumns) + "WHERE external_id = ?1").c_str());
   user_by_email_ =

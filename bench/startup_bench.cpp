@@ -50,10 +50,16 @@ void RegisterStartupBenchmarks(const std::vector<Size>& sizes) {
     const int repeats = size == Size::kL ? 2 : 5;
     benchmark::RegisterBenchmark(("startup/snapshot" + suffix).c_str(),
                                  [size](benchmark::State& s) { OpenStore(s, size, true); })
-        ->UseManualTime()->MeasureProcessCPUTime()->Iterations(repeats)->Unit(benchmark::kMillisecond);
+        ->UseManualTime()
+        ->MeasureProcessCPUTime()
+        ->Iterations(repeats)
+        ->Unit(benchmark::kMillisecond);
     benchmark::RegisterBenchmark(("startup/journal" + suffix).c_str(),
                                  [size](benchmark::State& s) { OpenStore(s, size, false); })
-        ->UseManualTime()->MeasureProcessCPUTime()->Iterations(size == Size::kL ? 1 : 3)->Unit(benchmark::kMillisecond);
+        ->UseManualTime()
+        ->MeasureProcessCPUTime()
+        ->Iterations(size == Size::kL ? 1 : 3)
+        ->Unit(benchmark::kMillisecond);
   }
 }
 

@@ -38,7 +38,8 @@ std::vector<Mutation> Inserts(const RegistryRows& rows) {
 
 Status LoadRows(Store& store, const RegistryRows& rows, std::size_t batches) {
   std::vector<Mutation> mutations = Inserts(rows);
-  const std::size_t per_batch = (mutations.size() + batches - 1) / std::max<std::size_t>(batches, 1);
+  const std::size_t per_batch =
+      (mutations.size() + batches - 1) / std::max<std::size_t>(batches, 1);
   for (std::size_t first = 0; first < mutations.size(); first += per_batch) {
     const std::size_t last = std::min(mutations.size(), first + per_batch);
     Batch batch(std::vector<Mutation>(std::make_move_iterator(mutations.begin() + first),
@@ -68,9 +69,9 @@ const DataDirectories& GetDataDirectories(Size size) {
     CheckOk(LoadRows(**store, rows, 100), "load rows");
   }
   dirs.snapshot = std::make_unique<TempDirectory>("snapshot-" + name);
-  std::filesystem::copy(dirs.journal->path(), dirs.snapshot->path(),
-                        std::filesystem::copy_options::recursive |
-                            std::filesystem::copy_options::overwrite_existing);
+  std::filesystem::copy(
+      dirs.journal->path(), dirs.snapshot->path(),
+      std::filesystem::copy_options::recursive | std::filesystem::copy_options::overwrite_existing);
   {
     auto store = Store::Open(NoAutoCompaction(dirs.snapshot->path()));
     CheckOk(store.status(), "open snapshot store");

@@ -64,15 +64,24 @@ void BulkBatch(benchmark::State& state) {
 void RegisterWriteBenchmarks() {
   benchmark::RegisterBenchmark("write/single_full_sync",
                                [](benchmark::State& s) { SingleMutation(s, SyncMode::kFull); })
-      ->Unit(benchmark::kMicrosecond)->MinTime(1.0)->UseRealTime();
-  benchmark::RegisterBenchmark("write/single_no_meta_sync",
-                               [](benchmark::State& s) { SingleMutation(s, SyncMode::kNoMetaSync); })
-      ->Unit(benchmark::kMicrosecond)->MinTime(1.0)->UseRealTime();
+      ->Unit(benchmark::kMicrosecond)
+      ->MinTime(1.0)
+      ->UseRealTime();
+  benchmark::RegisterBenchmark(
+      "write/single_no_meta_sync",
+      [](benchmark::State& s) { SingleMutation(s, SyncMode::kNoMetaSync); })
+      ->Unit(benchmark::kMicrosecond)
+      ->MinTime(1.0)
+      ->UseRealTime();
   benchmark::RegisterBenchmark("write/single_no_sync",
                                [](benchmark::State& s) { SingleMutation(s, SyncMode::kNoSync); })
-      ->Unit(benchmark::kMicrosecond)->MinTime(1.0)->UseRealTime();
+      ->Unit(benchmark::kMicrosecond)
+      ->MinTime(1.0)
+      ->UseRealTime();
   benchmark::RegisterBenchmark("write/bulk_100k_full_sync", BulkBatch)
-      ->Unit(benchmark::kMillisecond)->Iterations(3)->UseRealTime();
+      ->Unit(benchmark::kMillisecond)
+      ->Iterations(3)
+      ->UseRealTime();
 }
 
 }  // namespace hubreg::bench

@@ -124,9 +124,9 @@ TEST_CASE("emails come in mixed case and a small share of rows is disabled") {
   const auto upper = std::count_if(rows.users.begin(), rows.users.end(), has_upper);
   CHECK(upper > 1'000);
   CHECK(upper < 9'000);
-  const auto disabled_users = std::count_if(rows.users.begin(), rows.users.end(), [](const User& u) {
-    return u.status == RecordStatus::kDisabled;
-  });
+  const auto disabled_users =
+      std::count_if(rows.users.begin(), rows.users.end(),
+                    [](const User& u) { return u.status == RecordStatus::kDisabled; });
   CHECK(disabled_users > 100);
   CHECK(disabled_users < 1'000);
   const auto disabled_clients =

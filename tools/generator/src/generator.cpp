@@ -7,8 +7,8 @@
 #include <array>
 #include <charconv>
 #include <string>
-#include <tuple>
 #include <string_view>
+#include <tuple>
 #include <vector>
 
 #include "random.h"
@@ -17,28 +17,29 @@ namespace hubreg::gen {
 namespace {
 
 constexpr std::array<std::string_view, 40> kFirstNames = {
-    "Ann",    "Ben",   "Chloe", "David", "Emma",   "Felix", "Grace",  "Hugo",  "Isla",  "Jonas",
-    "Kate",   "Liam",  "Maya",  "Noah",  "Olivia", "Paul",  "Quinn",  "Rosa",  "Sam",   "Tara",
-    "Umar",   "Vera",  "Will",  "Xena",  "Yusuf",  "Zoe",   "Aiko",   "Bruno", "Carla", "Dmitri",
-    "Elena",  "Farid", "Gita",  "Hans",  "Ines",   "Jamal", "Keiko",  "Lars",  "Mina",  "Nils"};
+    "Ann",   "Ben",   "Chloe", "David", "Emma",   "Felix", "Grace", "Hugo",  "Isla",  "Jonas",
+    "Kate",  "Liam",  "Maya",  "Noah",  "Olivia", "Paul",  "Quinn", "Rosa",  "Sam",   "Tara",
+    "Umar",  "Vera",  "Will",  "Xena",  "Yusuf",  "Zoe",   "Aiko",  "Bruno", "Carla", "Dmitri",
+    "Elena", "Farid", "Gita",  "Hans",  "Ines",   "Jamal", "Keiko", "Lars",  "Mina",  "Nils"};
 constexpr std::array<std::string_view, 40> kLastNames = {
-    "Smith",  "Jones",   "Garcia", "Muller", "Rossi",  "Dubois", "Silva",  "Kowalski", "Novak",
-    "Tanaka", "Kim",     "Nguyen", "Patel",  "Cohen",  "Larsen", "Moreau", "Fischer",  "Lopez",
-    "Brown",  "Wilson",  "Taylor", "Clark",  "Lewis",  "Walker", "Young",  "Allen",    "King",
-    "Wright", "Scott",   "Green",  "Baker",  "Adams",  "Nelson", "Hill",   "Campbell", "Mitchell",
-    "Roberts", "Carter", "Phillips", "Evans"};
+    "Smith",   "Jones",  "Garcia",   "Muller",   "Rossi",   "Dubois", "Silva",    "Kowalski",
+    "Novak",   "Tanaka", "Kim",      "Nguyen",   "Patel",   "Cohen",  "Larsen",   "Moreau",
+    "Fischer", "Lopez",  "Brown",    "Wilson",   "Taylor",  "Clark",  "Lewis",    "Walker",
+    "Young",   "Allen",  "King",     "Wright",   "Scott",   "Green",  "Baker",    "Adams",
+    "Nelson",  "Hill",   "Campbell", "Mitchell", "Roberts", "Carter", "Phillips", "Evans"};
 constexpr std::array<std::string_view, 12> kEmailDomains = {
-    "example.com",  "mail.example.org", "corp.example.net", "shop.example.com",
-    "example.co.uk", "example.de",      "example.fr",       "example.io",
-    "team.example.com", "example.es",   "example.it",       "example.nl"};
+    "example.com",      "mail.example.org", "corp.example.net", "shop.example.com",
+    "example.co.uk",    "example.de",       "example.fr",       "example.io",
+    "team.example.com", "example.es",       "example.it",       "example.nl"};
 constexpr std::array<std::string_view, 24> kCompanyWords = {
-    "Acme",   "Globex",  "Initech", "Umbrella", "Stark",  "Wayne",  "Hooli",   "Vandelay",
-    "Wonka",  "Tyrell",  "Cyberdyne", "Soylent", "Massive", "Aperture", "Gringotts", "Oceanic",
-    "Nakatomi", "Pied Piper", "Dunder", "Prestige", "Monarch", "Blue Sun", "Sirius", "Zorg"};
+    "Acme",    "Globex",   "Initech",   "Umbrella", "Stark",     "Wayne",
+    "Hooli",   "Vandelay", "Wonka",     "Tyrell",   "Cyberdyne", "Soylent",
+    "Massive", "Aperture", "Gringotts", "Oceanic",  "Nakatomi",  "Pied Piper",
+    "Dunder",  "Prestige", "Monarch",   "Blue Sun", "Sirius",    "Zorg"};
 constexpr std::array<std::string_view, 8> kCompanySuffixes = {
     "Retail", "Brands", "Trading", "Outlet", "Goods", "Supply", "Direct", "Market"};
-constexpr std::array<std::string_view, 6> kRegions = {"eu-west-1", "eu-central-1", "us-east-1",
-                                                       "us-west-2", "ap-southeast-1", "sa-east-1"};
+constexpr std::array<std::string_view, 6> kRegions = {"eu-west-1", "eu-central-1",   "us-east-1",
+                                                      "us-west-2", "ap-southeast-1", "sa-east-1"};
 constexpr std::size_t kHostsPerRegion = 6;  // 36 database hosts in all
 constexpr std::string_view kPasswordAlphabet =
     "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
@@ -179,7 +180,8 @@ std::vector<Client> GenerateClients(const std::vector<Id>& organization_of, Rand
     client.db_name = ExternalId("acct_", id);
     client.db_user = ExternalId("svc_", id);
     client.db_password.resize(24);
-    for (char& c : client.db_password) c = kPasswordAlphabet[random.Below(kPasswordAlphabet.size())];
+    for (char& c : client.db_password)
+      c = kPasswordAlphabet[random.Below(kPasswordAlphabet.size())];
     client.status = random.Chance(20) ? RecordStatus::kDisabled : RecordStatus::kActive;
     std::tie(client.created_at, client.updated_at) = RandomTimes(random);
   }
@@ -253,8 +255,8 @@ std::vector<std::size_t> LinkCounts(std::size_t users, std::size_t clients, std:
     counts[user] = count;
     heavy_links += count;
   }
-  const std::size_t regular_users = users - static_cast<std::size_t>(
-                                                std::count(heavy.begin(), heavy.end(), true));
+  const std::size_t regular_users =
+      users - static_cast<std::size_t>(std::count(heavy.begin(), heavy.end(), true));
   if (regular_users == 0) return counts;
   const std::size_t target = links - heavy_links;
   // Everyone has at least one account when there are links enough.
@@ -333,8 +335,7 @@ RegistryRows Generate(const GeneratorOptions& options) {
 
   const std::size_t organizations =
       options.apps == 0 || options.users == 0 ? 0 : options.organizations;
-  const std::size_t links =
-      std::min<std::size_t>(options.links, options.users * options.clients);
+  const std::size_t links = std::min<std::size_t>(options.links, options.users * options.clients);
 
   RegistryRows rows;
   rows.apps = GenerateApps(options.apps, app_random);
