@@ -2,7 +2,7 @@
 # Builds the benchmark program (Release, in build-bench) and runs the whole
 # suite, writing Google Benchmark JSON to bench/results/<UTC time>.json.
 #
-#   bench/run.sh              # sizes S, M and L (about 15 minutes on 2 cores)
+#   bench/run.sh              # sizes S, M and L (about 15 minutes on 2 busy cores)
 #   bench/run.sh S            # size S only (CI: seconds)
 #   bench/run.sh S,M --benchmark_filter=lookup/   # extra flags go to the program
 #
