@@ -6,6 +6,7 @@
 #include <pybind11/stl.h>
 
 #include <optional>
+#include <thread>
 #include <vector>
 
 #include "handle.h"
@@ -33,7 +34,7 @@ class PyRegistry {
 class PyView {
  public:
   explicit PyView(std::shared_ptr<Handle> handle)
-      : handle_(std::move(handle)), view_(handle_->Read()) {
+      : handle_(std::move(handle)), view_(handle_->Read()), owner_(std::this_thread::get_id()) {
     handle_->ViewBegun();
   }
   ~PyView() { End(); }
@@ -47,13 +48,16 @@ class PyView {
   void End() {
     if (view_) {
       view_.reset();
-      handle_->ViewEnded();
+      // A view the garbage collector ends on another thread must not
+      // disturb that thread's bookkeeping.
+      if (owner_ == std::this_thread::get_id()) handle_->ViewEnded();
     }
   }
 
  private:
   std::shared_ptr<Handle> handle_;
   std::optional<View> view_;
+  std::thread::id owner_;
 };
 
 // A view for one call: the registry's latest state, or the held view.

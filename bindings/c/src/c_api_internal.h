@@ -7,6 +7,7 @@
 #include <new>
 #include <optional>
 #include <string>
+#include <thread>
 #include <type_traits>
 #include <vector>
 
@@ -25,6 +26,9 @@ struct hubreg_registry {
 struct hubreg_view {
   hubreg::View view;
   const hubreg_registry* reg;
+  // The thread whose held-view bookkeeping counts this view (see
+  // Handle::ViewBegun); another thread ending it leaves that alone.
+  std::thread::id owner;
 };
 
 struct hubreg_batch {

@@ -112,7 +112,7 @@ hubreg_status hubreg_view_begin(hubreg_registry* reg, hubreg_view** out) {
   void* memory = std::exchange(spare_view.memory, nullptr);
   if (memory == nullptr) memory = ::operator new(sizeof(hubreg_view), std::nothrow);
   if (memory == nullptr) return hubreg::capi::Fail(reg, HUBREG_NO_MEMORY, "out of memory");
-  auto* view = new (memory) hubreg_view{reg->handle->Read(), reg};
+  auto* view = new (memory) hubreg_view{reg->handle->Read(), reg, std::this_thread::get_id()};
   try {
     reg->handle->ViewBegun();
   } catch (...) {
@@ -126,7 +126,7 @@ hubreg_status hubreg_view_begin(hubreg_registry* reg, hubreg_view** out) {
 
 void hubreg_view_end(hubreg_view* view) {
   if (view == nullptr) return;
-  view->reg->handle->ViewEnded();
+  if (view->owner == std::this_thread::get_id()) view->reg->handle->ViewEnded();
   view->~hubreg_view();
   if (spare_view.memory == nullptr) {
     spare_view.memory = view;
