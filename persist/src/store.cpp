@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <mutex>
+#include <optional>
 #include <vector>
 
 #include "codec.h"
@@ -122,12 +123,16 @@ struct Store::Impl {
     return status.WithContext("compacting " + directory->path());
   }
 
-  // Compares the stored registry with `view`. REQUIRES: `view` cannot
-  // change meanwhile (writer excluded, or refresh_mutex held).
-  Status VerifyAgainst(const View& view) const {
-    StatusOr<DataDirectory::Reader> reader = directory->BeginRead();
-    if (!reader.ok()) return reader.status();
-    persist::lmdb::Txn& txn = reader->txn();
+  // The registry in memory at the moment a read transaction began.
+  struct Expected {
+    std::uint64_t sequence = 0;
+    TableCounts counts;
+  };
+
+  // Compares what `reader` sees on disk with `expected`. The writer may go
+  // on meanwhile: the read transaction keeps the disk state of that moment.
+  Status VerifyStored(DataDirectory::Reader reader, const Expected& expected) const {
+    persist::lmdb::Txn& txn = reader.txn();
     const persist::StoreDbs& dbs = directory->dbs();
     StatusOr<bool> has_registry = persist::HasRegistry(txn, dbs);
     if (!has_registry.ok()) return has_registry.status();
@@ -138,20 +143,20 @@ struct Store::Impl {
     if (!scratch.ok()) return scratch.status();
     // A read-only store may lag behind the writer: compare at its sequence,
     // unless the writer has compacted past it (then only the disk is checked).
-    const bool comparable = header.sequence <= view.sequence();
+    const bool comparable = header.sequence <= expected.sequence;
     JournalTally journal;
     HUBREG_RETURN_IF_ERROR(persist::ReplayJournal(txn, dbs, scratch->get(), &journal,
-                                                  comparable ? view.sequence() : 0));
+                                                  comparable ? expected.sequence : 0));
     HUBREG_RETURN_IF_ERROR(persist::CheckJournalDecodes(txn, dbs, (*scratch)->LastSequence()));
     if (!comparable) return Status::Ok();
-    if ((*scratch)->LastSequence() != view.sequence()) {
+    if ((*scratch)->LastSequence() != expected.sequence) {
       return Status::Corruption(directory->path() + ": the journal ends at sequence " +
                                 std::to_string((*scratch)->LastSequence()) +
                                 " but the registry in memory is at " +
-                                std::to_string(view.sequence()));
+                                std::to_string(expected.sequence));
     }
     const TableCounts stored = (*scratch)->Read().counts();
-    const TableCounts loaded = view.counts();
+    const TableCounts& loaded = expected.counts;
     if (!(stored == loaded)) {
       return Status::Corruption(
           directory->path() + ": the stored registry has " + std::to_string(stored.apps) +
@@ -287,14 +292,26 @@ StoreStats Store::Stats() const {
 }
 
 Status Store::Verify() const {
+  // Only the start is exclusive: a read transaction begun while no batch can
+  // be applied sees exactly the registry's state, and keeps seeing it while
+  // the slow part (decoding, rebuilding, replaying) runs beside the writers.
+  std::optional<DataDirectory::Reader> reader;
+  Impl::Expected expected;
+  auto capture = [&](const View& view) -> Status {
+    StatusOr<DataDirectory::Reader> begun = impl_->directory->BeginRead();
+    if (!begun.ok()) return begun.status();
+    reader.emplace(std::move(*begun));
+    expected = {view.sequence(), view.counts()};
+    return Status::Ok();
+  };
   Status status;
   if (impl_->options.read_only) {
     std::lock_guard<std::mutex> lock(impl_->refresh_mutex);
-    status = impl_->VerifyAgainst(impl_->current().Read());
+    status = capture(impl_->current().Read());
   } else {
-    status = impl_->current().RunExclusive(
-        [this](const View& view) { return impl_->VerifyAgainst(view); });
+    status = impl_->current().RunExclusive(capture);
   }
+  if (status.ok()) status = impl_->VerifyStored(std::move(*reader), expected);
   return status.WithContext("verifying " + impl_->options.path);
 }
 

@@ -88,7 +88,9 @@ class Store {
   StoreStats Stats() const;
 
   // Checks the stored snapshot and journal decode and that the registry they
-  // describe satisfies every integrity rule; names the first problem.
+  // describe satisfies every integrity rule and has the sequence and row
+  // counts of the one in memory; names the first problem. Writers wait only
+  // while it begins its read transaction; readers never wait.
   Status Verify() const;
 
   // Saves a standalone snapshot file from a consistent view while writers
