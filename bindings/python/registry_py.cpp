@@ -283,14 +283,15 @@ class PyBatch {
   Batch& batch() { return batch_; }
   const std::optional<Commit>& commit() const { return commit_; }
 
-  // The context manager's end: apply when the block finished normally,
-  // otherwise throw the mutations away.
+  // The context manager's end: on an exception throw the mutations away;
+  // otherwise apply them to the registry the batch came from (a standalone
+  // Batch keeps them for Registry.apply).
   bool Exit(py::handle exception_type) {
-    if (!exception_type.is_none() || registry_.is_none()) {
+    if (!exception_type.is_none()) {
       batch_.mutations().clear();
-      return false;
+    } else if (!registry_.is_none()) {
+      commit_ = ApplyTo(registry_.cast<const PyRegistry&>(), batch_);
     }
-    commit_ = ApplyTo(registry_.cast<const PyRegistry&>(), batch_);
     return false;
   }
   void Applied(Commit commit) { commit_ = std::move(commit); }

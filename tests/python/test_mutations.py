@@ -87,6 +87,14 @@ def test_a_standalone_batch_is_applied_explicitly(reg):
         batch.insert("not a row")
 
 
+def test_a_standalone_batch_block_keeps_its_mutations_for_apply(reg):
+    with hubreg.Batch() as batch:
+        batch.insert_user(external_id="U-40", email="u40@example.com")
+    assert len(batch) == 1 and batch.commit is None
+    assert reg.apply(batch).ids == [4]
+    assert batch.commit.sequence == reg.last_sequence
+
+
 def test_a_thread_holding_a_view_cannot_write(reg):
     with reg.view():
         with pytest.raises(hubreg.InvalidArgumentError) as error:
