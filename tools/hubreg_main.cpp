@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <exception>
+#include <functional>
 
 #include "command_common.h"
 
@@ -22,6 +23,16 @@ int main(int argc, char** argv) {
   AddQueryCommands(app, context);
   AddSnapshotCommands(app, context);
   AddDemoCommand(app, context);
+  // Subcommands accept the global options too; their help says so.
+  const std::function<void(CLI::App*)> add_footer = [&](CLI::App* command) {
+    for (CLI::App* sub : command->get_subcommands({})) {
+      sub->footer(
+          "Global options (before or after the subcommand): --data DIR (default ./hubreg-data), "
+          "--json, -q/--quiet. See docs/cli.md.");
+      add_footer(sub);
+    }
+  };
+  add_footer(&app);
   // After the subcommands, so that they do not inherit it.
   app.set_help_all_flag("--help-all", "Show the help of every subcommand");
 
