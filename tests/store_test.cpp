@@ -79,6 +79,7 @@ void CheckRoundTrip(Via via) {
   auto store = OpenStore(options);
   StoreStats stats = store->Stats();
   CHECK(stats.last_sequence == 3);
+  CHECK(stats.open_seconds > 0);
   CHECK(stats.snapshot_sequence == (via == Via::kJournal ? 0 : via == Via::kSnapshot ? 3 : 1));
   CHECK(stats.journal_batches == (via == Via::kJournal ? 3 : via == Via::kSnapshot ? 0 : 2));
   CheckSameRows(SortedRows(store->Read()), before);

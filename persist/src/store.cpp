@@ -45,8 +45,8 @@ struct Store::Impl {
   Registry& current() const { return *registry.load(std::memory_order_acquire); }
 
   void SetRegistry(std::unique_ptr<Registry> loaded) {
-    registry.store(loaded.get(), std::memory_order_release);
     registries.push_back(std::move(loaded));
+    registry.store(registries.back().get(), std::memory_order_release);
   }
 
   void SetSnapshotTallies(const SnapshotHeader& header, const JournalTally& journal) {
