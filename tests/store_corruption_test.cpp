@@ -201,6 +201,24 @@ TEST_CASE("a data directory of an unknown format version is refused") {
                                "1); in opening the store");
 }
 
+TEST_CASE("Verify names damage done after the store was opened") {
+  TempDir dir;
+  const std::string path = ThreeBatchStore(dir);
+  StoreOptions read_only = StoreAt(path);
+  read_only.read_only = true;
+  auto store = OpenStore(read_only);
+  CHECK_OK(store->Verify());
+  std::string value = JournalValue(path, 2);
+  value.back() ^= 0x04;
+  Damage(path, [&](persist::lmdb::Txn& txn, const persist::StoreDbs& dbs) {
+    return txn.Put(dbs.journal, persist::JournalKey(2), value);
+  });
+  Status verified = store->Verify();
+  CHECK(verified.code() == ErrorCode::kCorruption);
+  CHECK(verified.message().rfind(path + ": journal entry 2: checksum mismatch (stored ", 0) == 0);
+  CHECK(verified.message().find("; in verifying " + path) != std::string::npos);
+}
+
 TEST_CASE("flipped bytes in data.mdb give an error or the same rows, never a crash") {
   TempDir dir;
   const std::string pristine = dir.Path("pristine");
