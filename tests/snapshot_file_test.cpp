@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include <atomic>
+#include <boost/crc.hpp>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -72,6 +73,28 @@ Status ReadDamaged(const TempDir& dir, std::string_view bytes, std::string* path
 TEST_CASE("the file checksum is CRC-32C") {
   CHECK(ComputeCrc32c("123456789") == 0xE3069283u);  // the standard check value
   CHECK(persist::Crc32c().Update("1234").Update("56789").Value() == 0xE3069283u);
+  CHECK(persist::ComputeCrc32cPortable("123456789") == 0xE3069283u);
+}
+
+TEST_CASE("the CRC-32C instruction path and the table path agree on every length and alignment") {
+  // Boost.CRC is the independent oracle: the same parameters, bit by bit.
+  std::string bytes(4096 + 64, '\0');
+  std::uint32_t seed = 12345;
+  for (char& c : bytes) c = static_cast<char>((seed = seed * 1103515245u + 12345u) >> 16);
+  for (std::size_t offset : {0, 1, 3, 7}) {
+    for (std::size_t size : {0, 1, 7, 8, 9, 63, 64, 65, 1000, 4096}) {
+      std::string_view piece = std::string_view(bytes).substr(offset, size);
+      boost::crc_optimal<32, 0x1EDC6F41, 0xFFFFFFFF, 0xFFFFFFFF, true, true> oracle;
+      oracle.process_bytes(piece.data(), piece.size());
+      INFO("offset ", offset, ", size ", size);
+      CHECK(ComputeCrc32c(piece) == oracle.checksum());
+      CHECK(persist::ComputeCrc32cPortable(piece) == oracle.checksum());
+      // Split anywhere, the running checksum is the same.
+      const std::size_t half = size / 3;
+      CHECK(persist::Crc32c().Update(piece.substr(0, half)).Update(piece.substr(half)).Value() ==
+            oracle.checksum());
+    }
+  }
 }
 
 TEST_CASE("a saved snapshot file verifies and reads back every row, field and next id") {

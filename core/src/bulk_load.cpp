@@ -6,8 +6,17 @@
 // else and then checks the links' foreign keys against it. Unique keys are
 // checked by the inserts themselves. Only if something is wrong is the
 // registry built again row by row, to name the offending row exactly. The
-// second copy (the writer's standby) is copied from the first in the
+// second copy (the writer's standby) is built from the same rows in the
 // background; readers can start at once and the first writer waits for it.
+// (Inserting the rows again is about three times faster than Boost 1.74's
+// copy of a three-index container, which the standby was once made with.)
+//
+// Bucket arrays are sized before inserting, so nothing rehashes while
+// loading. The links' by-user and by-client indexes are sized by the number
+// of users and clients rather than links: equal keys share one group in a
+// Boost hashed_non_unique index, so a bucket per key is enough, and the
+// arrays then stay in cache while 3 million links go in (measured: the links
+// thread 0.25 s faster at size L, and 40 MB less per copy).
 #include <algorithm>
 #include <boost/mpl/size.hpp>
 #include <future>
@@ -37,12 +46,31 @@ void ReserveAll(Table& table, std::size_t rows) {
   ReserveEach(table, rows, std::make_index_sequence<kIndexes>());
 }
 
-void Reserve(Tables& tables, const RegistryRows& rows) {
+// Links per user (per client) on average, as a load factor of the index:
+// the bucket count is then about the number of users (clients).
+template <typename Index>
+void SizeForKeys(Index& index, std::size_t links, std::size_t keys) {
+  const float per_key = keys == 0 ? 1.0f : static_cast<float>(links) / static_cast<float>(keys);
+  index.max_load_factor(std::max(1.0f, per_key));
+  index.reserve(links);
+}
+
+void ReserveLinks(LinkTable& links, const RegistryRows& rows) {
+  links.get<ByPair>().reserve(rows.links.size());
+  SizeForKeys(links.get<ByUser>(), rows.links.size(), rows.users.size());
+  SizeForKeys(links.get<ByClient>(), rows.links.size(), rows.clients.size());
+}
+
+void ReserveParents(Tables& tables, const RegistryRows& rows) {
   ReserveAll(tables.apps, rows.apps.size());
+  ReserveAll(tables.users, rows.users.size());
   ReserveAll(tables.organizations, rows.organizations.size());
   ReserveAll(tables.clients, rows.clients.size());
-  ReserveAll(tables.users, rows.users.size());
-  ReserveAll(tables.links, rows.links.size());
+}
+
+void Reserve(Tables& tables, const RegistryRows& rows) {
+  ReserveParents(tables, rows);
+  ReserveLinks(tables.links, rows);
 }
 
 template <typename Row>
@@ -101,19 +129,16 @@ bool InsertAll(const Tables& tables, Table& table, const std::vector<Row>& rows,
   return true;
 }
 
-bool InsertLinks(Tables& tables, const std::vector<ClientUserLink>& links) {
-  ReserveAll(tables.links, links.size());
-  for (const ClientUserLink& link : links) {
+bool InsertLinks(Tables& tables, const RegistryRows& rows) {
+  ReserveLinks(tables.links, rows);
+  for (const ClientUserLink& link : rows.links) {
     if (!tables.links.insert(link).second) return false;
   }
   return true;
 }
 
 bool InsertParentsAndCheckLinks(Tables& tables, const RegistryRows& rows) {
-  ReserveAll(tables.apps, rows.apps.size());
-  ReserveAll(tables.users, rows.users.size());
-  ReserveAll(tables.organizations, rows.organizations.size());
-  ReserveAll(tables.clients, rows.clients.size());
+  ReserveParents(tables, rows);
   // Parents before children, so foreign keys can be checked on insert. The
   // links table is being filled by another thread: only its input is read.
   return InsertAll(tables, tables.apps, rows.apps, false) &&
@@ -122,6 +147,19 @@ bool InsertParentsAndCheckLinks(Tables& tables, const RegistryRows& rows) {
          InsertAll(tables, tables.clients, rows.clients, true) &&
          std::all_of(rows.links.begin(), rows.links.end(),
                      [&](const ClientUserLink& link) { return ReferencesExist(tables, link); });
+}
+
+template <typename Table, typename Row>
+void InsertEach(Table& table, const std::vector<Row>& rows) {
+  for (const Row& row : rows) table.insert(row);
+}
+
+void InsertUnchecked(Tables& tables, const RegistryRows& rows) {
+  InsertEach(tables.apps, rows.apps);
+  InsertEach(tables.users, rows.users);
+  InsertEach(tables.organizations, rows.organizations);
+  InsertEach(tables.clients, rows.clients);
+  InsertEach(tables.links, rows.links);
 }
 
 void SetNextIds(Tables& tables, const RegistryRows& rows) {
@@ -136,7 +174,7 @@ void SetNextIds(Tables& tables, const RegistryRows& rows) {
 StatusOr<std::unique_ptr<Registry>> Registry::FromRows(RegistryRows rows, std::uint64_t sequence) {
   auto first = std::make_unique<Instance>();
   std::future<bool> links_inserted =
-      std::async(std::launch::async, [&] { return InsertLinks(first->tables, rows.links); });
+      std::async(std::launch::async, [&] { return InsertLinks(first->tables, rows); });
   const bool parents_valid = InsertParentsAndCheckLinks(first->tables, rows);
   if (!links_inserted.get() || !parents_valid) {
     Tables scratch;
@@ -148,12 +186,15 @@ StatusOr<std::unique_ptr<Registry>> Registry::FromRows(RegistryRows rows, std::u
   first->sequence = sequence;
 
   std::unique_ptr<Registry> registry(new Registry(std::move(first), std::make_unique<Instance>()));
-  registry->standby_builder_ = std::thread([registry = registry.get()] {
-    // Only reads the active copy, which no writer touches before joining us.
-    Instance& standby = *registry->instances_[1];
-    standby.tables = registry->instances_[0]->tables;
-    standby.sequence = registry->instances_[0]->sequence;
-  });
+  registry->standby_builder_ =
+      std::thread([standby = registry->instances_[1].get(), rows = std::move(rows), sequence] {
+        // The rows passed every check above: insert them unchecked. No
+        // reader or writer touches the standby before joining this thread.
+        Reserve(standby->tables, rows);
+        InsertUnchecked(standby->tables, rows);
+        SetNextIds(standby->tables, rows);
+        standby->sequence = sequence;
+      });
   return registry;
 }
 
