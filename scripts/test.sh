@@ -32,7 +32,7 @@ step "ThreadSanitizer"
 cmake -S . -B build/tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHUBREG_WERROR=ON \
   -DHUBREG_SANITIZE=thread -DHUBREG_BOOST_SAFE_MODE=ON -DHUBREG_BOOST_INVARIANTS=ON \
   -DHUBREG_BUILD_PYTHON=OFF
-core_tests=(status_test registry_test lookup_test integrity_test concurrency_test)
+core_tests=(status_test registry_test lookup_test integrity_test node_arena_test concurrency_test)
 cmake --build build/tsan -j "$jobs" --target "${core_tests[@]}"
 for test in "${core_tests[@]}"; do
   TSAN_OPTIONS=halt_on_error=1 "build/tsan/tests/$test"

@@ -39,11 +39,13 @@ void ReserveEach(Table& table, std::size_t rows, std::index_sequence<kIndex...>)
   (table.template get<kIndex>().reserve(rows), ...);
 }
 
-// Sizing every bucket array up front avoids rehashing while loading.
+// Sizing every bucket array up front avoids rehashing while loading, and
+// mapping the nodes' memory in one go avoids a page fault per 4 KiB.
 template <typename Table>
 void ReserveAll(Table& table, std::size_t rows) {
   constexpr std::size_t kIndexes = boost::mpl::size<typename Table::index_type_list>::value;
   ReserveEach(table, rows, std::make_index_sequence<kIndexes>());
+  table.get_allocator().arena().Reserve(rows);
 }
 
 // Links per user (per client) on average, as a load factor of the index:
@@ -56,6 +58,7 @@ void SizeForKeys(Index& index, std::size_t links, std::size_t keys) {
 }
 
 void ReserveLinks(LinkTable& links, const RegistryRows& rows) {
+  links.get_allocator().arena().Reserve(rows.links.size());
   links.get<ByPair>().reserve(rows.links.size());
   SizeForKeys(links.get<ByUser>(), rows.links.size(), rows.users.size());
   SizeForKeys(links.get<ByClient>(), rows.links.size(), rows.clients.size());

@@ -10,6 +10,7 @@
 #include <functional>
 #include <string_view>
 
+#include "hubreg/detail/node_arena.h"
 #include "hubreg/model.h"
 
 namespace hubreg::detail {
@@ -53,10 +54,12 @@ using StringEqual = std::equal_to<>;
 using IdHash = std::hash<Id>;
 
 using AppTable = bmi::multi_index_container<
-    App, bmi::indexed_by<
-             bmi::hashed_unique<bmi::tag<ById>, bmi::member<App, Id, &App::id>, IdHash>,
-             bmi::hashed_unique<bmi::tag<ByAppKey>, bmi::member<App, std::string, &App::app_key>,
-                                StringHash, StringEqual>>>;
+    App,
+    bmi::indexed_by<
+        bmi::hashed_unique<bmi::tag<ById>, bmi::member<App, Id, &App::id>, IdHash>,
+        bmi::hashed_unique<bmi::tag<ByAppKey>, bmi::member<App, std::string, &App::app_key>,
+                           StringHash, StringEqual>>,
+    ArenaAllocator<App>>;
 
 using OrganizationTable = bmi::multi_index_container<
     Organization,
@@ -75,26 +78,31 @@ using OrganizationTable = bmi::multi_index_container<
                                IdHash>,
         bmi::hashed_non_unique<bmi::tag<ByOwner>,
                                bmi::member<Organization, Id, &Organization::organization_owner_id>,
-                               IdHash>>>;
+                               IdHash>>,
+    ArenaAllocator<Organization>>;
 
 using ClientTable = bmi::multi_index_container<
-    Client, bmi::indexed_by<
-                bmi::hashed_unique<bmi::tag<ById>, bmi::member<Client, Id, &Client::id>, IdHash>,
-                bmi::hashed_unique<bmi::tag<ByExternalId>,
-                                   bmi::member<Client, std::string, &Client::external_id>,
-                                   StringHash, StringEqual>,
-                bmi::hashed_non_unique<bmi::tag<ByOrganization>,
-                                       bmi::member<Client, Id, &Client::threecolts_organization_id>,
-                                       IdHash>>>;
+    Client,
+    bmi::indexed_by<
+        bmi::hashed_unique<bmi::tag<ById>, bmi::member<Client, Id, &Client::id>, IdHash>,
+        bmi::hashed_unique<bmi::tag<ByExternalId>,
+                           bmi::member<Client, std::string, &Client::external_id>, StringHash,
+                           StringEqual>,
+        bmi::hashed_non_unique<bmi::tag<ByOrganization>,
+                               bmi::member<Client, Id, &Client::threecolts_organization_id>,
+                               IdHash>>,
+    ArenaAllocator<Client>>;
 
 using UserTable = bmi::multi_index_container<
-    User, bmi::indexed_by<
-              bmi::hashed_unique<bmi::tag<ById>, bmi::member<User, Id, &User::id>, IdHash>,
-              bmi::hashed_unique<bmi::tag<ByExternalId>,
-                                 bmi::member<User, std::string, &User::external_id>, StringHash,
-                                 StringEqual>,
-              bmi::hashed_unique<bmi::tag<ByEmail>, bmi::member<User, std::string, &User::email>,
-                                 CaseInsensitiveHash, CaseInsensitiveEqual>>>;
+    User,
+    bmi::indexed_by<
+        bmi::hashed_unique<bmi::tag<ById>, bmi::member<User, Id, &User::id>, IdHash>,
+        bmi::hashed_unique<bmi::tag<ByExternalId>,
+                           bmi::member<User, std::string, &User::external_id>, StringHash,
+                           StringEqual>,
+        bmi::hashed_unique<bmi::tag<ByEmail>, bmi::member<User, std::string, &User::email>,
+                           CaseInsensitiveHash, CaseInsensitiveEqual>>,
+    ArenaAllocator<User>>;
 
 using LinkTable = bmi::multi_index_container<
     ClientUserLink,
@@ -108,9 +116,11 @@ using LinkTable = bmi::multi_index_container<
                                bmi::member<ClientUserLink, Id, &ClientUserLink::user_id>, IdHash>,
         bmi::hashed_non_unique<bmi::tag<ByClient>,
                                bmi::member<ClientUserLink, Id, &ClientUserLink::client_id>,
-                               IdHash>>>;
+                               IdHash>>,
+    ArenaAllocator<ClientUserLink>>;
 
 // One complete registry state. The registry keeps two (see registry.cpp).
+// Each table allocates its nodes from an arena of its own (node_arena.h).
 struct Tables {
   AppTable apps;
   OrganizationTable organizations;
