@@ -47,6 +47,9 @@ std::vector<Size> ParseSizes(std::string_view text) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc == 2 && std::string_view(argv[1]).starts_with(hubreg::bench::kOpenStoreFlag)) {
+    return hubreg::bench::RunOpenStoreChild(argv[1] + hubreg::bench::kOpenStoreFlag.size());
+  }
   std::string sizes_text = "S,M,L";
   if (const char* env = std::getenv("HUBREG_BENCH_SIZES")) sizes_text = env;
   std::vector<char*> remaining;

@@ -6,6 +6,7 @@
 namespace hubreg::bench {
 
 void RegisterStoreBenchmarks(const std::vector<Size>&) {}
+int RunOpenStoreChild(const char*) { return 1; }
 #ifndef HUBREG_BENCH_WITH_PERSIST
 void RegisterSnapshotFileBenchmarks(const std::vector<Size>&) {}
 #endif

@@ -27,4 +27,10 @@ void RegisterMemoryBenchmarks(const std::vector<Size>& sizes);
 void RegisterSnapshotFileBenchmarks(const std::vector<Size>& sizes);
 void RegisterStoreBenchmarks(const std::vector<Size>& sizes);
 
+// `hubreg_bench --hubreg_open_store=DIR`: the child process of the
+// startup/snapshot_new_process benchmark. Opens DIR, prints the seconds
+// Store::Open took and exits; 1 with the error on stderr if it failed.
+inline constexpr std::string_view kOpenStoreFlag = "--hubreg_open_store=";
+int RunOpenStoreChild(const char* path);
+
 }  // namespace hubreg::bench
