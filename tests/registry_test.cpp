@@ -17,6 +17,21 @@ TEST_CASE("an empty registry is at sequence 0 and finds nothing") {
   CHECK(view.FindUserByEmail("a@b.c") == nullptr);
 }
 
+TEST_CASE("HasViews tells whether any View of the registry is alive") {
+  auto registry = SampleRegistry();
+  CHECK_FALSE(registry->HasViews());
+  {
+    View first = registry->Read();
+    CHECK(registry->HasViews());
+    REQUIRE_OK(registry->Apply(Batch().Insert(MakeUser(9, "U-9", "nine@example.com"))));
+    View second = registry->Read();  // on the other copy
+    CHECK(first.sequence() != second.sequence());
+    View moved = std::move(first);
+    CHECK(registry->HasViews());
+  }
+  CHECK_FALSE(registry->HasViews());
+}
+
 TEST_CASE("each applied batch gets the next sequence number") {
   Registry registry;
   StatusOr<CommitResult> first = registry.Apply(SampleBatch());

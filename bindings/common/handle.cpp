@@ -123,7 +123,8 @@ Status Handle::Refresh() {
 
 std::uint64_t Handle::LastSequence() const {
 #ifdef HUBREG_HAVE_PERSIST
-  if (backend_->store) return backend_->store->registry().LastSequence();
+  // Through a View: a refresh on another thread may replace the registry.
+  if (backend_->store) return backend_->store->Read().sequence();
 #endif
   return backend_->memory->LastSequence();
 }

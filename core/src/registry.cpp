@@ -164,4 +164,13 @@ Status Registry::RunExclusive(const std::function<Status(const View&)>& fn) {
 
 std::uint64_t Registry::LastSequence() const { return last_sequence_.load(); }
 
+bool Registry::HasViews() const {
+  for (const auto& instance : instances_) {
+    for (const ReaderSlot& slot : instance->readers) {
+      if (slot.count.load(std::memory_order_seq_cst) != 0) return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace hubreg

@@ -2,6 +2,7 @@
 // with snapshots that bound how much journal start-up must replay.
 #include "hubreg/store.h"
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <mutex>
@@ -19,15 +20,36 @@ using persist::DataDirectory;
 using persist::JournalTally;
 using persist::SnapshotHeader;
 
+namespace {
+
+// Store::Read() calls in progress, per thread on separate cache lines (as the
+// registry's own reader counters), so concurrent readers do not contend.
+struct alignas(64) ReadsEntering {
+  std::atomic<std::int64_t> count{0};
+};
+constexpr std::size_t kEnteringSlots = 16;
+
+std::size_t ThisThreadsEnteringSlot() {
+  static std::atomic<std::size_t> next_slot{0};
+  thread_local const std::size_t slot = next_slot.fetch_add(1) % kEnteringSlots;
+  return slot;
+}
+
+}  // namespace
+
 struct Store::Impl {
   StoreOptions options;
   std::unique_ptr<DataDirectory> directory;  // declared first: outlives the registries
 
   // The current registry is registries.back(). A read-only store that had to
-  // reload (the writer compacted past it) keeps the earlier ones alive, since
-  // callers may still hold references or Views into them.
+  // reload (the writer compacted past it) keeps each earlier one, "retired",
+  // while Views of it are alive, and frees it at a later Refresh.
   std::vector<std::unique_ptr<Registry>> registries;
   std::atomic<Registry*> registry{nullptr};
+  // Between loading `registry` and registering a View on it, a Store::Read
+  // is counted here, so that a retired registry is never freed under it.
+  mutable std::array<ReadsEntering, kEnteringSlots> entering;
+  std::atomic<std::uint64_t> retired{0};  // registries.size() - 1, for Stats
   // Read-only stores: serialises Refresh and Verify.
   mutable std::mutex refresh_mutex;
 
@@ -42,11 +64,28 @@ struct Store::Impl {
   mutable std::mutex compaction_error_mutex;
   std::string last_compaction_error;
 
-  Registry& current() const { return *registry.load(std::memory_order_acquire); }
+  // Sequentially consistent, like the entering counters: either a reader's
+  // count is seen by ReleaseRetired or the reader sees the new registry.
+  Registry& current() const { return *registry.load(std::memory_order_seq_cst); }
 
   void SetRegistry(std::unique_ptr<Registry> loaded) {
     registries.push_back(std::move(loaded));
-    registry.store(registries.back().get(), std::memory_order_release);
+    registry.store(registries.back().get(), std::memory_order_seq_cst);
+    ReleaseRetired();
+  }
+
+  // Frees the retired registries nothing can reach any more: no Store::Read
+  // is on its way in, and no View of them is alive. What is still in use is
+  // tried again at the next Refresh. Runs under refresh_mutex (or in Open).
+  void ReleaseRetired() {
+    for (const ReadsEntering& slot : entering) {
+      if (slot.count.load(std::memory_order_seq_cst) != 0) return;
+    }
+    const Registry* newest = registries.back().get();
+    std::erase_if(registries, [newest](const std::unique_ptr<Registry>& old) {
+      return old.get() != newest && !old->HasViews();
+    });
+    retired.store(registries.size() - 1);
   }
 
   void SetSnapshotTallies(const SnapshotHeader& header, const JournalTally& journal) {
@@ -210,7 +249,13 @@ Store::Store(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 Store::~Store() = default;
 
-View Store::Read() const { return impl_->current().Read(); }
+View Store::Read() const {
+  ReadsEntering& entering = impl_->entering[ThisThreadsEnteringSlot()];
+  entering.count.fetch_add(1, std::memory_order_seq_cst);
+  View view = impl_->current().Read();
+  entering.count.fetch_sub(1, std::memory_order_release);
+  return view;
+}
 
 const Registry& Store::registry() const { return impl_->current(); }
 
@@ -236,6 +281,7 @@ Status Store::Refresh() {
   if (!impl_->options.read_only) return Status::Ok();  // the writer is always current
   std::lock_guard<std::mutex> lock(impl_->refresh_mutex);
   Impl& impl = *impl_;
+  impl.ReleaseRetired();  // Views of an earlier reload may have ended since
   StatusOr<DataDirectory::Reader> reader = impl.directory->BeginRead();
   if (!reader.ok()) return reader.status().WithContext("refreshing");
   StatusOr<SnapshotHeader> header =
@@ -286,6 +332,7 @@ StoreStats Store::Stats() const {
   stats.map_used = impl_->directory->env().MapUsed();
   stats.open_seconds = impl_->open_seconds;
   stats.compactions = impl_->compactions.load();
+  stats.retired_registries = impl_->retired.load();
   std::lock_guard<std::mutex> lock(impl_->compaction_error_mutex);
   stats.last_compaction_error = impl_->last_compaction_error;
   return stats;

@@ -104,6 +104,11 @@ class Registry {
 
   std::uint64_t LastSequence() const;
 
+  // Whether any View of this registry is alive. Only a statement about the
+  // moment of the call: an owner that has stopped handing the registry out
+  // (e.g. a read-only Store that reloaded) uses it to know when it may free it.
+  bool HasViews() const;
+
  private:
   struct Instance;
 

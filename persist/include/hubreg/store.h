@@ -52,6 +52,9 @@ struct StoreStats {
   // failure does not fail that Apply; the last such error is kept here
   // (empty when the last automatic compaction succeeded).
   std::string last_compaction_error;
+  // Read-only stores: earlier registries still kept because Views of them
+  // were alive when Refresh reloaded (freed by a later Refresh).
+  std::uint64_t retired_registries = 0;
 };
 
 class Store {
@@ -67,6 +70,9 @@ class Store {
   Store& operator=(const Store&) = delete;
 
   View Read() const;
+  // The registry itself. On a read-only store, a Refresh that has to reload
+  // (the writer compacted past it) replaces it: the reference is then valid
+  // only until a later Refresh. Views are the safe way to hold on to a state.
   const Registry& registry() const;
 
   // Applies the batch and commits it to LMDB; returns only once it is
