@@ -3,6 +3,11 @@
 // bytes in place with bounds checks (see span_archive.h).
 #include "codec.h"
 
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdint>
 #include <exception>
 #include <ostream>
 #include <utility>
@@ -59,6 +64,23 @@ std::size_t LoadCount(SpanInputArchive& ar) {
   return static_cast<std::size_t>(count);
 }
 
+// Asks the kernel to back `bytes` of fresh memory at once (Linux 5.14+):
+// decoding size L fills about 200 MB of row vectors, and one call is much
+// cheaper than a page fault per 4 KiB. Best effort; older kernels refuse.
+void PopulateForWriting(void* memory, std::size_t bytes) {
+#ifdef MADV_POPULATE_WRITE
+  static const auto page = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
+  const auto first = (reinterpret_cast<std::uintptr_t>(memory) + page - 1) / page * page;
+  const auto last = (reinterpret_cast<std::uintptr_t>(memory) + bytes) / page * page;
+  if (last > first + 16 * page) {
+    ::madvise(reinterpret_cast<void*>(first), last - first, MADV_POPULATE_WRITE);
+  }
+#else
+  static_cast<void>(memory);
+  static_cast<void>(bytes);
+#endif
+}
+
 // Tables are written as cereal writes a sequence of one versioned type,
 // byte for byte: the count, then the type's class version before the first
 // row only, then the rows. Hoisting the version out of the row loop spares
@@ -68,6 +90,8 @@ template <typename Row>
 void LoadRows(SpanInputArchive& ar, const char* what, std::vector<Row>* rows, Position* at) {
   *at = Position{what, 0, 0};
   std::size_t count = LoadCount<Row>(ar);
+  rows->reserve(count);
+  PopulateForWriting(rows->data(), count * sizeof(Row));
   rows->resize(count);
   if (count == 0) return;
   at->count = count;
@@ -81,14 +105,49 @@ void LoadRows(SpanInputArchive& ar, const char* what, std::vector<Row>* rows, Po
   at->index = 0;
 }
 
-template <typename Table>
-void SaveTable(cereal::BinaryOutputArchive& ar, const Table& table) {
-  using Row = typename Table::value_type;
-  ar(cereal::make_size_tag(static_cast<cereal::size_type>(table.size())));
-  if (table.empty()) return;
+// Rows in the order a loader inserts them fastest (see OrderedRows).
+template <typename Row>
+void SaveRows(cereal::BinaryOutputArchive& ar, const std::vector<const Row*>& rows) {
+  ar(cereal::make_size_tag(static_cast<cereal::size_type>(rows.size())));
+  if (rows.empty()) return;
   const std::uint32_t version = cereal::detail::Version<Row>::version;
   ar(version);
-  for (const Row& row : table) serialize(ar, const_cast<Row&>(row), version);
+  for (const Row* row : rows) serialize(ar, const_cast<Row&>(*row), version);
+}
+
+// A table's rows sorted by id. Start-up inserts them in this order: ids hash
+// to themselves, so the id index's buckets are then filled front to back
+// instead of at random, and snapshots of equal registries are equal bytes.
+template <typename Table>
+std::vector<const typename Table::value_type*> OrderedRows(const Table& table) {
+  using Row = typename Table::value_type;
+  std::vector<std::pair<Id, const Row*>> keyed;
+  keyed.reserve(table.size());
+  for (const Row& row : table) keyed.emplace_back(row.id, &row);
+  std::sort(keyed.begin(), keyed.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<const Row*> rows;
+  rows.reserve(keyed.size());
+  for (const auto& [id, row] : keyed) rows.push_back(row);
+  return rows;
+}
+
+// Links sorted by (user, client): a user's links arrive together, so the
+// loader finds the user's group in the by-user index, and the user itself
+// when checking foreign keys, already in cache.
+std::vector<ClientUserLink> OrderedLinks(const hubreg::detail::LinkTable& links) {
+  std::vector<ClientUserLink> rows(links.begin(), links.end());
+  std::sort(rows.begin(), rows.end(), [](const ClientUserLink& a, const ClientUserLink& b) {
+    return a.user_id != b.user_id ? a.user_id < b.user_id : a.client_id < b.client_id;
+  });
+  return rows;
+}
+
+void SaveLinks(cereal::BinaryOutputArchive& ar, const std::vector<ClientUserLink>& links) {
+  std::vector<const ClientUserLink*> rows;
+  rows.reserve(links.size());
+  for (const ClientUserLink& link : links) rows.push_back(&link);
+  SaveRows(ar, rows);
 }
 
 void CheckFullyRead(SpanInputArchive& ar, Position* at) {
@@ -193,11 +252,11 @@ std::string EncodeSnapshot(const View& view) {
   {
     cereal::BinaryOutputArchive ar(stream);
     ar(tables.next_app_id, tables.next_organization_id, tables.next_client_id, tables.next_user_id);
-    SaveTable(ar, tables.apps);
-    SaveTable(ar, tables.organizations);
-    SaveTable(ar, tables.clients);
-    SaveTable(ar, tables.users);
-    SaveTable(ar, tables.links);
+    SaveRows(ar, OrderedRows(tables.apps));
+    SaveRows(ar, OrderedRows(tables.organizations));
+    SaveRows(ar, OrderedRows(tables.clients));
+    SaveRows(ar, OrderedRows(tables.users));
+    SaveLinks(ar, OrderedLinks(tables.links));
   }
   return out;
 }
