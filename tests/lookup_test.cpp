@@ -2,7 +2,10 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <cctype>
 #include <set>
+#include <string>
+#include <utility>
 
 #include "testutil.h"
 
@@ -65,6 +68,69 @@ TEST_CASE("users are found by email ignoring ASCII case") {
   CHECK(view.FindUserByEmail("ann@example.com")->id == 1);
   CHECK(view.FindUserByEmail("ANN@Example.COM")->id == 1);
   CHECK(view.FindUserByEmail("ann@example.org") == nullptr);
+}
+
+TEST_CASE("emails of every length are found, whatever updates, deletes and rollbacks did") {
+  // The table keeps a copy of emails up to 47 bytes inside the row and looks
+  // longer ones up where std::string keeps them: both kinds must follow every
+  // change of the row.
+  auto registry = SampleRegistry();
+  const std::string at_limit = std::string(47 - 12, 'x') + "@example.com";  // 47 bytes
+  const std::string over_limit = std::string(48 - 12, 'y') + "@example.com";
+  const std::string very_long = std::string(200, 'z') + "@example.com";
+  REQUIRE_OK(registry->Apply(Batch()
+                                 .Insert(MakeUser(10, "U-10", at_limit))
+                                 .Insert(MakeUser(11, "U-11", over_limit))
+                                 .Insert(MakeUser(12, "U-12", very_long))));
+  auto upper = [](std::string text) {
+    for (char& c : text) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return text;
+  };
+  {
+    View view = registry->Read();
+    for (const auto& [id, email] :
+         {std::pair{10, at_limit}, std::pair{11, over_limit}, std::pair{12, very_long}}) {
+      INFO(email.size(), " bytes");
+      REQUIRE(view.FindUserByEmail(email) != nullptr);
+      CHECK(view.FindUserByEmail(email)->id == static_cast<Id>(id));
+      CHECK(view.FindUserByEmail(upper(email))->id == static_cast<Id>(id));
+      CHECK(view.FindUserByEmail(email.substr(1)) == nullptr);
+    }
+  }
+  // Long to short and short to long: the old key is gone, the new one found.
+  REQUIRE_OK(registry->Apply(Batch()
+                                 .Update(MakeUser(12, "U-12", "short@example.com"))
+                                 .Update(MakeUser(10, "U-10", very_long + ".net"))));
+  {
+    View view = registry->Read();
+    CHECK(view.FindUserByEmail(very_long) == nullptr);
+    CHECK(view.FindUserByEmail(at_limit) == nullptr);
+    CHECK(view.FindUserByEmail("SHORT@example.com")->id == 12);
+    CHECK(view.FindUserByEmail(upper(very_long + ".net"))->id == 10);
+  }
+  // A batch that fails after changing emails is rolled back to the old keys.
+  Status failed = registry
+                      ->Apply(Batch()
+                                  .Update(MakeUser(12, "U-12", over_limit + ".org"))
+                                  .Erase<User>(11)
+                                  .Insert(MakeUser(13, "U-13", upper(very_long + ".net"))))
+                      .status();
+  CHECK(failed.code() == ErrorCode::kDuplicate);
+  {
+    View view = registry->Read();
+    CHECK(view.FindUserByEmail("short@example.com")->id == 12);
+    CHECK(view.FindUserByEmail(over_limit)->id == 11);
+    CHECK(view.FindUserByEmail(over_limit + ".org") == nullptr);
+    CHECK(view.FindUser(13) == nullptr);
+  }
+  // A deleted user's email is free again, long or short.
+  REQUIRE_OK(registry->Apply(Batch().Erase<User>(11).Erase<User>(12)));
+  REQUIRE_OK(registry->Apply(Batch()
+                                 .Insert(MakeUser(14, "U-14", upper(over_limit)))
+                                 .Insert(MakeUser(15, "U-15", "Short@Example.com"))));
+  View view = registry->Read();
+  CHECK(view.FindUserByEmail(over_limit)->id == 14);
+  CHECK(view.FindUserByEmail("short@example.com")->id == 15);
 }
 
 TEST_CASE("links are found by their pair") {
@@ -193,3 +259,50 @@ TEST_CASE("a v1.0 account without organization fails any organization or app che
   request.app_key = "key-stage";
   CHECK(view.Resolve(request).verdict == AccessVerdict::kWrongOrganization);
 }
+
+namespace hubreg {
+namespace {
+
+char ReferenceFold(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
+
+bool ReferenceEqualsIgnoreCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (ReferenceFold(a[i]) != ReferenceFold(b[i])) return false;
+  }
+  return true;
+}
+
+TEST_CASE("emails compare and hash as ASCII case-folded bytes, every byte value at every offset") {
+  // The word-at-a-time folding must match folding one byte at a time: only
+  // 'A'-'Z' fold, and UTF-8 bytes (>= 0x80) are compared as they are.
+  const detail::CaseInsensitiveHash hash;
+  for (std::size_t length : {1, 7, 8, 9, 15, 16, 17, 31}) {
+    for (std::size_t position = 0; position < length; ++position) {
+      for (int value = 0; value < 256; ++value) {
+        std::string text(length, 'm');
+        text[position] = static_cast<char>(value);
+        std::string folded = text;
+        for (char& c : folded) c = ReferenceFold(c);
+        INFO("length ", length, ", byte ", value, " at ", position);
+        CHECK(EqualsIgnoreCase(text, folded));
+        CHECK(hash(text) == hash(folded));
+        // The same text with one other byte differs (unless both fold alike).
+        std::string other = text;
+        other[position] = static_cast<char>(value ^ 0x01);
+        CHECK(EqualsIgnoreCase(text, other) == ReferenceEqualsIgnoreCase(text, other));
+        other[position] = static_cast<char>(value ^ 0x20);  // the case bit
+        CHECK(EqualsIgnoreCase(text, other) == ReferenceEqualsIgnoreCase(text, other));
+      }
+    }
+  }
+  CHECK_FALSE(EqualsIgnoreCase("a", std::string_view("a\0", 2)));
+  CHECK(hash("a") != hash(std::string_view("a\0", 2)));
+  CHECK(EqualsIgnoreCase("", ""));
+  CHECK(EqualsIgnoreCase("Ann.Lee@Example.COM", "ann.lee@example.com"));
+  CHECK(hash("Ann.Lee@Example.COM") == hash("ann.lee@example.com"));
+  CHECK_FALSE(EqualsIgnoreCase("ann.lee@example.com", "ann.lee@example.con"));
+}
+
+}  // namespace
+}  // namespace hubreg

@@ -59,17 +59,14 @@ Status CheckNotReferenced(const Tables& t, const User& row) {
                          kOrganizationTable, "organization_owner_id");
 }
 
-// The links that go with a deleted row.
-template <typename Row>
-std::vector<ClientUserLink> LinksOf(const Tables&, const Row&) {
-  return {};
-}
-template <>
+// The links that go with a deleted row. Plain overloads, not a template:
+// the user table stores StoredUser, which must still pick the User one.
+std::vector<ClientUserLink> LinksOf(const Tables&, const App&) { return {}; }
+std::vector<ClientUserLink> LinksOf(const Tables&, const Organization&) { return {}; }
 std::vector<ClientUserLink> LinksOf(const Tables& t, const Client& row) {
   auto [first, last] = t.links.get<ByClient>().equal_range(row.id);
   return {first, last};
 }
-template <>
 std::vector<ClientUserLink> LinksOf(const Tables& t, const User& row) {
   auto [first, last] = t.links.get<ByUser>().equal_range(row.id);
   return {first, last};
@@ -153,13 +150,14 @@ Status BatchApplier::ApplyOne(const EraseRow<Row>& erase, Mutation* applied) {
     return Status::NotFound(std::string(Traits::kName) + ": id " + std::to_string(erase.id) +
                             " not found");
   }
-  HUBREG_RETURN_IF_ERROR(CheckNotReferenced(tables_, *it));
+  const Row& stored = *it;  // the public row, even where the table stores more
+  HUBREG_RETURN_IF_ERROR(CheckNotReferenced(tables_, stored));
 
-  std::vector<ClientUserLink> links = LinksOf(tables_, *it);
+  std::vector<ClientUserLink> links = LinksOf(tables_, stored);
   for (const ClientUserLink& link : links) {
     EraseLinkRow(tables_, link.client_id, link.user_id);
   }
-  Row previous = *it;
+  Row previous = stored;
   by_id.erase(it);
   undo_.push_back([this, previous = std::move(previous), links = std::move(links)] {
     Traits::Table(tables_).insert(previous);

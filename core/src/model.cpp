@@ -69,5 +69,14 @@ std::size_t CaseInsensitiveHash::operator()(std::string_view text) const noexcep
   return static_cast<std::size_t>(hash);
 }
 
+void StoredUser::CopyEmail() noexcept {
+  if (email.size() > kInlineEmailBytes) {
+    inline_email_size_ = kInlineEmailBytes + 1;
+    return;
+  }
+  email.copy(inline_email_, email.size());
+  inline_email_size_ = static_cast<std::uint8_t>(email.size());
+}
+
 }  // namespace detail
 }  // namespace hubreg

@@ -119,8 +119,8 @@ void SaveRows(cereal::BinaryOutputArchive& ar, const std::vector<const Row*>& ro
 // to themselves, so the id index's buckets are then filled front to back
 // instead of at random, and snapshots of equal registries are equal bytes.
 template <typename Table>
-std::vector<const typename Table::value_type*> OrderedRows(const Table& table) {
-  using Row = typename Table::value_type;
+auto OrderedRows(const Table& table) {
+  using Row = typename hubreg::detail::PublicRow<typename Table::value_type>::type;
   std::vector<std::pair<Id, const Row*>> keyed;
   keyed.reserve(table.size());
   for (const Row& row : table) keyed.emplace_back(row.id, &row);

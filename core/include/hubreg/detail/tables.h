@@ -4,9 +4,11 @@
 
 #include <boost/multi_index/composite_key.hpp>
 #include <boost/multi_index/hashed_index.hpp>
+#include <boost/multi_index/mem_fun.hpp>
 #include <boost/multi_index/member.hpp>
 #include <boost/multi_index_container.hpp>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <string_view>
 
@@ -48,6 +50,46 @@ struct StringHash {
   }
 };
 using StringEqual = std::equal_to<>;
+
+// A user as the user table stores it: the row plus a copy of its email inside
+// the node. The table's nodes live in an arena (node_arena.h), apart from the
+// heap blocks std::string keeps emails longer than 15 bytes in, so without
+// the copy a lookup by email would read the bucket, the node, and then the
+// email's characters elsewhere: three cache misses where a lookup by id takes
+// two. Emails too long for the copy (rare) are compared where std::string
+// keeps them. Costs 48 bytes per user per copy of the state.
+class StoredUser : public User {
+ public:
+  static constexpr std::size_t kInlineEmailBytes = 47;
+
+  StoredUser() = default;
+  // Implicit: tables are filled and updated with plain Users.
+  StoredUser(const User& user) : User(user) { CopyEmail(); }        // NOLINT
+  StoredUser(User&& user) : User(std::move(user)) { CopyEmail(); }  // NOLINT
+
+  // The email as the email index sees it: the same characters as `email`.
+  std::string_view email_key() const noexcept {
+    return inline_email_size_ <= kInlineEmailBytes
+               ? std::string_view(inline_email_, inline_email_size_)
+               : std::string_view(email);
+  }
+
+ private:
+  void CopyEmail() noexcept;
+
+  char inline_email_[kInlineEmailBytes] = {};
+  std::uint8_t inline_email_size_ = 0;  // > kInlineEmailBytes: not copied, use `email`
+};
+
+// The public row type of a stored row, e.g. for serialising a table.
+template <typename Stored>
+struct PublicRow {
+  using type = Stored;
+};
+template <>
+struct PublicRow<StoredUser> {
+  using type = User;
+};
 
 // Ids come from a counter, so the identity hash spreads them perfectly over
 // Boost's prime-sized bucket arrays.
@@ -93,16 +135,19 @@ using ClientTable = bmi::multi_index_container<
                                IdHash>>,
     ArenaAllocator<Client>>;
 
+// Key extractors name User's members; Boost applies them to the StoredUser
+// base. The email index reads the in-node copy.
 using UserTable = bmi::multi_index_container<
-    User,
+    StoredUser,
     bmi::indexed_by<
         bmi::hashed_unique<bmi::tag<ById>, bmi::member<User, Id, &User::id>, IdHash>,
         bmi::hashed_unique<bmi::tag<ByExternalId>,
                            bmi::member<User, std::string, &User::external_id>, StringHash,
                            StringEqual>,
-        bmi::hashed_unique<bmi::tag<ByEmail>, bmi::member<User, std::string, &User::email>,
+        bmi::hashed_unique<bmi::tag<ByEmail>,
+                           bmi::const_mem_fun<StoredUser, std::string_view, &StoredUser::email_key>,
                            CaseInsensitiveHash, CaseInsensitiveEqual>>,
-    ArenaAllocator<User>>;
+    ArenaAllocator<StoredUser>>;
 
 using LinkTable = bmi::multi_index_container<
     ClientUserLink,
