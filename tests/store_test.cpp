@@ -319,14 +319,27 @@ TEST_CASE("an injected MDB_MAP_FULL is answered by growing the map and committin
   CHECK(store->Stats().map_size == 4 * map_size);
 }
 
-TEST_CASE("a read-only store sees the writer's batches after Refresh, also across compactions") {
+// A writer holding SampleBatch() and a read-only store on the same directory.
+struct WriterAndReader {
   TempDir dir;
-  StoreOptions options = StoreAt(dir.Path("data"));
-  auto writer = OpenStore(options);
-  REQUIRE_OK(writer->Apply(SampleBatch()));
-  StoreOptions read_only = options;
-  read_only.read_only = true;
-  auto reader = OpenStore(read_only);
+  std::unique_ptr<Store> writer;
+  std::unique_ptr<Store> reader;
+};
+
+std::unique_ptr<WriterAndReader> OpenWriterAndReader() {
+  auto stores = std::make_unique<WriterAndReader>();
+  StoreOptions options = StoreAt(stores->dir.Path("data"));
+  stores->writer = OpenStore(options);
+  REQUIRE_OK(stores->writer->Apply(SampleBatch()));
+  options.read_only = true;
+  stores->reader = OpenStore(options);
+  return stores;
+}
+
+TEST_CASE("a read-only store sees the writer's batches after Refresh, also across compactions") {
+  auto stores = OpenWriterAndReader();
+  Store* writer = stores->writer.get();
+  Store* reader = stores->reader.get();
   CHECK(reader->Read().sequence() == 1);
 
   REQUIRE_OK(writer->Apply(AwkwardBatch()));
@@ -374,13 +387,9 @@ TEST_CASE("readers keep reading while a read-only store reloads again and again"
   // store before each of its Refreshes, so every Refresh reloads and frees
   // what the readers no longer use. Under ASan, a registry freed while a
   // reader could still reach it is a use-after-free report.
-  TempDir dir;
-  StoreOptions options = StoreAt(dir.Path("data"));
-  auto writer = OpenStore(options);
-  REQUIRE_OK(writer->Apply(SampleBatch()));
-  StoreOptions read_only = options;
-  read_only.read_only = true;
-  auto reader = OpenStore(read_only);
+  auto stores = OpenWriterAndReader();
+  Store* writer = stores->writer.get();
+  Store* reader = stores->reader.get();
   constexpr std::size_t kSampleUsers = 5;  // in SampleBatch()
 
   std::atomic<bool> done{false};

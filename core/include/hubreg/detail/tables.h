@@ -95,19 +95,25 @@ struct PublicRow<StoredUser> {
 // Boost's prime-sized bucket arrays.
 using IdHash = std::hash<Id>;
 
+// The indexes every table (by id) or several tables (by external id) have.
+template <typename Row>
+using IdIndex = bmi::hashed_unique<bmi::tag<ById>, bmi::member<Row, Id, &Row::id>, IdHash>;
+template <typename Row>
+using ExternalIdIndex =
+    bmi::hashed_unique<bmi::tag<ByExternalId>, bmi::member<Row, std::string, &Row::external_id>,
+                       StringHash, StringEqual>;
+
 using AppTable = bmi::multi_index_container<
     App,
-    bmi::indexed_by<
-        bmi::hashed_unique<bmi::tag<ById>, bmi::member<App, Id, &App::id>, IdHash>,
-        bmi::hashed_unique<bmi::tag<ByAppKey>, bmi::member<App, std::string, &App::app_key>,
-                           StringHash, StringEqual>>,
+    bmi::indexed_by<IdIndex<App>, bmi::hashed_unique<bmi::tag<ByAppKey>,
+                                                     bmi::member<App, std::string, &App::app_key>,
+                                                     StringHash, StringEqual>>,
     ArenaAllocator<App>>;
 
 using OrganizationTable = bmi::multi_index_container<
     Organization,
     bmi::indexed_by<
-        bmi::hashed_unique<bmi::tag<ById>, bmi::member<Organization, Id, &Organization::id>,
-                           IdHash>,
+        IdIndex<Organization>,
         bmi::hashed_unique<
             bmi::tag<ByAppAndExternalId>,
             bmi::composite_key<Organization,
@@ -125,14 +131,10 @@ using OrganizationTable = bmi::multi_index_container<
 
 using ClientTable = bmi::multi_index_container<
     Client,
-    bmi::indexed_by<
-        bmi::hashed_unique<bmi::tag<ById>, bmi::member<Client, Id, &Client::id>, IdHash>,
-        bmi::hashed_unique<bmi::tag<ByExternalId>,
-                           bmi::member<Client, std::string, &Client::external_id>, StringHash,
-                           StringEqual>,
-        bmi::hashed_non_unique<bmi::tag<ByOrganization>,
-                               bmi::member<Client, Id, &Client::threecolts_organization_id>,
-                               IdHash>>,
+    bmi::indexed_by<IdIndex<Client>, ExternalIdIndex<Client>,
+                    bmi::hashed_non_unique<
+                        bmi::tag<ByOrganization>,
+                        bmi::member<Client, Id, &Client::threecolts_organization_id>, IdHash>>,
     ArenaAllocator<Client>>;
 
 // Key extractors name User's members; Boost applies them to the StoredUser
@@ -140,10 +142,7 @@ using ClientTable = bmi::multi_index_container<
 using UserTable = bmi::multi_index_container<
     StoredUser,
     bmi::indexed_by<
-        bmi::hashed_unique<bmi::tag<ById>, bmi::member<User, Id, &User::id>, IdHash>,
-        bmi::hashed_unique<bmi::tag<ByExternalId>,
-                           bmi::member<User, std::string, &User::external_id>, StringHash,
-                           StringEqual>,
+        IdIndex<User>, ExternalIdIndex<User>,
         bmi::hashed_unique<bmi::tag<ByEmail>,
                            bmi::const_mem_fun<StoredUser, std::string_view, &StoredUser::email_key>,
                            CaseInsensitiveHash, CaseInsensitiveEqual>>,
