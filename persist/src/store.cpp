@@ -250,6 +250,8 @@ Store::Store(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Store::~Store() = default;
 
 View Store::Read() const {
+  // A writable store never replaces its registry: nothing to count.
+  if (!impl_->options.read_only) return impl_->current().Read();
   ReadsEntering& entering = impl_->entering[ThisThreadsEnteringSlot()];
   entering.count.fetch_add(1, std::memory_order_seq_cst);
   View view = impl_->current().Read();
