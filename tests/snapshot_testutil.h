@@ -131,15 +131,10 @@ inline TableCounts CountsOf(const RegistryRows& rows) {
           rows.links.size()};
 }
 
-// SampleRegistry() plus the awkward values: microsecond and pre-epoch
+// The awkward values, applied after SampleBatch(): microsecond and pre-epoch
 // timestamps, empty and non-ASCII strings, the largest port, a password with
-// a NUL byte, and next ids above every live id (user 7 was deleted). Every
-// "now" is fixed, so the rows are the same on every run (the checked-in v1.2
-// fixture holds them).
-inline std::unique_ptr<Registry> FixedRegistry() {
-  auto registry = std::make_unique<Registry>();
-  registry->SetClock([] { return At(1'750'000'000); });
-  REQUIRE_OK(registry->Apply(SampleBatch()));
+// a NUL byte, and a deleted user (7), so next ids are above every live id.
+inline Batch AwkwardBatch() {
   Batch batch;
   User user = MakeUser(6, "U-6", "zoë@example.com");
   user.name = "";
@@ -152,7 +147,16 @@ inline std::unique_ptr<Registry> FixedRegistry() {
   client.created_at = Timestamp(std::chrono::microseconds(1));
   batch.Insert(client).Link(5, 6);
   batch.Erase<User>(7);
-  REQUIRE_OK(registry->Apply(batch));
+  return batch;
+}
+
+// SampleBatch() then AwkwardBatch(). Every "now" is fixed, so the rows are
+// the same on every run (the checked-in v1.2 fixture holds them).
+inline std::unique_ptr<Registry> FixedRegistry() {
+  auto registry = std::make_unique<Registry>();
+  registry->SetClock([] { return At(1'750'000'000); });
+  REQUIRE_OK(registry->Apply(SampleBatch()));
+  REQUIRE_OK(registry->Apply(AwkwardBatch()));
   return registry;
 }
 

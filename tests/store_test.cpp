@@ -23,25 +23,6 @@ namespace {
 
 const std::string kHelper = HUBREG_CRASH_WRITER;
 
-// The second batch of FixedRegistry(): the awkward values (microsecond and
-// pre-epoch timestamps, non-ASCII, the largest port, a password with a NUL
-// byte) and a deleted user.
-Batch AwkwardBatch() {
-  Batch batch;
-  User user = MakeUser(6, "U-6", "zoë@example.com");
-  user.name = "";
-  user.created_at = Timestamp(std::chrono::microseconds(-1'234'567));
-  user.updated_at = Timestamp(std::chrono::microseconds(1'700'000'000'123'456));
-  batch.Insert(user).Insert(MakeUser(7, "U-7", "gone@example.com"));
-  Client client = MakeClient(5, 3, "ACC-5");
-  client.db_port = 65535;
-  client.db_password = std::string("p\0w\xff", 4);
-  client.created_at = Timestamp(std::chrono::microseconds(1));
-  batch.Insert(client).Link(5, 6);
-  batch.Erase<User>(7);
-  return batch;
-}
-
 Batch UpdateBatch() {
   Client client = MakeClient(3, 2, "ACC-3", RecordStatus::kDisabled);
   client.db_password = "rotated";
