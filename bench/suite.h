@@ -23,7 +23,6 @@ gen::GeneratorOptions OptionsFor(Size size);
 
 void RegisterLookupBenchmarks(const std::vector<Size>& sizes);
 void RegisterMemoryBenchmarks(const std::vector<Size>& sizes);
-// Need hubreg::persist; registered only when the program was built with it.
 void RegisterSnapshotFileBenchmarks(const std::vector<Size>& sizes);
 void RegisterStoreBenchmarks(const std::vector<Size>& sizes);
 

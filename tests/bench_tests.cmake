@@ -1,8 +1,6 @@
 # Tests of the benchmark side: the shared synthetic-registry generator.
-if(TARGET hubreg::generator)
-  hubreg_add_test(generator_test)
-  target_link_libraries(generator_test PRIVATE hubreg::generator)
-endif()
+hubreg_add_test(generator_test)
+target_link_libraries(generator_test PRIVATE hubreg::generator)
 
 # With -DHUBREG_BUILD_BENCH=ON: one short pass of size S over every engine,
 # so a broken baseline shows up in ctest (about two seconds).

@@ -3,9 +3,7 @@
 #include <algorithm>
 #include <utility>
 
-#ifdef HUBREG_HAVE_PERSIST
 #include "hubreg/store.h"
-#endif
 
 namespace hubreg::bindings {
 namespace {
@@ -18,28 +16,16 @@ constexpr int kTrackedViews = 16;
 thread_local const Handle* held_views[kTrackedViews];
 thread_local int held_view_count = 0;
 
-[[maybe_unused]] Status NoPersistence(std::string_view what) {
-  return Status::InvalidArgument(std::string(what) +
-                                 " needs the persistence layer (hubreg::persist), which this "
-                                 "build of hubreg does not have");
-}
-
 }  // namespace
 
 struct Handle::Backend {
   std::unique_ptr<Registry> memory;
-#ifdef HUBREG_HAVE_PERSIST
   std::unique_ptr<Store> store;
-#endif
 };
 
-bool HavePersistence() {
-#ifdef HUBREG_HAVE_PERSIST
-  return true;
-#else
-  return false;
-#endif
-}
+// The persist layer is always part of the build; kept for the C and Python
+// APIs, which report it.
+bool HavePersistence() { return true; }
 
 Handle::Handle(std::unique_ptr<Backend> backend, bool read_only, bool persistent, std::string path)
     : backend_(std::move(backend)),
@@ -56,7 +42,6 @@ std::unique_ptr<Handle> Handle::InMemory() {
 }
 
 StatusOr<std::unique_ptr<Handle>> Handle::Open(const OpenOptions& options) {
-#ifdef HUBREG_HAVE_PERSIST
   StoreOptions store_options;
   store_options.path = options.path;
   store_options.read_only = options.read_only;
@@ -78,15 +63,10 @@ StatusOr<std::unique_ptr<Handle>> Handle::Open(const OpenOptions& options) {
   backend->store = std::move(store).value();
   return std::unique_ptr<Handle>(
       new Handle(std::move(backend), options.read_only, true, options.path));
-#else
-  return NoPersistence("opening \"" + options.path + "\"");
-#endif
 }
 
 View Handle::Read() const {
-#ifdef HUBREG_HAVE_PERSIST
   if (backend_->store) return backend_->store->Read();
-#endif
   return backend_->memory->Read();
 }
 
@@ -99,33 +79,23 @@ StatusOr<CommitResult> Handle::Apply(const Batch& batch) {
         "this thread holds a view of the registry; end it before writing (a write waits "
         "for the views of the state it replaces)");
   }
-#ifdef HUBREG_HAVE_PERSIST
   if (backend_->store) return backend_->store->Apply(batch);
-#endif
   return backend_->memory->Apply(batch);
 }
 
 Status Handle::SaveSnapshot(const std::string& file) const {
-#ifdef HUBREG_HAVE_PERSIST
   if (backend_->store) return backend_->store->SaveSnapshotFile(file);
   return Status::InvalidArgument("saving a snapshot needs a registry opened on a data directory");
-#else
-  return NoPersistence("saving a snapshot to \"" + file + "\"");
-#endif
 }
 
 Status Handle::Refresh() {
-#ifdef HUBREG_HAVE_PERSIST
   if (backend_->store) return backend_->store->Refresh();
-#endif
   return Status::InvalidArgument("refresh needs a registry opened read-only on a data directory");
 }
 
 std::uint64_t Handle::LastSequence() const {
-#ifdef HUBREG_HAVE_PERSIST
   // Through a View: a refresh on another thread may replace the registry.
   if (backend_->store) return backend_->store->Read().sequence();
-#endif
   return backend_->memory->LastSequence();
 }
 
@@ -155,14 +125,9 @@ bool Handle::ThisThreadHoldsView() const {
 }
 
 Status RestoreSnapshot(const std::string& file, const std::string& path, bool overwrite) {
-#ifdef HUBREG_HAVE_PERSIST
   StoreOptions target;
   target.path = path;
   return RestoreSnapshotFile(file, target, overwrite);
-#else
-  (void)overwrite;
-  return NoPersistence("restoring \"" + file + "\" into \"" + path + "\"");
-#endif
 }
 
 }  // namespace hubreg::bindings

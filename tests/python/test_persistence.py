@@ -9,9 +9,6 @@ import pytest
 import hubreg
 from conftest import fill_sample
 
-pytestmark = pytest.mark.skipif(not hubreg.have_persistence,
-                                reason="this build of hubreg has no persistence")
-
 WRITER = """
 import sys, hubreg
 with hubreg.open(sys.argv[1], sync="no_sync") as reg:

@@ -158,8 +158,7 @@ enum {
 HUBREG_API hubreg_status hubreg_open_memory(hubreg_registry** out);
 
 /* Opens (or creates) the data directory `path`. On failure *out is set to
- * NULL and hubreg_errmsg(NULL) explains. Returns HUBREG_INVALID_ARGUMENT when
- * this build has no persistence (see hubreg_have_persistence). */
+ * NULL and hubreg_errmsg(NULL) explains. */
 HUBREG_API hubreg_status hubreg_open(const char* path, unsigned flags, hubreg_registry** out);
 
 /* Closes the handle. REQUIRES: no view of it is open. NULL is ignored. */
@@ -173,7 +172,8 @@ HUBREG_API void hubreg_close(hubreg_registry* reg);
  * thread's; the returned status is always the call's own. */
 HUBREG_API const char* hubreg_errmsg(const hubreg_registry* reg);
 
-/* 1 when this build can open data directories and handle snapshots. */
+/* 1 when this build can open data directories and handle snapshots: every
+ * build of this version can; kept so that callers may keep asking. */
 HUBREG_API int hubreg_have_persistence(void);
 
 /* Sequence number of the last batch applied (0: empty registry). */
