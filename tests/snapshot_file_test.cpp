@@ -152,10 +152,7 @@ TEST_CASE("saving while a writer keeps applying batches yields a consistent snap
   std::thread writer([&] {
     // Bounded, so the snapshots stay small and the test quick.
     for (Id n = 2; !stop && n < 3000; ++n) {
-      Batch batch;
-      batch.Insert(MakeUser(n, "U-" + std::to_string(n), std::to_string(n) + "@example.com"))
-          .Link(1, n);
-      if (!registry.Apply(batch).ok()) break;
+      if (!registry.Apply(UserLinkedToClient1(n)).ok()) break;
     }
   });
   std::string path = dir.Path("live.snapshot");

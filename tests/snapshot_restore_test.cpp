@@ -87,10 +87,7 @@ TEST_CASE("a store saves consistent snapshot files while a writer keeps committi
   std::thread writer([&] {
     // Bounded, so the snapshots stay small and the test quick.
     for (Id n = 2; !stop && n < 3000; ++n) {
-      Batch batch;
-      batch.Insert(MakeUser(n, "U-" + std::to_string(n), std::to_string(n) + "@example.com"))
-          .Link(1, n);
-      if (!store.Apply(batch).ok()) break;
+      if (!store.Apply(UserLinkedToClient1(n)).ok()) break;
     }
   });
   std::string file = dir.Path("live.snapshot");

@@ -131,6 +131,14 @@ inline TableCounts CountsOf(const RegistryRows& rows) {
           rows.links.size()};
 }
 
+// Batch n of the tests that save snapshots while a writer keeps going: user
+// n, linked to client 1 (which the test inserts first).
+inline Batch UserLinkedToClient1(Id n) {
+  return Batch()
+      .Insert(MakeUser(n, "U-" + std::to_string(n), std::to_string(n) + "@example.com"))
+      .Link(1, n);
+}
+
 // The awkward values, applied after SampleBatch(): microsecond and pre-epoch
 // timestamps, empty and non-ASCII strings, the largest port, a password with
 // a NUL byte, and a deleted user (7), so next ids are above every live id.

@@ -3,7 +3,6 @@
 #include <string>
 
 #include "batch_applier.h"
-#include "quote.h"
 
 namespace hubreg::detail {
 namespace {
@@ -23,8 +22,9 @@ Status MissingReference(std::string_view table, std::string_view column, Id valu
 template <typename Row>
 Status DuplicateKey(std::string_view table, std::string_view column, const std::string& value,
                     const Row& holder) {
-  return Status::Duplicate(std::string(table) + ": " + std::string(column) + " " + Quote(value) +
-                           " is already used by id " + std::to_string(holder.id));
+  return Status::Duplicate(std::string(table) + ": " + std::string(column) + " " +
+                           QuoteForMessage(value) + " is already used by id " +
+                           std::to_string(holder.id));
 }
 
 Status DuplicateId(std::string_view table, Id id) {
@@ -68,8 +68,8 @@ Status CheckFields(const User& row) {
   HUBREG_RETURN_IF_ERROR(RequireNonEmpty(kUserTable, "external_id", row.external_id));
   HUBREG_RETURN_IF_ERROR(RequireNonEmpty(kUserTable, "email", row.email));
   if (row.email.find('@') == std::string::npos) {
-    return Status::InvalidArgument(std::string(kUserTable) + ": email " + Quote(row.email) +
-                                   " is not an email address");
+    return Status::InvalidArgument(std::string(kUserTable) + ": email " +
+                                   QuoteForMessage(row.email) + " is not an email address");
   }
   return Status::Ok();
 }
@@ -112,10 +112,10 @@ Status CheckRow(const Tables& tables, const Organization& row, bool replacing) {
   const auto& by_key = tables.organizations.get<ByAppAndExternalId>();
   if (const Organization* holder = Holder(
           by_key, std::make_tuple(row.threecolts_app_id, row.external_id), row.id, replacing)) {
-    return Status::Duplicate(std::string(kOrganizationTable) + ": external_id " +
-                             Quote(row.external_id) + " is already used in threecolts_app " +
-                             std::to_string(row.threecolts_app_id) + " by id " +
-                             std::to_string(holder->id));
+    return Status::Duplicate(
+        std::string(kOrganizationTable) + ": external_id " + QuoteForMessage(row.external_id) +
+        " is already used in threecolts_app " + std::to_string(row.threecolts_app_id) + " by id " +
+        std::to_string(holder->id));
   }
   return Status::Ok();
 }

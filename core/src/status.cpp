@@ -1,5 +1,7 @@
 #include "hubreg/status.h"
 
+#include <cstdio>
+
 namespace hubreg {
 
 std::string_view ErrorCodeName(ErrorCode code) {
@@ -33,6 +35,24 @@ std::string Status::ToString() const {
   std::string text(ErrorCodeName(code_));
   text += ": ";
   text += message_;
+  return text;
+}
+
+std::string QuoteForMessage(std::string_view value, std::size_t max_shown) {
+  std::string text = "\"";
+  for (char c : value.substr(0, max_shown)) {
+    if (c == '"' || c == '\\') {
+      text += '\\';
+      text += c;
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      char escaped[8];
+      std::snprintf(escaped, sizeof escaped, "\\x%02x", static_cast<unsigned char>(c));
+      text += escaped;
+    } else {
+      text += c;
+    }
+  }
+  text += value.size() > max_shown ? "\"..." : "\"";
   return text;
 }
 

@@ -105,14 +105,21 @@ void LoadRows(SpanInputArchive& ar, const char* what, std::vector<Row>* rows, Po
   at->index = 0;
 }
 
-// Rows in the order a loader inserts them fastest (see OrderedRows).
+const ClientUserLink& AsRow(const ClientUserLink& link) { return link; }
 template <typename Row>
-void SaveRows(cereal::BinaryOutputArchive& ar, const std::vector<const Row*>& rows) {
+const Row& AsRow(const Row* row) {
+  return *row;
+}
+
+// Rows (or pointers to them) in the order a loader inserts them fastest (see
+// OrderedRows and OrderedLinks).
+template <typename Row, typename Rows>
+void SaveRows(cereal::BinaryOutputArchive& ar, const Rows& rows) {
   ar(cereal::make_size_tag(static_cast<cereal::size_type>(rows.size())));
   if (rows.empty()) return;
   const std::uint32_t version = cereal::detail::Version<Row>::version;
   ar(version);
-  for (const Row* row : rows) serialize(ar, const_cast<Row&>(*row), version);
+  for (const auto& row : rows) serialize(ar, const_cast<Row&>(AsRow(row)), version);
 }
 
 // A table's rows sorted by id. Start-up inserts them in this order: ids hash
@@ -141,13 +148,6 @@ std::vector<ClientUserLink> OrderedLinks(const hubreg::detail::LinkTable& links)
     return a.user_id != b.user_id ? a.user_id < b.user_id : a.client_id < b.client_id;
   });
   return rows;
-}
-
-void SaveLinks(cereal::BinaryOutputArchive& ar, const std::vector<ClientUserLink>& links) {
-  std::vector<const ClientUserLink*> rows;
-  rows.reserve(links.size());
-  for (const ClientUserLink& link : links) rows.push_back(&link);
-  SaveRows(ar, rows);
 }
 
 void CheckFullyRead(SpanInputArchive& ar, Position* at) {
@@ -252,11 +252,11 @@ std::string EncodeSnapshot(const View& view) {
   {
     cereal::BinaryOutputArchive ar(stream);
     ar(tables.next_app_id, tables.next_organization_id, tables.next_client_id, tables.next_user_id);
-    SaveRows(ar, OrderedRows(tables.apps));
-    SaveRows(ar, OrderedRows(tables.organizations));
-    SaveRows(ar, OrderedRows(tables.clients));
-    SaveRows(ar, OrderedRows(tables.users));
-    SaveLinks(ar, OrderedLinks(tables.links));
+    SaveRows<App>(ar, OrderedRows(tables.apps));
+    SaveRows<Organization>(ar, OrderedRows(tables.organizations));
+    SaveRows<Client>(ar, OrderedRows(tables.clients));
+    SaveRows<User>(ar, OrderedRows(tables.users));
+    SaveRows<ClientUserLink>(ar, OrderedLinks(tables.links));
   }
   return out;
 }

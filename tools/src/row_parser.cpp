@@ -210,25 +210,7 @@ std::string RowError::ToString() const {
   return file + ":" + std::to_string(line) + ": " + column + ": " + reason;
 }
 
-std::string QuoteValue(std::string_view value) {
-  constexpr std::size_t kMaxShown = 60;
-  std::string text = "\"";
-  for (std::size_t i = 0; i < value.size() && i < kMaxShown; ++i) {
-    const char c = value[i];
-    if (c == '"' || c == '\\') {
-      text += '\\';
-      text += c;
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      char escaped[8];
-      std::snprintf(escaped, sizeof escaped, "\\x%02x", static_cast<unsigned char>(c));
-      text += escaped;
-    } else {
-      text += c;
-    }
-  }
-  text += value.size() > kMaxShown ? "\"..." : "\"";
-  return text;
-}
+std::string QuoteValue(std::string_view value) { return QuoteForMessage(value, 60); }
 
 std::optional<App> ParseApp(const RawRow& raw, std::vector<RowError>* errors) {
   Fields f(raw, errors);

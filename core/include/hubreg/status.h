@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cassert>
+#include <cstddef>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -95,6 +96,12 @@ class [[nodiscard]] StatusOr {
  private:
   std::variant<T, Status> state_;
 };
+
+// A user-supplied value for an error message: in double quotes, with quotes,
+// backslashes and control bytes escaped, so that a message stays on one line
+// and shows where the value ends. Longer values are cut after `max_shown`
+// bytes and marked with "...".
+std::string QuoteForMessage(std::string_view value, std::size_t max_shown = std::string_view::npos);
 
 }  // namespace hubreg
 
