@@ -50,4 +50,12 @@ std::string ByteSize(std::uint64_t bytes) {
   return text;
 }
 
+nlohmann::ordered_json CountsJson(const TableCounts& counts) {
+  return {{"threecolts_app", counts.apps},
+          {"threecolts_organization", counts.organizations},
+          {"client", counts.clients},
+          {"user", counts.users},
+          {"client_user", counts.links}};
+}
+
 }  // namespace hubreg::cli

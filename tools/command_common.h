@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "hubreg/status.h"
@@ -34,6 +35,9 @@ StatusOr<std::unique_ptr<Store>> OpenForWriting(const Context& context);
 
 // Whether progress should be drawn as a bar (stderr is a terminal).
 bool StderrIsTerminal();
+
+// Rows per table, keyed by the schema's table names, for --json output.
+nlohmann::ordered_json CountsJson(const TableCounts& counts);
 
 // "812 bytes", "4.2 kB", "12.3 MB", "1.20 GB".
 std::string ByteSize(std::uint64_t bytes);

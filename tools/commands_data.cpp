@@ -24,14 +24,6 @@ std::string CountsText(const TableCounts& counts) {
          std::to_string(counts.users) + " users, " + std::to_string(counts.links) + " links";
 }
 
-nlohmann::ordered_json CountsJson(const TableCounts& counts) {
-  return {{"threecolts_app", counts.apps},
-          {"threecolts_organization", counts.organizations},
-          {"client", counts.clients},
-          {"user", counts.users},
-          {"client_user", counts.links}};
-}
-
 DataFormat ParseFormat(const std::string& name) {
   return name == "jsonl" ? DataFormat::kJsonl : DataFormat::kCsv;
 }

@@ -10,14 +10,6 @@
 namespace hubreg::cli {
 namespace {
 
-nlohmann::ordered_json CountsJson(const TableCounts& counts) {
-  return {{"threecolts_app", counts.apps},
-          {"threecolts_organization", counts.organizations},
-          {"client", counts.clients},
-          {"user", counts.users},
-          {"client_user", counts.links}};
-}
-
 void PrintCounts(const TableCounts& counts) {
   std::printf("  threecolts_app           %zu\n", counts.apps);
   std::printf("  threecolts_organization  %zu\n", counts.organizations);
