@@ -8,6 +8,7 @@ packages=(
   libboost-dev liblmdb-dev lmdb-utils libcereal-dev
   doctest-dev libbenchmark-dev libsqlite3-dev
   libcli11-dev nlohmann-json3-dev
+  pkg-config libpq-dev postgresql-15
   python3 python3-dev python3-pytest pybind11-dev
   python3-matplotlib clang-format
 )
