@@ -2,7 +2,7 @@
 # (persist/). The codec and file format are internal to persist; their tests
 # reach into persist/src.
 find_path(CEREAL_INCLUDE_DIR cereal/cereal.hpp REQUIRED)
-foreach(test codec_test snapshot_file_test snapshot_restore_test)
+foreach(test codec_test files_test snapshot_file_test snapshot_restore_test)
   hubreg_add_test(${test})
   target_include_directories(${test} PRIVATE ${PROJECT_SOURCE_DIR}/persist/src
                              ${CEREAL_INCLUDE_DIR})

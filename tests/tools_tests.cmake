@@ -1,7 +1,7 @@
 # Tests of the `hubreg` command (tools/): the library behind it, then the
 # built binary end to end.
 if(TARGET hubreg_cli_lib)
-  foreach(name csv_reader_test timestamp_text_test row_parser_test importer_test
+  foreach(name csv_reader_test timestamp_text_test row_parser_test importer_test input_files_test
                query_output_test progress_test)
     hubreg_add_test(${name})
     target_link_libraries(${name} PRIVATE hubreg_cli_lib)
