@@ -19,4 +19,12 @@ if(TARGET hubreg)
     LABELS tools
     TIMEOUT 300
     ENVIRONMENT "HUBREG_BIN=$<TARGET_FILE:hubreg>;HUBREG_TEST_DATA=${CMAKE_CURRENT_SOURCE_DIR}/data")
+  # How the command creates and reads files: modes, planted links, FIFOs.
+  add_test(NAME cli_files_test
+    COMMAND /usr/bin/python3 -m pytest -q -p no:cacheprovider
+            ${CMAKE_CURRENT_SOURCE_DIR}/cli_files_test.py)
+  set_tests_properties(cli_files_test PROPERTIES
+    LABELS tools
+    TIMEOUT 300
+    ENVIRONMENT "HUBREG_BIN=$<TARGET_FILE:hubreg>;HUBREG_TEST_DATA=${CMAKE_CURRENT_SOURCE_DIR}/data")
 endif()
