@@ -133,7 +133,8 @@ TEST_CASE("a field over the limit is reported at its record's line and ends the 
   CHECK(ReadAll("a,b\n1,\"" + longest + "\"\n").size() == 2);
   for (const std::string& field :
        {longest + "x", "\"" + longest + "x\"", "\"\n" + longest + "\""}) {
-    CsvReader reader("a,b\n1,2\n3," + field + "\n5,6\n");
+    const std::string text = "a,b\n1,2\n3," + field + "\n5,6\n";
+    CsvReader reader(text);
     CsvRecord record;
     CsvError error;
     CHECK(reader.Next(&record, &error) == CsvStep::kRecord);
