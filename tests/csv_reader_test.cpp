@@ -127,6 +127,44 @@ TEST_CASE("after a malformed record the reader goes on with the next line") {
   CHECK(bad_lines == std::vector<std::size_t>{2, 4});
 }
 
+TEST_CASE("a field over the limit is reported at its record's line and ends the reading") {
+  const std::string longest(kMaxFieldBytes, 'x');
+  CHECK(ReadAll("a,b\n1," + longest + "\n").size() == 2);
+  CHECK(ReadAll("a,b\n1,\"" + longest + "\"\n").size() == 2);
+  for (const std::string& field :
+       {longest + "x", "\"" + longest + "x\"", "\"\n" + longest + "\""}) {
+    const std::string text = "a,b\n1,2\n3," + field + "\n5,6\n";
+    CsvReader reader(text);
+    CsvRecord record;
+    CsvError error;
+    CHECK(reader.Next(&record, &error) == CsvStep::kRecord);
+    CHECK(reader.Next(&record, &error) == CsvStep::kRecord);
+    REQUIRE(reader.Next(&record, &error) == CsvStep::kError);
+    CHECK(error.line == 3);
+    CHECK(error.field == 1);
+    CHECK(error.reason ==
+          "field longer than 65536 bytes (the limit); the rest of the file is not read");
+    CHECK(reader.Next(&record, &error) == CsvStep::kEnd);
+  }
+}
+
+TEST_CASE("an unclosed quote does not build a field beyond the limit") {
+  // The rest of a large file would otherwise become one field.
+  const CsvError error = FirstError("a,b\n1,\"" + std::string(kMaxFieldBytes * 3, 'x'));
+  CHECK(error.line == 2);
+  CHECK(error.reason ==
+        "field longer than 65536 bytes (the limit); the rest of the file is not read");
+}
+
+TEST_CASE("a record over the row limit is reported at its line") {
+  std::string row;
+  while (row.size() <= kMaxRowBytes) row += std::string(1000, 'y') + ",";
+  const CsvError error = FirstError("a\n" + row + "\n");
+  CHECK(error.line == 2);
+  CHECK(error.reason ==
+        "row longer than 1048576 bytes (the limit); the rest of the file is not read");
+}
+
 TEST_CASE("malformed UTF-8 shapes are all found") {
   CHECK(FindInvalidUtf8("plain ascii") == std::nullopt);
   CHECK(FindInvalidUtf8("caf\xc3\xa9") == std::nullopt);

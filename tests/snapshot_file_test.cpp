@@ -3,6 +3,9 @@
 #include "snapshot_file.h"
 
 #include <doctest/doctest.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <boost/crc.hpp>
@@ -133,13 +136,86 @@ TEST_CASE("a saved snapshot file is private to its owner and leaves no temporary
   CHECK(entries == 1);
 }
 
-TEST_CASE("saving into a missing directory is an I/O error naming the temporary file") {
+TEST_CASE("saving into a missing directory is not found, naming the file") {
   TempDir dir;
   std::string path = dir.Path("missing/registry.snapshot");
   Status status = WriteSnapshotFile(SampleRegistry()->Read(), path);
   CHECK(status.code() == ErrorCode::kNotFound);
+  CHECK(status.message() == path + ": create: No such file or directory");
+}
+
+TEST_CASE("a saved snapshot file is 0600 whatever the umask") {
+  for (mode_t mask : {0000, 0022, 0277}) {
+    CAPTURE(mask);
+    TempDir dir;
+    const std::string path = dir.Path("registry.snapshot");
+    const mode_t previous = ::umask(mask);
+    Status saved = WriteSnapshotFile(SampleRegistry()->Read(), path);
+    ::umask(previous);
+    REQUIRE_OK(saved);
+    struct stat info;
+    REQUIRE(::stat(path.c_str(), &info) == 0);
+    CHECK((info.st_mode & 07777) == 0600);
+  }
+}
+
+TEST_CASE("a symbolic link at the snapshot file's name is refused, not followed") {
+  TempDir dir;
+  const std::string victim = dir.Path("victim");
+  WriteFile(victim, "keep me");
+  const std::string path = dir.Path("registry.snapshot");
+  REQUIRE(::symlink(victim.c_str(), path.c_str()) == 0);
+  // And one at the name earlier versions used for the temporary file.
+  const std::string old_temporary = path + ".tmp-" + std::to_string(::getpid());
+  REQUIRE(::symlink(victim.c_str(), old_temporary.c_str()) == 0);
+
+  Status status = WriteSnapshotFile(SampleRegistry()->Read(), path);
+  CHECK(status.code() == ErrorCode::kInvalidArgument);
   CHECK(status.message() ==
-        path + ".tmp-" + std::to_string(::getpid()) + ": create: No such file or directory");
+        path + ": is a symbolic link, not a regular file; refusing to replace it");
+  CHECK(ReadFile(victim) == "keep me");
+  CHECK(std::filesystem::is_symlink(path));
+
+  REQUIRE(::unlink(path.c_str()) == 0);
+  REQUIRE_OK(WriteSnapshotFile(SampleRegistry()->Read(), path));
+  CHECK(ReadFile(victim) == "keep me");
+  CHECK(std::filesystem::is_symlink(old_temporary));
+  CHECK(std::distance(std::filesystem::directory_iterator(dir.path()),
+                      std::filesystem::directory_iterator()) == 3);
+}
+
+TEST_CASE("a FIFO given as a snapshot file is refused without waiting for a writer") {
+  TempDir dir;
+  const std::string path = dir.Path("pipe.snapshot");
+  REQUIRE(::mkfifo(path.c_str(), 0600) == 0);
+  // Held open with a few bytes in it, so that a reader that opened and read
+  // the FIFO would get an answer (a wrong one) instead of hanging the test.
+  const int writer = ::open(path.c_str(), O_RDWR | O_NONBLOCK);
+  REQUIRE(writer >= 0);
+  REQUIRE(::write(writer, "HUBREG", 6) == 6);
+  Status status = VerifySnapshotFile(path).status();
+  ::close(writer);
+  CHECK(status.code() == ErrorCode::kInvalidArgument);
+  CHECK(status.message() == path + ": is a FIFO (named pipe), not a regular file");
+}
+
+TEST_CASE("a header promising 8 GiB on a sparse file is damage, found before allocating") {
+  TempDir dir;
+  GoodFile good(dir);
+  constexpr std::uint64_t kPayload = std::uint64_t{8} << 30;
+  std::string header = good.bytes.substr(0, 80);
+  Put<std::uint64_t>(header, 64, kPayload);
+  Put(header, 72, ComputeCrc32c(std::string_view(header).substr(0, 72)));
+  const std::string path = dir.Path("sparse.snapshot");
+  WriteFile(path, header);
+  REQUIRE(::truncate(path.c_str(), static_cast<off_t>(80 + kPayload + 4)) == 0);
+  Status status = VerifySnapshotFile(path).status();
+  CHECK(status.code() == ErrorCode::kCorruption);
+  // Where the hole starts depends on the file system's block size.
+  CHECK(status.message().starts_with(path + ": the header promises " +
+                                     std::to_string(80 + kPayload + 4) +
+                                     " bytes, but the file has a hole (bytes never written) at "
+                                     "offset "));
 }
 
 TEST_CASE("saving while a writer keeps applying batches yields a consistent snapshot") {
@@ -191,8 +267,7 @@ TEST_CASE("a save that fails at any step leaves the previous file intact and no 
     Status status = WriteSnapshotFile(SampleRegistry()->Read(), good.path);
     persist::SetSnapshotFileFaultHook(nullptr);
     CHECK(status.code() == ErrorCode::kIo);
-    CHECK(status.message() ==
-          good.path + ".tmp-" + std::to_string(::getpid()) + ": " + fault.reason);
+    CHECK(status.message() == good.path + ": " + fault.reason);
     CHECK(ReadFile(good.path) == good.bytes);
     CHECK(std::distance(std::filesystem::directory_iterator(dir.path()),
                         std::filesystem::directory_iterator()) == 1);
@@ -206,11 +281,11 @@ TEST_CASE("a failed rename leaves the previous file intact and no temporary") {
       [](std::string_view step) { return step == "rename" ? EXDEV : 0; });
   Status status = WriteSnapshotFile(SampleRegistry()->Read(), good.path);
   persist::SetSnapshotFileFaultHook(nullptr);
-  std::string temporary = good.path + ".tmp-" + std::to_string(::getpid());
   CHECK(status.code() == ErrorCode::kIo);
-  CHECK(status.message() == temporary + ": rename to " + good.path + ": Invalid cross-device link");
+  CHECK(status.message() == good.path + ": rename: Invalid cross-device link");
   CHECK(ReadFile(good.path) == good.bytes);
-  CHECK(!std::filesystem::exists(temporary));
+  CHECK(std::distance(std::filesystem::directory_iterator(dir.path()),
+                      std::filesystem::directory_iterator()) == 1);
 }
 
 TEST_CASE("a failed directory fsync is reported after the new file is in place") {

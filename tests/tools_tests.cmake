@@ -1,7 +1,7 @@
 # Tests of the `hubreg` command (tools/): the library behind it, then the
 # built binary end to end.
 if(TARGET hubreg_cli_lib)
-  foreach(name csv_reader_test timestamp_text_test row_parser_test importer_test
+  foreach(name csv_reader_test timestamp_text_test row_parser_test importer_test input_files_test
                query_output_test progress_test)
     hubreg_add_test(${name})
     target_link_libraries(${name} PRIVATE hubreg_cli_lib)
@@ -16,6 +16,14 @@ if(TARGET hubreg)
     COMMAND /usr/bin/python3 -m pytest -q -p no:cacheprovider
             ${CMAKE_CURRENT_SOURCE_DIR}/cli_test.py)
   set_tests_properties(cli_test PROPERTIES
+    LABELS tools
+    TIMEOUT 300
+    ENVIRONMENT "HUBREG_BIN=$<TARGET_FILE:hubreg>;HUBREG_TEST_DATA=${CMAKE_CURRENT_SOURCE_DIR}/data")
+  # How the command creates and reads files: modes, planted links, FIFOs.
+  add_test(NAME cli_files_test
+    COMMAND /usr/bin/python3 -m pytest -q -p no:cacheprovider
+            ${CMAKE_CURRENT_SOURCE_DIR}/cli_files_test.py)
+  set_tests_properties(cli_files_test PROPERTIES
     LABELS tools
     TIMEOUT 300
     ENVIRONMENT "HUBREG_BIN=$<TARGET_FILE:hubreg>;HUBREG_TEST_DATA=${CMAKE_CURRENT_SOURCE_DIR}/data")

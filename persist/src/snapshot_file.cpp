@@ -1,18 +1,17 @@
 // Standalone snapshot files: atomic save, and reading with every check.
 #include "snapshot_file.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <filesystem>
+#include <exception>
 #include <utility>
 
 #include "checksum.h"
 #include "codec.h"
+#include "posix_file.h"
 #include "snapshot_format.h"
 
 namespace hubreg::persist {
@@ -23,114 +22,41 @@ SnapshotFileFaultHook& FaultHook() {
   return hook;
 }
 
-// The errno the test seam injects for `step`, or 0.
-int InjectedError(std::string_view step) { return FaultHook() ? FaultHook()(step) : 0; }
-
-Status PosixError(const std::string& context, int error) {
-  std::string message = context + ": " + std::strerror(error);
-  if (error == ENOENT) return Status::NotFound(std::move(message));
-  return Status::Io(std::move(message));
-}
-
-// Closes the descriptor when it goes out of scope.
-class FileDescriptor {
- public:
-  explicit FileDescriptor(int fd) : fd_(fd) {}
-  ~FileDescriptor() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  FileDescriptor(const FileDescriptor&) = delete;
-  FileDescriptor& operator=(const FileDescriptor&) = delete;
-  int get() const { return fd_; }
-  // Closes now, reporting the error that a deferred write may surface here.
-  int Close() {
-    int result = ::close(fd_);
-    fd_ = -1;
-    return result;
-  }
-
- private:
-  int fd_;
-};
-
-Status WriteAll(int fd, std::string_view bytes, const std::string& path) {
-  if (int error = InjectedError("write")) return PosixError(path + ": write", error);
-  while (!bytes.empty()) {
-    ssize_t written = ::write(fd, bytes.data(), bytes.size());
-    if (written < 0) {
-      if (errno == EINTR) continue;
-      return PosixError(path + ": write", errno);
-    }
-    bytes.remove_prefix(static_cast<std::size_t>(written));
-  }
-  return Status::Ok();
-}
-
-Status SyncDirectoryOf(const std::string& file) {
-  std::filesystem::path parent = std::filesystem::path(file).parent_path();
-  const std::string directory = parent.empty() ? std::string(".") : parent.string();
-  FileDescriptor fd(::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (fd.get() < 0) return PosixError(directory + ": open directory", errno);
-  if (int error = InjectedError("fsync directory")) {
-    return PosixError(directory + ": fsync directory", error);
-  }
-  if (::fsync(fd.get()) != 0) return PosixError(directory + ": fsync directory", errno);
-  return Status::Ok();
-}
-
-Status WriteTemporary(const std::string& temporary, std::string_view header,
-                      std::string_view payload, std::string_view trailer) {
-  // 0600: the payload holds database passwords.
-  if (int error = InjectedError("create")) return PosixError(temporary + ": create", error);
-  FileDescriptor fd(
-      ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, S_IRUSR | S_IWUSR));
-  if (fd.get() < 0) return PosixError(temporary + ": create", errno);
-  HUBREG_RETURN_IF_ERROR(WriteAll(fd.get(), header, temporary));
-  HUBREG_RETURN_IF_ERROR(WriteAll(fd.get(), payload, temporary));
-  HUBREG_RETURN_IF_ERROR(WriteAll(fd.get(), trailer, temporary));
-  if (int error = InjectedError("fsync")) return PosixError(temporary + ": fsync", error);
-  if (::fsync(fd.get()) != 0) return PosixError(temporary + ": fsync", errno);
-  if (int error = InjectedError("close")) return PosixError(temporary + ": close", error);
-  if (fd.Close() != 0) return PosixError(temporary + ": close", errno);
-  return Status::Ok();
-}
-
-Status ReadFully(int fd, char* data, std::size_t size, const std::string& file) {
-  std::size_t done = 0;
-  while (done < size) {
-    ssize_t got = ::read(fd, data + done, size - done);
-    if (got < 0) {
-      if (errno == EINTR) continue;
-      return PosixError(file + ": read", errno);
-    }
-    if (got == 0) {
-      return Status::Corruption(file + ": the file shrank while being read, at offset " +
-                                std::to_string(done));
-    }
-    done += static_cast<std::size_t>(got);
-  }
-  return Status::Ok();
-}
-
 // The file's bytes, once its header has been checked and its size matches
 // what the header promises: a large file that is no snapshot, or a damaged
 // length, is refused without reading (or allocating) the whole file.
 StatusOr<std::string> ReadCheckedFile(const std::string& file, SnapshotFileHeader* header) {
-  FileDescriptor fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
-  if (fd.get() < 0) return PosixError(file + ": open", errno);
-  struct stat info;
-  if (::fstat(fd.get(), &info) != 0) return PosixError(file + ": stat", errno);
-  const auto file_bytes = static_cast<std::uint64_t>(info.st_size);
+  // A FIFO or a device is refused here, before a read could block or never end.
+  StatusOr<OpenedFile> opened = OpenRegularFile(file, Symlinks::kFollow);
+  if (!opened.ok()) return opened.status();
+  const int fd = opened->fd.get();
+  const std::uint64_t file_bytes = opened->size;
 
   std::string bytes(std::min<std::uint64_t>(file_bytes, kSnapshotFileHeaderBytes), '\0');
-  HUBREG_RETURN_IF_ERROR(ReadFully(fd.get(), bytes.data(), bytes.size(), file));
+  HUBREG_RETURN_IF_ERROR(ReadFully(fd, bytes.data(), bytes.size(), file));
   StatusOr<SnapshotFileHeader> parsed = ParseSnapshotFileHeader(bytes, file);
   if (!parsed.ok()) return parsed.status();
   *header = *parsed;
   HUBREG_RETURN_IF_ERROR(CheckSnapshotFileLength(file_bytes, *header, file));
+  // A length that matches a sparse file (truncate -s 8G) must not make us
+  // allocate it: hubreg writes every byte, so a hole is damage.
+  const off_t hole = ::lseek(fd, 0, SEEK_HOLE);
+  if (hole >= 0 && static_cast<std::uint64_t>(hole) < file_bytes) {
+    return Status::Corruption(file + ": the header promises " + std::to_string(file_bytes) +
+                              " bytes, but the file has a hole (bytes never written) at offset " +
+                              std::to_string(hole));
+  }
+  if (::lseek(fd, static_cast<off_t>(bytes.size()), SEEK_SET) < 0) {
+    return PosixError(file + ": seek", errno);
+  }
 
-  bytes.resize(static_cast<std::size_t>(file_bytes));
-  HUBREG_RETURN_IF_ERROR(ReadFully(fd.get(), bytes.data() + kSnapshotFileHeaderBytes,
+  try {
+    bytes.resize(static_cast<std::size_t>(file_bytes));
+  } catch (const std::exception&) {  // bad_alloc, or length_error beyond max_size()
+    return Status::Io(file + ": the header promises " + std::to_string(file_bytes) +
+                      " bytes, more than this process can hold in memory");
+  }
+  HUBREG_RETURN_IF_ERROR(ReadFully(fd, bytes.data() + kSnapshotFileHeaderBytes,
                                    bytes.size() - kSnapshotFileHeaderBytes, file));
   return bytes;
 }
@@ -178,18 +104,8 @@ Status WriteSnapshotFile(const std::string& file, std::uint32_t schema_version,
   std::string trailer(sizeof(checksum), '\0');
   std::memcpy(trailer.data(), &checksum, sizeof(checksum));
 
-  std::string temporary = file + ".tmp-" + std::to_string(::getpid());
-  Status written = WriteTemporary(temporary, header_bytes, payload, trailer);
-  if (written.ok()) {
-    int error = InjectedError("rename");
-    if (error == 0 && std::rename(temporary.c_str(), file.c_str()) != 0) error = errno;
-    if (error != 0) written = PosixError(temporary + ": rename to " + file, error);
-  }
-  if (!written.ok()) {
-    ::unlink(temporary.c_str());
-    return written;
-  }
-  return SyncDirectoryOf(file);
+  const std::string_view parts[] = {header_bytes, payload, trailer};
+  return WritePrivateFile(file, parts, FaultHook());
 }
 
 Status WriteSnapshotFile(View view, const std::string& file) {

@@ -17,12 +17,13 @@
 
 namespace hubreg::persist {
 
-// Writes every row of `view` (schema v1.2) to `file`: first to
-// "<file>.tmp-<pid>", fsynced, then renamed over `file`, then the directory
-// fsynced, so `file` is either the old file or the complete new one. kIo
-// with the path and the system's reason on failure (the temporary file is
-// removed). The view is released as soon as the payload is encoded, before
-// any disk I/O, so writers wait only for the encoding.
+// Writes every row of `view` (schema v1.2) to `file` with WritePrivateFile
+// (hubreg/files.h): mode 0600, a fresh temporary name, fsync, rename, fsync
+// of the directory, so `file` is either the old file or the complete new one;
+// a symbolic link or a non-regular file at `file` is refused. Errors name
+// `file`, the step and the system's reason (the temporary file is removed).
+// The view is released as soon as the payload is encoded, before any disk
+// I/O, so writers wait only for the encoding.
 Status WriteSnapshotFile(View view, const std::string& file);
 
 // Writes an already encoded payload in the same way. For tests and tools
@@ -34,7 +35,8 @@ Status WriteSnapshotFile(const std::string& file, std::uint32_t schema_version,
 // Test seam: when set, each step of a save asks the hook first, passing its
 // name ("create", "write", "fsync", "close", "rename", "fsync directory"); a
 // non-zero errno answer fails the step as if the system call had returned
-// it. Process-wide; set it only from tests, with no save running.
+// it (see FileFaultHook in posix_file.h). Process-wide; set it only from
+// tests, with no save running.
 using SnapshotFileFaultHook = std::function<int(std::string_view step)>;
 void SetSnapshotFileFaultHook(SnapshotFileFaultHook hook);
 
@@ -43,10 +45,14 @@ struct LoadedSnapshot {
   std::unique_ptr<Registry> registry;  // at info.sequence, migrated to v1.2
 };
 
-// Reads `file` and checks everything: magic, versions, checksums, length,
-// payload decoding, header counts against the rows, and every integrity rule
-// (a violation is kCorruption "<file>: integrity violation: ..."). Errors
-// name the file and, where it applies, the offset and expected vs found.
+// Reads `file`, which must be a regular file or a link to one (a FIFO or a
+// device is refused without blocking), and checks everything: magic,
+// versions, checksums, length, payload decoding, header counts against the
+// rows, and every integrity rule (a violation is kCorruption "<file>:
+// integrity violation: ..."). The length the header promises is checked
+// against the file's size, and a file with holes is refused, before the
+// payload is allocated. Errors name the file and, where it applies, the
+// offset and expected vs found.
 StatusOr<LoadedSnapshot> ReadSnapshotFile(const std::string& file);
 
 }  // namespace hubreg::persist

@@ -16,6 +16,12 @@ CsvStep CsvReader::Fail(CsvError* error, std::size_t line, std::size_t field, st
   return CsvStep::kError;
 }
 
+CsvStep CsvReader::Stop(CsvError* error, std::size_t line, std::size_t field, std::string reason) {
+  Fail(error, line, field, std::move(reason) + "; the rest of the file is not read");
+  pos_ = text_.size();
+  return CsvStep::kError;
+}
+
 void CsvReader::SkipLine() {
   const std::size_t newline = text_.find('\n', pos_);
   if (newline == std::string_view::npos) {
@@ -37,6 +43,7 @@ CsvStep CsvReader::Next(CsvRecord* record, CsvError* error) {
   record->line = line_;
   record->fields.clear();
   const std::size_t start_line = line_;
+  const std::size_t start = pos_;
   while (true) {
     const std::size_t field = record->fields.size();
     std::optional<std::string> value;
@@ -45,6 +52,12 @@ CsvStep CsvReader::Next(CsvRecord* record, CsvError* error) {
       std::string quoted;
       bool closed = false;
       while (pos_ < text_.size()) {
+        if (quoted.size() > kMaxFieldBytes) {
+          return Stop(error, start_line, field, TooLong("field", kMaxFieldBytes));
+        }
+        if (pos_ - start > kMaxRowBytes) {
+          return Stop(error, start_line, field, TooLong("row", kMaxRowBytes));
+        }
         const char c = text_[pos_];
         if (c == '"') {
           if (pos_ + 1 < text_.size() && text_[pos_ + 1] == '"') {
@@ -80,6 +93,9 @@ CsvStep CsvReader::Next(CsvRecord* record, CsvError* error) {
         }
         ++pos_;
       }
+      if (pos_ - begin > kMaxFieldBytes) {
+        return Stop(error, start_line, field, TooLong("field", kMaxFieldBytes));
+      }
       if (pos_ > begin) value = std::string(text_.substr(begin, pos_ - begin));
     }
     if (value) {
@@ -92,6 +108,8 @@ CsvStep CsvReader::Next(CsvRecord* record, CsvError* error) {
       }
     }
     record->fields.push_back(std::move(value));
+    if (pos_ - start > kMaxRowBytes)
+      return Stop(error, start_line, field, TooLong("row", kMaxRowBytes));
 
     if (pos_ >= text_.size()) return CsvStep::kRecord;
     if (text_[pos_] == ',') {
@@ -102,6 +120,10 @@ CsvStep CsvReader::Next(CsvRecord* record, CsvError* error) {
     ++line_;
     return CsvStep::kRecord;
   }
+}
+
+std::string TooLong(std::string_view what, std::size_t limit) {
+  return std::string(what) + " longer than " + std::to_string(limit) + " bytes (the limit)";
 }
 
 std::optional<std::size_t> FindInvalidUtf8(std::string_view text) {

@@ -31,6 +31,15 @@ struct CsvError {
 
 enum class CsvStep { kRecord, kError, kEnd };
 
+// Import refuses a longer field, or a longer row (a CSV record, a JSONL
+// line), with a file:line error: far above any value hub_alpha holds, and a
+// bound on what one damaged or hostile row can make the reader build.
+inline constexpr std::size_t kMaxFieldBytes = std::size_t{64} << 10;
+inline constexpr std::size_t kMaxRowBytes = std::size_t{1} << 20;
+
+// "<what> longer than <limit> bytes (the limit)".
+std::string TooLong(std::string_view what, std::size_t limit);
+
 // Splits a whole file held in memory into records. Not thread-safe.
 class CsvReader {
  public:
@@ -40,7 +49,9 @@ class CsvReader {
   // kRecord: `record` holds the next record. kError: `error` describes a
   // malformed record and the reader has moved to the next physical line, so
   // that every bad record of a file can be reported. kEnd: no more input.
-  // Fields are checked to be valid UTF-8.
+  // Fields are checked to be valid UTF-8 and against kMaxFieldBytes, records
+  // against kMaxRowBytes; a field or record over its limit is the last
+  // error: the reader cannot tell where it was meant to end, so it stops.
   CsvStep Next(CsvRecord* record, CsvError* error);
 
   // Bytes consumed so far, for progress reports.
@@ -48,6 +59,7 @@ class CsvReader {
 
  private:
   CsvStep Fail(CsvError* error, std::size_t line, std::size_t field, std::string reason);
+  CsvStep Stop(CsvError* error, std::size_t line, std::size_t field, std::string reason);
   void SkipLine();
 
   std::string_view text_;

@@ -1,12 +1,14 @@
 #include "exporter.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "csv_writer.h"
+#include "hubreg/files.h"
 #include "timestamp_text.h"
 
 namespace hubreg::cli {
@@ -22,6 +24,11 @@ std::optional<std::string> IdCell(Id id) {
 }
 
 std::string TimeCell(Timestamp t) { return FormatTimestampText(t); }
+
+std::string TableFile(const std::string& dir, Table table, DataFormat format) {
+  return (fs::path(dir) / (std::string(TableName(table)) + std::string(FileExtension(format))))
+      .string();
+}
 
 template <typename Table>
 std::vector<const typename Table::value_type*> SortedById(const Table& table) {
@@ -74,20 +81,10 @@ class TableWriter {
     text_ += '\n';
   }
 
-  Status Write(const fs::path& file) {
+  Status Write(const std::string& file) {
     HUBREG_RETURN_IF_ERROR(error_);
-    const fs::path temporary = file.string() + ".tmp";
-    {
-      std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-      if (!out) return Status::Io(temporary.string() + ": cannot open for writing");
-      out.write(text_.data(), static_cast<std::streamsize>(text_.size()));
-      out.flush();
-      if (!out) return Status::Io(temporary.string() + ": write failed");
-    }
-    std::error_code ec;
-    fs::rename(temporary, file, ec);
-    if (ec) return Status::Io(file.string() + ": cannot rename into place: " + ec.message());
-    return Status::Ok();
+    const std::string_view parts[] = {text_};
+    return WritePrivateFile(file, parts);
   }
 
  private:
@@ -156,17 +153,14 @@ Cells RowCells(const ClientUserLink& row) {
 
 StatusOr<ExportSummary> Export(const View& view, const std::string& dir,
                                const ExportOptions& options) {
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec) return Status::Io(dir + ": cannot create directory: " + ec.message());
-  if (!options.overwrite) {
-    for (Table table : kAllTables) {
-      const fs::path file = fs::path(dir) / (std::string(TableName(table)) +
-                                             std::string(FileExtension(options.format)));
-      if (fs::exists(file)) {
-        return Status::InvalidArgument(file.string() +
-                                       " already exists (pass --force to overwrite)");
-      }
+  // Every file may hold passwords: a new directory is private, and a link or
+  // a special file at a table file's name is refused before anything is written.
+  HUBREG_RETURN_IF_ERROR(CreatePrivateDirectory(dir));
+  for (Table table : kAllTables) {
+    const std::string file = TableFile(dir, table, options.format);
+    HUBREG_RETURN_IF_ERROR(CheckReplaceableFile(file));
+    if (!options.overwrite && ::access(file.c_str(), F_OK) == 0) {
+      return Status::InvalidArgument(file + " already exists (pass --force to overwrite)");
     }
   }
 
@@ -211,10 +205,9 @@ StatusOr<ExportSummary> Export(const View& view, const std::string& dir,
         break;
       }
     }
-    const fs::path file = fs::path(dir) / (std::string(TableName(table)) +
-                                           std::string(FileExtension(options.format)));
+    const std::string file = TableFile(dir, table, options.format);
     HUBREG_RETURN_IF_ERROR(writer.Write(file));
-    summary.files.push_back(file.string());
+    summary.files.push_back(file);
   }
   if (options.progress) options.progress(total, total);
   return summary;

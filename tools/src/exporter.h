@@ -25,8 +25,12 @@ struct ExportSummary {
   std::vector<std::string> files;  // full paths written
 };
 
-// Creates `dir` when missing. Each file is written under a temporary name
-// and renamed, so a failed export leaves no half-written table file.
+// Creates `dir` (mode 0700) when missing. Each file is written with
+// WritePrivateFile (hubreg/files.h): mode 0600 whatever the umask, under a
+// fresh temporary name, fsynced and renamed, so a failed export leaves no
+// half-written table file and no temporary. A symbolic link or a non-regular
+// file at a table file's name is refused (never followed) before anything is
+// written; so is an existing table file unless `overwrite`.
 StatusOr<ExportSummary> Export(const View& view, const std::string& dir,
                                const ExportOptions& options);
 

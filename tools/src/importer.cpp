@@ -2,25 +2,15 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "csv_reader.h"
+#include "input_files.h"
 
 namespace hubreg::cli {
 namespace {
 
 namespace fs = std::filesystem;
-
-StatusOr<std::string> ReadWholeFile(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) return Status::Io(file.string() + ": cannot open for reading");
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) return Status::Io(file.string() + ": read error");
-  return std::move(text).str();
-}
 
 // Parses a row into the table's vector, remembering where it came from.
 class RowSink {
@@ -164,6 +154,10 @@ void ReadJsonlFile(const std::string& name, std::string_view text, std::uint32_t
     pos = end + 1;
     if (content.ends_with('\r')) content.remove_suffix(1);
     if (content.find_first_not_of(" \t") == std::string_view::npos) continue;
+    if (content.size() > kMaxRowBytes) {
+      errors->push_back({name, line, "json", TooLong("line", kMaxRowBytes)});
+      continue;
+    }
 
     nlohmann::json object;
     try {
@@ -202,6 +196,9 @@ void ReadJsonlFile(const std::string& name, std::string_view text, std::uint32_t
       columns.push_back(key);
       if (value.is_null()) {
         raw.values.emplace_back(std::nullopt);
+      } else if (value.is_string() && value.get_ref<const std::string&>().size() > kMaxFieldBytes) {
+        errors->push_back({name, line, key, TooLong("value", kMaxFieldBytes)});
+        ok = false;
       } else if (value.is_string()) {
         raw.values.emplace_back(value.get<std::string>());
       } else if (value.is_number_unsigned() || value.is_number_integer()) {
@@ -224,52 +221,6 @@ void ReadJsonlFile(const std::string& name, std::string_view text, std::uint32_t
   }
 }
 
-struct InputFile {
-  fs::path path;
-  std::optional<Table> table;  // CSV only
-};
-
-StatusOr<std::vector<InputFile>> FindInputFiles(const std::string& path, DataFormat format) {
-  std::error_code ec;
-  const fs::file_status status = fs::status(path, ec);
-  if (ec || !fs::exists(status)) return Status::NotFound(path + ": no such file or directory");
-  std::vector<InputFile> files;
-  if (fs::is_directory(status)) {
-    if (format == DataFormat::kCsv) {
-      for (Table table : kAllTables) {
-        fs::path file = fs::path(path) / (std::string(TableName(table)) + ".csv");
-        if (fs::exists(file)) files.push_back({file, table});
-      }
-      if (files.empty()) {
-        return Status::NotFound(path +
-                                ": no table files (threecolts_app.csv, "
-                                "threecolts_organization.csv, client.csv, user.csv, "
-                                "client_user.csv)");
-      }
-    } else {
-      for (const auto& entry : fs::directory_iterator(path, ec)) {
-        if (entry.path().extension() == ".jsonl") files.push_back({entry.path(), std::nullopt});
-      }
-      if (ec) return Status::Io(path + ": " + ec.message());
-      std::sort(files.begin(), files.end(),
-                [](const InputFile& a, const InputFile& b) { return a.path < b.path; });
-      if (files.empty()) return Status::NotFound(path + ": no .jsonl files");
-    }
-    return files;
-  }
-  if (format == DataFormat::kCsv) {
-    const auto table = TableByName(fs::path(path).stem().string());
-    if (!table || fs::path(path).extension() != ".csv") {
-      return Status::InvalidArgument(path +
-                                     ": a CSV file must be named after its table (e.g. user.csv)");
-    }
-    files.push_back({path, table});
-  } else {
-    files.push_back({path, std::nullopt});
-  }
-  return files;
-}
-
 }  // namespace
 
 std::string_view FormatName(DataFormat format) {
@@ -287,14 +238,15 @@ Status ReadImport(const std::string& path, DataFormat format, ImportedRows* out,
   std::uint64_t total = 0;
   for (const InputFile& file : *files) {
     std::error_code ec;
-    total += fs::file_size(file.path, ec);
+    const std::uintmax_t size = fs::file_size(file.path, ec);
+    if (!ec) total += size;
   }
   RowSink sink(out, errors);
   std::uint64_t done = 0;
   for (const InputFile& file : *files) {
-    StatusOr<std::string> text = ReadWholeFile(file.path);
+    StatusOr<std::string> text = ReadInputFile(file);
     if (!text.ok()) return text.status();
-    const std::string name = file.path.filename().string();
+    const std::string name = fs::path(file.path).filename().string();
     const auto index = static_cast<std::uint32_t>(out->files.size());
     out->files.push_back(name);
     if (format == DataFormat::kCsv) {
