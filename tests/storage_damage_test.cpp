@@ -316,3 +316,72 @@ TEST_CASE("a damaged or planted commit record is refused, never followed") {
     CHECK(ReadFile(elsewhere) == "not a record");
   }
 }
+
+namespace {
+
+// The pid of `parent`'s only child, once it has one (within 60 s).
+pid_t OnlyChildOf(pid_t parent) {
+  const std::string file =
+      "/proc/" + std::to_string(parent) + "/task/" + std::to_string(parent) + "/children";
+  for (int attempt = 0; attempt < 6000; ++attempt) {
+    const std::string children = ReadFile(file);
+    if (!children.empty()) return static_cast<pid_t>(std::stol(children));
+    ::usleep(10000);  // polling a condition, not waiting for a guess
+  }
+  FAIL("hubreg started no child process");
+  return -1;
+}
+
+// Whether `pid` has ended (gone, or a zombie not yet reaped by init).
+bool Ended(pid_t pid) {
+  for (int attempt = 0; attempt < 6000; ++attempt) {
+    const std::string stat = ReadFile("/proc/" + std::to_string(pid) + "/stat");
+    const std::size_t state = stat.rfind(')');
+    if (stat.empty() || (state != std::string::npos && state + 2 < stat.size() &&
+                         (stat[state + 2] == 'Z' || stat[state + 2] == 'X'))) {
+      return true;
+    }
+    ::usleep(10000);
+  }
+  return false;
+}
+
+}  // namespace
+
+TEST_CASE("the command's process ends with hubreg, and by the signal sent to hubreg") {
+  TempDir dir;
+  // A demo that would measure lookups for minutes.
+  const std::vector<std::string> demo{kHubreg,
+                                      "-q",
+                                      "demo",
+                                      "--apps",
+                                      "1",
+                                      "--organizations",
+                                      "1",
+                                      "--clients",
+                                      "2",
+                                      "--users",
+                                      "2",
+                                      "--links",
+                                      "2",
+                                      "--seconds",
+                                      "600",
+                                      "--keep",
+                                      dir.Path("demo")};
+  SUBCASE("SIGTERM is passed on, and hubreg ends by it") {
+    Child hubreg(demo);
+    const pid_t command = OnlyChildOf(hubreg.pid());
+    REQUIRE(::kill(hubreg.pid(), SIGTERM) == 0);
+    const int status = hubreg.Wait();
+    CHECK(WIFSIGNALED(status));
+    CHECK(WTERMSIG(status) == SIGTERM);
+    CHECK(Ended(command));
+  }
+  SUBCASE("kill -9 of hubreg kills the command too") {
+    Child hubreg(demo);
+    const pid_t command = OnlyChildOf(hubreg.pid());
+    hubreg.Kill();
+    hubreg.Wait();
+    CHECK(Ended(command));
+  }
+}
