@@ -20,3 +20,18 @@ foreach(test store_test crash_test store_corruption_test)
   add_dependencies(${test} crash_writer)
   set_tests_properties(${test} PROPERTIES LABELS persist)
 endforeach()
+
+# Damaged LMDB pages, rolled-back journals and unusable data directories, through
+# the `hubreg` command.
+if(TARGET hubreg)
+  foreach(test storage_damage_test data_directory_test)
+    hubreg_add_test(${test})
+    target_include_directories(${test} PRIVATE ${PROJECT_SOURCE_DIR}/persist/src
+                               ${CEREAL_INCLUDE_DIR} ${LMDB_INCLUDE_DIR})
+    target_link_libraries(${test} PRIVATE hubreg::persist ${LMDB_LIBRARY})
+    target_compile_definitions(${test} PRIVATE HUBREG_BIN="$<TARGET_FILE:hubreg>"
+                               HUBREG_TEST_DATA_DIR="${CMAKE_CURRENT_SOURCE_DIR}/data")
+    add_dependencies(${test} hubreg)
+    set_tests_properties(${test} PROPERTIES LABELS persist)
+  endforeach()
+endif()

@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "supervisor.h"
+
 namespace hubreg::cli {
 
 int Fail(const std::string& message) {
@@ -16,10 +18,15 @@ int Fail(const Status& status) { return Fail(status.message()); }
 
 StatusOr<std::unique_ptr<Store>> OpenForReading(const Context& context) {
   std::error_code ec;
-  if (!std::filesystem::is_directory(context.data_dir, ec)) {
+  const std::filesystem::file_status status = std::filesystem::status(context.data_dir, ec);
+  if (ec && status.type() != std::filesystem::file_type::not_found) {
+    return Status::Io(context.data_dir + ": cannot access the data directory: " + ec.message());
+  }
+  if (!std::filesystem::is_directory(status)) {
     return Status::NotFound("no registry in " + context.data_dir +
                             " (import or restore one first, or pass --data DIR)");
   }
+  NoteDataDirectoryInUse(context.data_dir);
   StoreOptions options;
   options.path = context.data_dir;
   options.read_only = true;
@@ -28,6 +35,7 @@ StatusOr<std::unique_ptr<Store>> OpenForReading(const Context& context) {
 }
 
 StatusOr<std::unique_ptr<Store>> OpenForWriting(const Context& context) {
+  NoteDataDirectoryInUse(context.data_dir);
   StoreOptions options;
   options.path = context.data_dir;
   return Store::Open(options);

@@ -35,6 +35,7 @@ int RunImport(const Context& context, const std::string& path, const std::string
   // import, so that a refused one leaves nothing behind.
   std::error_code ec;
   const bool exists = std::filesystem::exists(context.data_dir, ec);
+  if (ec) return Fail(context.data_dir + ": cannot access the data directory: " + ec.message());
   StatusOr<std::unique_ptr<Store>> store = Status::NotFound("not opened yet");
   if (exists) {
     store = OpenForWriting(context);

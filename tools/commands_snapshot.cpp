@@ -6,6 +6,7 @@
 
 #include "command_common.h"
 #include "process_memory.h"
+#include "supervisor.h"
 
 namespace hubreg::cli {
 namespace {
@@ -41,9 +42,11 @@ int RunSnapshotSave(const Context& context, const std::string& file) {
 
 int RunCompact(const Context& context) {
   std::error_code ec;
-  if (!std::filesystem::is_directory(context.data_dir, ec)) {
-    return Fail("no registry in " + context.data_dir);
+  const std::filesystem::file_status status = std::filesystem::status(context.data_dir, ec);
+  if (ec && status.type() != std::filesystem::file_type::not_found) {
+    return Fail(context.data_dir + ": cannot access the data directory: " + ec.message());
   }
+  if (!std::filesystem::is_directory(status)) return Fail("no registry in " + context.data_dir);
   StatusOr<std::unique_ptr<Store>> store = OpenForWriting(context);
   if (!store.ok()) return Fail(store.status());
   const Status compacted = (*store)->Compact();
@@ -100,7 +103,26 @@ int RunRestore(const Context& context, const std::string& file, bool force) {
   return kExitOk;
 }
 
-int RunVerify(const Context& context, const std::string& file) {
+// Opens the data directory for writing, accepting a rolled-back journal:
+// what data.mdb holds becomes the state later opens are checked against.
+Status AcceptRollback(const Context& context) {
+  NoteDataDirectoryInUse(context.data_dir);
+  StoreOptions options;
+  options.path = context.data_dir;
+  options.create_if_missing = false;
+  options.accept_rollback = true;
+  StatusOr<std::unique_ptr<Store>> store = Store::Open(options);
+  return store.ok() ? Status::Ok() : store.status();
+}
+
+int RunVerify(const Context& context, const std::string& file, bool accept_rollback) {
+  if (accept_rollback && !file.empty()) {
+    return Fail("--accept-rollback applies to the data directory, not to a snapshot file");
+  }
+  if (accept_rollback) {
+    const Status accepted = AcceptRollback(context);
+    if (!accepted.ok()) return Fail(accepted.WithContext("verifying " + context.data_dir));
+  }
   if (!file.empty()) {
     StatusOr<SnapshotFileInfo> info = VerifySnapshotFile(file);
     if (!info.ok()) return Fail(info.status());  // the message names the file
@@ -187,6 +209,7 @@ void AddSnapshotCommands(CLI::App& app, Context& context) {
   struct Args {
     std::string file;
     bool force = false;
+    bool accept_rollback = false;
   };
   auto args = std::make_shared<Args>();
 
@@ -209,7 +232,11 @@ void AddSnapshotCommands(CLI::App& app, Context& context) {
   CLI::App* verify = app.add_subcommand(
       "verify", "Check a snapshot FILE, or the data directory: checksums, integrity, indexes");
   verify->add_option("FILE", args->file, "Snapshot file (default: the data directory)");
-  verify->callback([&context, args] { context.exit_code = RunVerify(context, args->file); });
+  verify->add_flag("--accept-rollback", args->accept_rollback,
+                   "Accept that the data directory lost acknowledged batches (see docs/cli.md)");
+  verify->callback([&context, args] {
+    context.exit_code = RunVerify(context, args->file, args->accept_rollback);
+  });
 
   app.add_subcommand("stats", "Rows per table, snapshot and journal sizes, memory, open time")
       ->callback([&context] { context.exit_code = RunStats(context); });

@@ -7,6 +7,7 @@
 #include <functional>
 
 #include "command_common.h"
+#include "supervisor.h"
 
 int main(int argc, char** argv) {
   using namespace hubreg::cli;
@@ -36,19 +37,23 @@ int main(int argc, char** argv) {
   // After the subcommands, so that they do not inherit it.
   app.set_help_all_flag("--help-all", "Show the help of every subcommand");
 
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForAllHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::ParseError& e) {
-    app.exit(e);
-    return kExitUsage;
-  } catch (const std::exception& e) {
-    // The library reports errors as Status; this is out of memory or a bug.
-    std::fprintf(stderr, "hubreg: internal error: %s\n", e.what());
-    return kExitFailure;
-  }
-  return context.exit_code;
+  // In a child process, so that a crash inside LMDB on a damaged data
+  // directory becomes an error message (supervisor.h).
+  return RunSupervised([&] {
+    try {
+      app.parse(argc, argv);
+    } catch (const CLI::CallForHelp& e) {
+      return app.exit(e);
+    } catch (const CLI::CallForAllHelp& e) {
+      return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+      app.exit(e);
+      return kExitUsage;
+    } catch (const std::exception& e) {
+      // The library reports errors as Status; this is out of memory or a bug.
+      std::fprintf(stderr, "hubreg: internal error: %s\n", e.what());
+      return kExitFailure;
+    }
+    return context.exit_code;
+  });
 }

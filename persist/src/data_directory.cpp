@@ -57,9 +57,17 @@ Status PrepareDirectory(const StoreOptions& options) {
     }
     return Status::Ok();
   }
-  if (error) return Status::Io(options.path + ": " + error.message());
+  if (error)
+    return Status::Io(options.path + ": cannot access the data directory: " + error.message());
   if (!fs::is_directory(status)) return Status::InvalidArgument(options.path + ": not a directory");
+  if (::faccessat(AT_FDCWD, path.c_str(), R_OK | X_OK, AT_EACCESS) != 0) {
+    // An unreadable directory must not look empty (which would invite a restore).
+    return Status::Io(options.path + ": cannot access the data directory: " + std::strerror(errno));
+  }
   if (options.read_only && !fs::exists(path / "data.mdb", error)) {
+    if (error) {
+      return Status::Io(options.path + "/data.mdb: cannot access it: " + error.message());
+    }
     return Status::NotFound(options.path + ": holds no hubreg registry (data.mdb is missing)");
   }
   return Status::Ok();

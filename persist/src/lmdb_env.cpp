@@ -1,6 +1,7 @@
 #include "lmdb_env.h"
 
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -61,6 +62,15 @@ const char* CodeName(int rc) {
   }
 }
 
+// Whether the file system holding `path` has less room than a write of a
+// few pages needs (blocks reserved for root count only for root).
+bool FileSystemFull(std::string_view path) {
+  struct statvfs info {};
+  if (::statvfs(std::string(path).c_str(), &info) != 0) return false;
+  const std::uint64_t blocks = ::geteuid() == 0 ? info.f_bfree : info.f_bavail;
+  return blocks * info.f_frsize < (std::uint64_t{1} << 20);
+}
+
 MDB_val ToVal(std::string_view bytes) {
   return MDB_val{bytes.size(), const_cast<char*>(bytes.data())};
 }
@@ -76,6 +86,16 @@ Status Error(int rc, std::string_view call, std::string_view path) {
   message += ": ";
   message += call;
   message += ": ";
+  if (rc == ENOSPC || rc == EDQUOT || (rc == EIO && FileSystemFull(path))) {
+    // LMDB reports a write cut short by a full disk as EIO.
+    message += "no space left on device: the file system holding the data directory is full";
+    if (rc != ENOSPC) {
+      message += " (LMDB said \"";
+      message += mdb_strerror(rc);
+      message += "\")";
+    }
+    return Status::Io(std::move(message));
+  }
   if (const char* name = CodeName(rc)) {
     message += name;
     message += ": ";

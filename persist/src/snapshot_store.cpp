@@ -34,6 +34,21 @@ Status SyncDirectory(const fs::path& directory) {
   return Status::Ok();
 }
 
+// A target that is a symbolic link is restored into the directory it points
+// to: swapping the link itself would leave that directory, and the old
+// registry's passwords in it, behind. A link to nothing is refused.
+StatusOr<fs::path> ResolveLink(const fs::path& target) {
+  std::error_code error;
+  if (!fs::is_symlink(fs::symlink_status(target, error))) return target;
+  fs::path resolved = fs::canonical(target, error);
+  if (error) {
+    return Status::InvalidArgument(target.string() +
+                                   ": a symbolic link that does not lead to a directory (" +
+                                   error.message() + "); restore refuses to replace it");
+  }
+  return resolved;
+}
+
 // Whether `target` may receive a restore: missing or an empty directory, or
 // anything at all with `overwrite`.
 Status CheckTarget(const fs::path& target, bool overwrite) {
@@ -126,6 +141,9 @@ Status RestoreSnapshotFile(const std::string& file, const StoreOptions& target, 
 
   fs::path target_path = fs::absolute(fs::path(target.path).lexically_normal());
   if (target_path.filename().empty()) target_path = target_path.parent_path();
+  StatusOr<fs::path> resolved = ResolveLink(target_path);
+  if (!resolved.ok()) return resolved.status();
+  target_path = *resolved;
   HUBREG_RETURN_IF_ERROR(CheckTarget(target_path, overwrite));
   TargetLock lock;
   HUBREG_RETURN_IF_ERROR(lock.Acquire(target_path));

@@ -9,7 +9,9 @@
 #include <optional>
 #include <vector>
 
+#include "checksum.h"
 #include "codec.h"
+#include "commit_record.h"
 #include "data_directory.h"
 #include "snapshot_install.h"
 #include "store_layout.h"
@@ -39,7 +41,8 @@ std::size_t ThisThreadsEnteringSlot() {
 
 struct Store::Impl {
   StoreOptions options;
-  std::unique_ptr<DataDirectory> directory;  // declared first: outlives the registries
+  std::unique_ptr<DataDirectory> directory;   // declared first: outlives the registries
+  persist::CommitRecordWriter commit_record;  // writers only
 
   // The current registry is registries.back(). A read-only store that had to
   // reload (the writer compacted past it) keeps each earlier one, "retired",
@@ -124,6 +127,27 @@ struct Store::Impl {
     }
     journal_batches += 1;
     journal_bytes += stored;
+    commit_record.Write({result.sequence, persist::ComputeCrc32c(bytes)});
+    return Status::Ok();
+  }
+
+  // Refuses a data.mdb behind `recorded` (read before the registry was
+  // loaded); a writer then records what it loaded.
+  Status CheckRollback(const std::optional<persist::CommitMark>& recorded) {
+    StatusOr<DataDirectory::Reader> reader = directory->BeginRead();
+    if (!reader.ok()) return reader.status();
+    StatusOr<persist::CommitMark> stored =
+        persist::StoredMark(reader->txn(), directory->dbs(), current().LastSequence());
+    if (!stored.ok()) return stored.status();
+    const bool accept = options.accept_rollback && !options.read_only;
+    if (recorded && !accept) {
+      HUBREG_RETURN_IF_ERROR(persist::CheckCommitRecord(options.path, *recorded, *stored));
+    }
+    if (options.read_only) return Status::Ok();
+    StatusOr<persist::CommitRecordWriter> writer =
+        persist::CommitRecordWriter::Open(options.path, *stored);
+    if (!writer.ok()) return writer.status();
+    commit_record = std::move(*writer);
     return Status::Ok();
   }
 
@@ -219,8 +243,13 @@ StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
   const auto start = std::chrono::steady_clock::now();
   auto impl = std::make_unique<Impl>();
   impl->options = options;
+  // Read before LMDB: a writer committing meanwhile can only put LMDB ahead.
+  StatusOr<std::optional<persist::CommitMark>> recorded = persist::ReadCommitRecord(options.path);
   StatusOr<std::unique_ptr<DataDirectory>> directory = DataDirectory::Open(options);
   if (!directory.ok()) return directory.status().WithContext("opening the store");
+  if (!recorded.ok() && !(options.accept_rollback && !options.read_only)) {
+    return recorded.status().WithContext("opening the store");
+  }
   impl->directory = std::move(*directory);
 
   SnapshotHeader header;
@@ -229,6 +258,8 @@ StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
   if (!loaded.ok()) return loaded.status().WithContext("opening the store");
   impl->SetRegistry(std::move(*loaded));
   impl->SetSnapshotTallies(header, journal);
+  HUBREG_RETURN_IF_ERROR(impl->CheckRollback(recorded.ok() ? *recorded : std::nullopt)
+                             .WithContext("opening the store"));
 
   if (!options.read_only) {
     // Older snapshots were migrated in memory; write them back in the

@@ -35,6 +35,12 @@ struct StoreOptions {
   // (MDB_MAP_FULL never reaches a caller), and an existing environment keeps
   // its larger size.
   std::uint64_t initial_map_size = 64u << 20;
+  // An open that finds data.mdb behind the data directory's commit record
+  // (LMDB fell back to an older commit and acknowledged batches are gone;
+  // docs/storage.md, "Rollback detection") is refused with kCorruption. A
+  // writer with this set opens anyway and records what data.mdb holds as
+  // the state to check later opens against. Ignored by read-only stores.
+  bool accept_rollback = false;
 };
 
 struct StoreStats {
