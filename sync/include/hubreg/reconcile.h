@@ -77,8 +77,10 @@ struct ReconcileOptions {
 // otherwise validated here: applying the batch checks every rule, and fails
 // without changing anything when the target breaks one.
 //
-// Cost: one hashed lookup per target row and one pass over the registry's
-// rows; nothing is rebuilt. REQUIRES: `current` stays alive for the call only.
+// Cost: one hashed lookup per target row, one pass over the registry's rows
+// (for links: a sort of the target's pairs, and of the stored ones only when
+// some are gone); nothing is rebuilt. The result holds no reference into
+// `current`, which must be released before the batch is applied.
 StatusOr<Reconciliation> Reconcile(const View& current, const RegistryRows& target,
                                    const ReconcileOptions& options = {});
 
