@@ -272,6 +272,19 @@ def test_sync_lists_bad_rows_as_import_does_and_changes_nothing(v12):
     assert stats(v12)["last_sequence"] == 1
 
 
+def test_sync_reads_jsonl_too(v12, tmp_path):
+    exported = tmp_path / "jsonl"
+    run("export", exported, "--format", "jsonl", "--include-secrets", data=v12, check=0)
+    result = run("sync", exported, "--format", "jsonl", data=v12, check=0)
+    assert result.stdout.startswith("nothing to change")
+    user = exported / "user.jsonl"
+    user.write_text(user.read_text().replace('"name":"Dee"', '"name":"Dee J"'))
+    out = json.loads(run("sync", exported, "--format", "jsonl", "--json", data=v12,
+                         check=0).stdout)
+    assert out["changes"]["user"]["keys"]["updated"] == [{"id": 4, "external_id": "U-4"}]
+    assert out["changed_rows"] == 1
+
+
 def test_sync_into_a_new_directory_loads_the_export(tmp_path):
     data = tmp_path / "data"
     assert run("sync", V12, "--dry-run", data=data, check=0).stdout.splitlines()[-1] == \
