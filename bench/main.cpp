@@ -68,6 +68,7 @@ int main(int argc, char** argv) {
   hubreg::bench::RegisterMemoryBenchmarks(sizes);
   hubreg::bench::RegisterSnapshotFileBenchmarks(sizes);
   hubreg::bench::RegisterStoreBenchmarks(sizes);
+  hubreg::bench::RegisterSyncBenchmarks(sizes);
 
   int remaining_count = static_cast<int>(remaining.size());
   benchmark::Initialize(&remaining_count, remaining.data());
