@@ -80,23 +80,23 @@ struct FromPython {
     }
     out = number.cast<std::uint16_t>();
   }
-  void operator()(py::handle value, Environment& out) const {
+  // An enum column: its text, as ParseEnvironment / ParseRecordStatus read it.
+  template <typename Enum>
+  void Choice(py::handle value, Enum& out, std::optional<Enum> (*parse)(std::string_view),
+              const char* choices) const {
     const std::string text = Text(value);
-    const std::optional<Environment> parsed = ParseEnvironment(text);
+    const std::optional<Enum> parsed = parse(text);
     if (!parsed) {
       RaiseInvalidArgument(std::string(table) + ": " + std::string(column) + " " +
-                           QuoteForMessage(text, 60) + " is not \"stage\" or \"prod\"");
+                           QuoteForMessage(text, 60) + " is not " + choices);
     }
     out = *parsed;
   }
+  void operator()(py::handle value, Environment& out) const {
+    Choice(value, out, &ParseEnvironment, "\"stage\" or \"prod\"");
+  }
   void operator()(py::handle value, RecordStatus& out) const {
-    const std::string text = Text(value);
-    const std::optional<RecordStatus> parsed = ParseRecordStatus(text);
-    if (!parsed) {
-      RaiseInvalidArgument(std::string(table) + ": " + std::string(column) + " " +
-                           QuoteForMessage(text, 60) + " is not \"active\" or \"disabled\"");
-    }
-    out = *parsed;
+    Choice(value, out, &ParseRecordStatus, "\"active\" or \"disabled\"");
   }
   void operator()(py::handle value, Timestamp& out) const {
     out = ToTimestamp(value, std::string(column).c_str());

@@ -40,66 +40,50 @@ constexpr const T& Member(const Outer& c, const Nested<Outer, Inner, T>& member)
   return c.*member.outer.*member.inner;
 }
 
-template <typename Row>
-struct CRow;
-
-template <>
-struct CRow<App> {
-  using Type = hubreg_app;
-  static constexpr std::tuple kMembers{&hubreg_app::id,         &hubreg_app::name,
-                                       &hubreg_app::app_key,    &hubreg_app::environment,
-                                       &hubreg_app::created_at, &hubreg_app::updated_at};
-};
-
-template <>
-struct CRow<Organization> {
-  using Type = hubreg_organization;
-  static constexpr std::tuple kMembers{&hubreg_organization::id,
-                                       &hubreg_organization::threecolts_app_id,
-                                       &hubreg_organization::organization_owner_id,
-                                       &hubreg_organization::external_id,
-                                       &hubreg_organization::name,
-                                       &hubreg_organization::created_at,
-                                       &hubreg_organization::updated_at};
-};
-
 // A member of hubreg_client::db.
 template <typename T>
 constexpr Nested<hubreg_client, hubreg_connection, T> Db(T hubreg_connection::*member) {
   return {&hubreg_client::db, member};
 }
 
-template <>
-struct CRow<Client> {
+// CRow<Row>::Type is Row's C struct, kMembers its members in column order.
+template <typename Row>
+struct CRow;
+
+// clang-format off
+// (Packed several members to a line, so that each struct reads as one block.)
+template <> struct CRow<App> {
+  using Type = hubreg_app;
+  static constexpr std::tuple kMembers{&hubreg_app::id, &hubreg_app::name, &hubreg_app::app_key,
+      &hubreg_app::environment, &hubreg_app::created_at, &hubreg_app::updated_at};
+};
+template <> struct CRow<Organization> {
+  using Type = hubreg_organization;
+  static constexpr std::tuple kMembers{&hubreg_organization::id,
+      &hubreg_organization::threecolts_app_id, &hubreg_organization::organization_owner_id,
+      &hubreg_organization::external_id, &hubreg_organization::name,
+      &hubreg_organization::created_at, &hubreg_organization::updated_at};
+};
+template <> struct CRow<Client> {
   using Type = hubreg_client;
   static constexpr std::tuple kMembers{&hubreg_client::id,
-                                       &hubreg_client::threecolts_organization_id,
-                                       &hubreg_client::external_id,
-                                       &hubreg_client::name,
-                                       Db(&hubreg_connection::db_host),
-                                       Db(&hubreg_connection::db_port),
-                                       Db(&hubreg_connection::db_name),
-                                       Db(&hubreg_connection::db_user),
-                                       Db(&hubreg_connection::db_password),
-                                       &hubreg_client::status,
-                                       &hubreg_client::created_at,
-                                       &hubreg_client::updated_at};
+      &hubreg_client::threecolts_organization_id, &hubreg_client::external_id, &hubreg_client::name,
+      Db(&hubreg_connection::db_host), Db(&hubreg_connection::db_port), Db(&hubreg_connection::db_name),
+      Db(&hubreg_connection::db_user), Db(&hubreg_connection::db_password), &hubreg_client::status,
+      &hubreg_client::created_at, &hubreg_client::updated_at};
 };
-
-template <>
-struct CRow<User> {
+template <> struct CRow<User> {
   using Type = hubreg_user;
-  static constexpr std::tuple kMembers{
-      &hubreg_user::id,     &hubreg_user::external_id, &hubreg_user::email,     &hubreg_user::name,
-      &hubreg_user::status, &hubreg_user::created_at,  &hubreg_user::updated_at};
+  static constexpr std::tuple kMembers{&hubreg_user::id, &hubreg_user::external_id,
+      &hubreg_user::email, &hubreg_user::name, &hubreg_user::status, &hubreg_user::created_at,
+      &hubreg_user::updated_at};
 };
-
-template <>
-struct CRow<ClientUserLink> {
+template <> struct CRow<ClientUserLink> {
   using Type = hubreg_link;
   static constexpr std::tuple kMembers{&hubreg_link::client_id, &hubreg_link::user_id,
-                                       &hubreg_link::created_at};
+      &hubreg_link::created_at};
 };
+// clang-format on
 
 // Calls fn(column, c_member) for each column of Row with the C member that
 // holds it.

@@ -43,20 +43,16 @@ Status FromC(std::string_view, std::string_view, std::int64_t in, hubreg::Timest
   out = FromMicros(in);
   return Status::Ok();
 }
-Status FromC(std::string_view table, std::string_view column, const hubreg_environment& in,
-             hubreg::Environment& out) {
+// Both model enums hold 0 and 1, as their C mirrors do.
+template <typename CEnum, typename Enum>
+requires(std::is_enum_v<CEnum>) Status
+    FromC(std::string_view table, std::string_view column, const CEnum& in, Enum& out) {
   const long long value = hubreg::capi::RawEnum(in);
-  if (value != HUBREG_STAGE && value != HUBREG_PROD) return BadEnum(table, column, value);
-  out = static_cast<hubreg::Environment>(value);
+  if (value != 0 && value != 1) return BadEnum(table, column, value);
+  out = static_cast<Enum>(value);
   return Status::Ok();
 }
-Status FromC(std::string_view table, std::string_view column, const hubreg_record_status& in,
-             hubreg::RecordStatus& out) {
-  const long long value = hubreg::capi::RawEnum(in);
-  if (value != HUBREG_ACTIVE && value != HUBREG_DISABLED) return BadEnum(table, column, value);
-  out = static_cast<hubreg::RecordStatus>(value);
-  return Status::Ok();
-}
+static_assert(HUBREG_STAGE == 0 && HUBREG_PROD == 1 && HUBREG_ACTIVE == 0 && HUBREG_DISABLED == 1);
 
 template <typename Row>
 Status Convert(const typename hubreg::capi::CRow<Row>::Type& in, Row* out) {
