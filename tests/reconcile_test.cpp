@@ -320,7 +320,7 @@ TEST_CASE("applying the plan makes a random registry equal to a randomly changed
     }
     for (Client& client : target.clients) {
       if (chance(5)) client.db_host = "moved-" + client.db_host;
-      if (chance(5)) client.db_password += "-rotated";
+      if (chance(5)) client.db_password = client.db_password.Reveal() + "-rotated";
       if (chance(3)) client.db_port = static_cast<std::uint16_t>(6000 + pick(100));
     }
     for (App& app : target.apps) {
