@@ -6,9 +6,10 @@
 // all), by at most a snapshot and a journal window, and resident memory by
 // no more than the file.
 //
-// About a minute in a release build (600,000 batches, the default 4 MiB
+// Under a minute in a release build (600,000 batches, the default 4 MiB
 // journal window). Sanitizer builds run a tenth of the batches with a 1 MiB
-// window and skip the memory check: ASan's allocator keeps freed memory in
+// window and check only the bounds: too few compactions follow the warm-up
+// to tell a leak from settling, and ASan's allocator keeps freed memory in
 // quarantine, so resident memory grows by design there.
 // HUBREG_SOAK_BATCHES sets the number of batches.
 #include <doctest/doctest.h>
@@ -155,9 +156,11 @@ TEST_CASE("steady single-mutation batches with compaction keep data.mdb and memo
                     << " bytes");
   CHECK(refreshes >= samples.size());
   CHECK(advanced > 1);
-  CHECK(growing <= 5);
   CHECK(file_growth <= last.snapshot_bytes + journal);
   if (!kSanitized) {
+    // A tenth of the batches leaves too few compactions after warm-up to
+    // tell a leak from settling; sanitizer builds check the bounds only.
+    CHECK(growing <= 5);
     // Resident memory follows the file's pages the writer touched, and no
     // more (its own memory must be flat).
     CHECK(rss_growth <= file_growth + margin);
