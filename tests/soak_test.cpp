@@ -83,8 +83,7 @@ TEST_CASE("steady single-mutation batches with compaction keep data.mdb and memo
   const std::string path = dir.Path("data");
   const std::uint64_t batches = Batches();
   constexpr std::uint64_t kSamples = 60;
-  MESSAGE(batches << " batches"
-                  << std::string(kSanitized ? ", sanitizer build: memory not checked" : ""));
+  MESSAGE(batches << " batches" << std::string(kSanitized ? ", sanitizer build: bounds only" : ""));
   // The default journal window (4 MiB: a compaction about every 40,000
   // batches), or 1 MiB under sanitizers, to see as many compactions.
   const std::uint64_t window = kSanitized ? 1u << 20 : StoreOptions().min_journal_bytes;
