@@ -153,38 +153,64 @@ TEST_CASE("a journal entry that breaks the registry's rules is refused") {
   CHECK(error.message().rfind(path + ": journal entry 3 does not apply: duplicate: ", 0) == 0);
 }
 
-TEST_CASE("a damaged snapshot payload is refused by its checksum") {
+TEST_CASE("a damaged snapshot chunk is refused by the payload's checksum") {
   TempDir dir;
   const std::string path = ThreeBatchStore(dir);
   { REQUIRE_OK(OpenStore(StoreAt(path))->Compact()); }
-  Damage(path, [&](persist::lmdb::Txn& txn, const persist::StoreDbs& dbs) -> Status {
-    auto payload = txn.Get(dbs.snapshot, "payload");
-    if (!payload.ok()) return payload.status();
-    std::string bytes(**payload);
+  Damage(path, [&](persist::lmdb::Txn& txn, const persist::StoreDbs& dbs) {
+    const std::string key = persist::SnapshotChunkKey(3, 0);
+    auto chunk = txn.Get(dbs.snapshot, key);
+    if (!chunk.ok()) return chunk.status();
+    std::string bytes(**chunk);
     bytes[bytes.size() / 3] ^= 0x01;
-    return txn.Put(dbs.snapshot, "payload", bytes);
+    return txn.Put(dbs.snapshot, key, bytes);
   });
   Status error = OpenError(path);
   CHECK(error.code() == ErrorCode::kCorruption);
   CHECK(error.message().rfind(path + ": snapshot payload checksum mismatch (stored ", 0) == 0);
 }
 
-TEST_CASE("a snapshot header of the wrong size or a missing payload is refused") {
+TEST_CASE("a snapshot header of the wrong size or shape, or a missing or cut chunk is refused") {
   TempDir dir;
   const std::string path = ThreeBatchStore(dir);
+  { REQUIRE_OK(OpenStore(StoreAt(path))->Compact()); }  // one chunk, at sequence 3
   SUBCASE("short header") {
     Damage(path, [&](persist::lmdb::Txn& txn, const persist::StoreDbs& dbs) {
       return txn.Put(dbs.snapshot, "header", "short");
     });
     CHECK(OpenError(path).message() ==
-          path + ": snapshot header has 5 bytes (expected 24); in opening the store");
+          path + ": snapshot header has 5 bytes (expected 32); in opening the store");
   }
-  SUBCASE("missing payload") {
+  SUBCASE("chunk count too small for the payload") {
+    Damage(path, [&](persist::lmdb::Txn& txn, const persist::StoreDbs& dbs) -> Status {
+      auto header = txn.Get(dbs.snapshot, "header");
+      if (!header.ok()) return header.status();
+      std::string bytes(**header);
+      bytes[24] = 0;  // chunk count 0
+      return txn.Put(dbs.snapshot, "header", bytes);
+    });
+    CHECK(OpenError(path).message().rfind(
+              path + ": snapshot header: 0 chunks of 4080 bytes cannot hold ", 0) == 0);
+  }
+  SUBCASE("missing chunk") {
     Damage(path, [&](persist::lmdb::Txn& txn, const persist::StoreDbs& dbs) {
-      return txn.Delete(dbs.snapshot, "payload");
+      return txn.Delete(dbs.snapshot, persist::SnapshotChunkKey(3, 0));
     });
     CHECK(OpenError(path).message() ==
-          path + ": the snapshot payload is missing; in opening the store");
+          path + ": snapshot chunk 0 of 1 (sequence 3) is missing; in opening the store");
+  }
+  SUBCASE("cut chunk") {
+    std::size_t size = 0;
+    Damage(path, [&](persist::lmdb::Txn& txn, const persist::StoreDbs& dbs) -> Status {
+      const std::string key = persist::SnapshotChunkKey(3, 0);
+      auto chunk = txn.Get(dbs.snapshot, key);
+      if (!chunk.ok()) return chunk.status();
+      size = (*chunk)->size();
+      return txn.Put(dbs.snapshot, key, (*chunk)->substr(0, size - 1));
+    });
+    CHECK(OpenError(path).message() == path + ": snapshot chunk 0 of 1 (sequence 3) has " +
+                                           std::to_string(size - 1) + " bytes (expected " +
+                                           std::to_string(size) + "); in opening the store");
   }
 }
 
@@ -198,7 +224,23 @@ TEST_CASE("a data directory of an unknown format version is refused") {
   CHECK(error.code() == ErrorCode::kVersion);
   CHECK(error.message() == path +
                                ": data directory format version 9 is not supported (supported: "
-                               "1); in opening the store");
+                               "1, 2); in opening the store");
+}
+
+TEST_CASE("a missing format version over stored data is refused, not replaced by an empty one") {
+  TempDir dir;
+  const std::string path = ThreeBatchStore(dir);
+  Damage(path, [&](persist::lmdb::Txn& txn, const persist::StoreDbs& dbs) {
+    return txn.Delete(dbs.meta, "format_version");
+  });
+  Status error = OpenError(path);
+  CHECK(error.code() == ErrorCode::kCorruption);
+  CHECK(error.message() == path +
+                               ": the format version is missing, but the snapshot database holds "
+                               "2 entries (a damaged meta database); in opening the store");
+  StoreOptions read_only = StoreAt(path);
+  read_only.read_only = true;
+  CHECK(Store::Open(read_only).status().code() == ErrorCode::kCorruption);
 }
 
 TEST_CASE("Verify names damage done after the store was opened") {
@@ -219,7 +261,31 @@ TEST_CASE("Verify names damage done after the store was opened") {
   CHECK(verified.message().find("; in verifying " + path) != std::string::npos);
 }
 
-TEST_CASE("flipped bytes in data.mdb give an error or the same rows, never a crash") {
+namespace {
+
+// Whether `offset` of the LMDB file `bytes` lies in the node-offset array of
+// a branch or leaf page: LMDB 0.9 follows such an offset without checking it
+// stays inside the page, and a damaged one crashes it (storage.md, "Damage",
+// known limits).
+bool InNodeOffsets(const std::string& bytes, std::size_t offset) {
+  const std::size_t page_size = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+  const std::size_t page = offset / page_size * page_size;
+  auto u16 = [&](std::size_t at) {
+    return static_cast<unsigned>(static_cast<unsigned char>(bytes[page + at])) |
+           static_cast<unsigned>(static_cast<unsigned char>(bytes[page + at + 1])) << 8;
+  };
+  constexpr unsigned kBranch = 0x01, kLeaf = 0x02;  // LMDB's P_BRANCH, P_LEAF
+  constexpr std::size_t kPageHeaderBytes = 16;      // pgno, pad, flags, lower, upper
+  const unsigned flags = u16(10), lower = u16(12);
+  return (flags & (kBranch | kLeaf)) != 0 && offset - page >= kPageHeaderBytes &&
+         offset - page < lower;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "flipped bytes in data.mdb give an error or the same rows; no crash but LMDB's own on a "
+    "damaged node offset") {
   TempDir dir;
   const std::string pristine = dir.Path("pristine");
   {
@@ -246,7 +312,8 @@ TEST_CASE("flipped bytes in data.mdb give an error or the same rows, never a cra
       seed_text != nullptr ? static_cast<unsigned>(std::atoi(seed_text)) : 20261131;
   MESSAGE("seed " << seed << ", data.mdb of " << size << " bytes");
   std::mt19937 random(seed);
-  int errors = 0, recovered = 0;
+  const std::string pristine_bytes = ReadFile(pristine + "/data.mdb");
+  int errors = 0, recovered = 0, lmdb_crashes = 0;
   for (int round = 0; round < 200; ++round) {
     CopyDataFile(pristine, work);
     std::string bytes = ReadFile(work + "/data.mdb");
@@ -261,6 +328,10 @@ TEST_CASE("flipped bytes in data.mdb give an error or the same rows, never a cra
     CAPTURE(offset);
     CAPTURE(flip);
     CAPTURE(result.line);
+    if (!WIFEXITED(result.wait_status) && InNodeOffsets(pristine_bytes, offset)) {
+      ++lmdb_crashes;  // a known limit (storage.md, "Damage"); nothing of hubreg's ran on it
+      continue;
+    }
     REQUIRE_MESSAGE(WIFEXITED(result.wait_status), "the check crashed");
     if (result.line.rfind("ok ", 0) == 0) {
       CHECK(result.line == expected.line);
@@ -270,7 +341,8 @@ TEST_CASE("flipped bytes in data.mdb give an error or the same rows, never a cra
       ++errors;
     }
   }
-  MESSAGE(errors << " errors, " << recovered << " unchanged");
+  MESSAGE(errors << " errors, " << recovered << " unchanged, " << lmdb_crashes
+                 << " crashes inside LMDB on a damaged node offset");
 }
 
 TEST_CASE("a truncated data.mdb gives a clear error") {

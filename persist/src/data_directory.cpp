@@ -147,7 +147,7 @@ StatusOr<std::unique_ptr<DataDirectory>> DataDirectory::Open(const StoreOptions&
     dbs = *opened;
     StatusOr<bool> has_registry = HasRegistry(txn, dbs);
     if (!has_registry.ok()) return has_registry.status();
-    if (*has_registry) return Status::Ok();
+    if (*has_registry) return UpgradeLayout(txn, dbs);
     Registry empty;
     return WriteSnapshot(txn, dbs, empty.Read()).status();
   }));

@@ -12,7 +12,9 @@
 #include "checksum.h"
 #include "codec.h"
 #include "commit_record.h"
+#include "compaction.h"
 #include "data_directory.h"
+#include "loading.h"
 #include "snapshot_install.h"
 #include "store_layout.h"
 
@@ -98,16 +100,8 @@ struct Store::Impl {
     journal_bytes = journal.bytes;
   }
 
-  // Snapshot plus journal, as of one read transaction.
   StatusOr<std::unique_ptr<Registry>> Load(SnapshotHeader* header, JournalTally* journal) {
-    StatusOr<DataDirectory::Reader> reader = directory->BeginRead();
-    if (!reader.ok()) return reader.status();
-    StatusOr<std::unique_ptr<Registry>> loaded =
-        persist::LoadSnapshot(reader->txn(), directory->dbs(), header);
-    if (!loaded.ok()) return loaded.status();
-    HUBREG_RETURN_IF_ERROR(
-        persist::ReplayJournal(reader->txn(), directory->dbs(), loaded->get(), journal));
-    return loaded;
+    return persist::LoadStored(*directory, header, journal);
   }
 
   // The commit hook: runs inside Registry::Apply, holding its writer lock.
@@ -161,19 +155,10 @@ struct Store::Impl {
   // REQUIRES: the registry's writers are excluded (RunExclusive).
   Status WriteSnapshot(const View& view) {
     const std::string payload = persist::EncodeSnapshot(view);
-    // Copy-on-write: the old snapshot's pages stay in use until the commit,
-    // so the new one needs room of its own. Growing first spares writing a
-    // large payload into a map that is then found too small.
-    HUBREG_RETURN_IF_ERROR(directory->ReserveRoom(payload.size() + payload.size() / 4));
-    SnapshotHeader header;
-    HUBREG_RETURN_IF_ERROR(directory->Write([&](persist::lmdb::Txn& txn) -> Status {
-      StatusOr<SnapshotHeader> written = persist::WriteSnapshotPayload(
-          txn, directory->dbs(), persist::kCurrentSchema, view.sequence(), payload);
-      if (!written.ok()) return written.status();
-      header = *written;
-      return Status::Ok();
-    }));
-    SetSnapshotTallies(header, JournalTally{});
+    StatusOr<SnapshotHeader> header =
+        persist::ReplaceSnapshot(*directory, view.sequence(), payload);
+    if (!header.ok()) return header.status();
+    SetSnapshotTallies(*header, JournalTally{});
     compactions += 1;
     return Status::Ok();
   }
@@ -183,6 +168,9 @@ struct Store::Impl {
       if (only_if_due && !CompactionDue()) return Status::Ok();  // another thread did it
       return WriteSnapshot(view);
     });
+    // What the new snapshot made obsolete goes in small transactions, while
+    // batches are committed again (docs/storage.md, "Compaction").
+    if (status.ok()) status = persist::DropAllObsolete(*directory);
     return status.WithContext("compacting " + directory->path());
   }
 
@@ -267,6 +255,9 @@ StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
     if (header.schema_version != persist::kCurrentSchema) {
       HUBREG_RETURN_IF_ERROR(impl->Compact(/*only_if_due=*/false));
     }
+    // A compaction cut short by a crash leaves obsolete entries behind.
+    HUBREG_RETURN_IF_ERROR(
+        persist::DropAllObsolete(*impl->directory).WithContext("opening the store"));
     Impl* raw = impl.get();
     impl->current().SetCommitHook(
         [raw](const CommitResult& result) { return raw->AppendToJournal(result); });
@@ -315,8 +306,12 @@ Status Store::Refresh() {
   std::lock_guard<std::mutex> lock(impl_->refresh_mutex);
   Impl& impl = *impl_;
   impl.ReleaseRetired();  // Views of an earlier reload may have ended since
-  StatusOr<DataDirectory::Reader> reader = impl.directory->BeginRead();
-  if (!reader.ok()) return reader.status().WithContext("refreshing");
+  std::optional<DataDirectory::Reader> reader;
+  {
+    StatusOr<DataDirectory::Reader> begun = impl.directory->BeginRead();
+    if (!begun.ok()) return begun.status().WithContext("refreshing");
+    reader.emplace(std::move(*begun));
+  }
   StatusOr<SnapshotHeader> header =
       persist::ReadSnapshotHeader(reader->txn(), impl.directory->dbs());
   if (!header.ok()) return header.status().WithContext("refreshing");
@@ -324,15 +319,12 @@ Status Store::Refresh() {
 
   if (header->sequence > registry.LastSequence()) {
     // The writer compacted past us: the batches we lack are gone from the
-    // journal, so start again from its snapshot.
+    // journal, so start again from its snapshot (outside this transaction).
+    reader.reset();
     SnapshotHeader loaded_header;
     JournalTally journal;
-    StatusOr<std::unique_ptr<Registry>> loaded =
-        persist::LoadSnapshot(reader->txn(), impl.directory->dbs(), &loaded_header);
+    StatusOr<std::unique_ptr<Registry>> loaded = impl.Load(&loaded_header, &journal);
     if (!loaded.ok()) return loaded.status().WithContext("refreshing");
-    HUBREG_RETURN_IF_ERROR(
-        persist::ReplayJournal(reader->txn(), impl.directory->dbs(), loaded->get(), &journal)
-            .WithContext("refreshing"));
     impl.SetRegistry(std::move(*loaded));
     impl.SetSnapshotTallies(loaded_header, journal);
     return Status::Ok();
@@ -343,8 +335,12 @@ Status Store::Refresh() {
     // Compacted exactly up to where we are: what is left is a new journal.
     impl.SetSnapshotTallies(*header, journal);
   }
-  Status replayed =
-      persist::ReplayJournal(reader->txn(), impl.directory->dbs(), &registry, &journal);
+  // Copied, then applied once the read transaction has ended (see Load).
+  StatusOr<persist::JournalCopy> entries =
+      persist::CopyJournal(reader->txn(), impl.directory->dbs(), registry.LastSequence());
+  reader.reset();
+  if (!entries.ok()) return entries.status().WithContext("refreshing");
+  Status replayed = persist::ApplyJournal(*entries, impl.directory->path(), &registry, &journal);
   impl.journal_batches += journal.batches;
   impl.journal_bytes += journal.bytes;
   return replayed.WithContext("refreshing");

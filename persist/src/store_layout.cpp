@@ -1,8 +1,10 @@
 #include "store_layout.h"
 
+#include <algorithm>
 #include <boost/endian/conversion.hpp>
 #include <cstring>
 #include <utility>
+#include <vector>
 
 #include "checksum.h"
 #include "codec.h"
@@ -41,41 +43,190 @@ std::string HeaderBytes(const SnapshotHeader& header) {
   StoreLittle(bytes.data() + 4, header.payload_crc);
   StoreLittle(bytes.data() + 8, header.sequence);
   StoreLittle(bytes.data() + 16, header.payload_bytes);
+  StoreLittle(bytes.data() + 24, header.chunk_count);
+  StoreLittle(bytes.data() + 28, header.chunk_bytes);
   return bytes;
 }
 
-Status Corrupt(const lmdb::Txn& txn, const std::string& what) {
-  return Status::Corruption(txn.path() + ": " + what);
+Status Corrupt(const std::string& path, const std::string& what) {
+  return Status::Corruption(path + ": " + what);
+}
+
+Status Corrupt(const lmdb::Txn& txn, const std::string& what) { return Corrupt(txn.path(), what); }
+
+MDB_env* EnvOf(const lmdb::Txn& txn) { return mdb_txn_env(txn.handle()); }
+
+// The bytes of one chunk: a value that fills exactly one overflow page, i.e.
+// the page size less LMDB's page header (16 bytes in LMDB 0.9). Were the
+// header larger, a chunk would take two pages: still correct, only less
+// dense.
+std::uint32_t ChunkBytesFor(const lmdb::Txn& txn) {
+  constexpr std::uint32_t kLmdbPageHeaderBytes = 16;
+  MDB_stat stat{};
+  mdb_env_stat(EnvOf(txn), &stat);
+  return stat.ms_psize - kLmdbPageHeaderBytes;
+}
+
+// The bytes of the map in use: no stored length may ask for more.
+std::uint64_t MapUsedBytes(const lmdb::Txn& txn) {
+  MDB_envinfo info{};
+  MDB_stat stat{};
+  mdb_env_info(EnvOf(txn), &info);
+  mdb_env_stat(EnvOf(txn), &stat);
+  return static_cast<std::uint64_t>(info.me_last_pgno + 1) * stat.ms_psize;
+}
+
+StatusOr<std::uint32_t> FormatVersion(lmdb::Txn& txn, const StoreDbs& dbs) {
+  auto format = txn.Get(dbs.meta, kFormatKey);
+  if (!format.ok()) return format.status();
+  if (!format->has_value()) return std::uint32_t{0};
+  std::string_view bytes = **format;
+  if (bytes.size() != 4) {
+    return Corrupt(
+        txn, "meta format_version has " + std::to_string(bytes.size()) + " bytes (expected 4)");
+  }
+  std::uint32_t version = LoadLittle<std::uint32_t>(bytes.data());
+  if (version != kStoreFormatVersion && version != kStoreFormatVersionSingleValue) {
+    return Status::Version(
+        txn.path() + ": data directory format version " + std::to_string(version) +
+        " is not supported (supported: " + std::to_string(kStoreFormatVersionSingleValue) + ", " +
+        std::to_string(kStoreFormatVersion) + ")");
+  }
+  return version;
+}
+
+Status CheckPayload(const lmdb::Txn& txn, const SnapshotHeader& header, std::string_view bytes) {
+  if (bytes.size() != header.payload_bytes) {
+    return Corrupt(txn, "snapshot payload has " + std::to_string(bytes.size()) +
+                            " bytes, its header says " + std::to_string(header.payload_bytes));
+  }
+  std::uint32_t crc = ComputeCrc32c(bytes);
+  if (crc != header.payload_crc) {
+    return Corrupt(txn, "snapshot payload checksum mismatch (stored " +
+                            std::to_string(header.payload_crc) + ", computed " +
+                            std::to_string(crc) + ")");
+  }
+  return Status::Ok();
+}
+
+// Format version 1: the payload is one value, read in place from the map.
+StatusOr<std::string_view> SingleValuePayload(lmdb::Txn& txn, const StoreDbs& dbs,
+                                              const SnapshotHeader& header) {
+  auto payload = txn.Get(dbs.snapshot, kPayloadKey);
+  if (!payload.ok()) return payload.status();
+  if (!payload->has_value()) return Corrupt(txn, "the snapshot payload is missing");
+  HUBREG_RETURN_IF_ERROR(CheckPayload(txn, header, **payload));
+  return **payload;
+}
+
+// Copies the chunks of the snapshot `header` describes into *buffer, checking
+// each key and length, then the whole payload's checksum.
+Status GatherChunks(lmdb::Txn& txn, const StoreDbs& dbs, const SnapshotHeader& header,
+                    std::string* buffer) {
+  const std::uint64_t capacity =
+      static_cast<std::uint64_t>(header.chunk_count) * header.chunk_bytes;
+  if (capacity < header.payload_bytes ||
+      (header.chunk_count > 0 && capacity - header.chunk_bytes >= header.payload_bytes)) {
+    return Corrupt(txn, "snapshot header: " + std::to_string(header.chunk_count) + " chunks of " +
+                            std::to_string(header.chunk_bytes) + " bytes cannot hold " +
+                            std::to_string(header.payload_bytes) + " payload bytes");
+  }
+  // A damaged length must not make us allocate more than the file holds.
+  if (header.payload_bytes <= MapUsedBytes(txn)) buffer->reserve(header.payload_bytes);
+  StatusOr<lmdb::Cursor> cursor = lmdb::Cursor::Open(txn, dbs.snapshot);
+  if (!cursor.ok()) return cursor.status();
+  for (std::uint32_t index = 0; index < header.chunk_count; ++index) {
+    const std::string key = SnapshotChunkKey(header.sequence, index);
+    auto entry = index == 0 ? cursor->Get(MDB_SET_RANGE, key) : cursor->Get(MDB_NEXT);
+    if (!entry.ok()) return entry.status();
+    const std::string chunk = "snapshot chunk " + std::to_string(index) + " of " +
+                              std::to_string(header.chunk_count) + " (sequence " +
+                              std::to_string(header.sequence) + ")";
+    if (!entry->has_value() || (*entry)->key != key) return Corrupt(txn, chunk + " is missing");
+    const std::uint64_t expected = std::min<std::uint64_t>(
+        header.chunk_bytes, header.payload_bytes - std::uint64_t{index} * header.chunk_bytes);
+    if ((*entry)->value.size() != expected) {
+      return Corrupt(txn, chunk + " has " + std::to_string((*entry)->value.size()) +
+                              " bytes (expected " + std::to_string(expected) + ")");
+    }
+    buffer->append((*entry)->value);
+  }
+  return CheckPayload(txn, header, *buffer);
+}
+
+// Writes `payload` in chunks under `header.sequence`, then `header` with its
+// length and chunk fields filled in (its checksum must already be the
+// payload's), and the current format version. REQUIRES: no chunk of
+// `header.sequence` is stored.
+StatusOr<SnapshotHeader> PutChunkedSnapshot(lmdb::Txn& txn, const StoreDbs& dbs,
+                                            SnapshotHeader header, std::string_view payload) {
+  header.format_version = kStoreFormatVersion;
+  header.payload_bytes = payload.size();
+  header.chunk_bytes = ChunkBytesFor(txn);
+  header.chunk_count =
+      static_cast<std::uint32_t>((payload.size() + header.chunk_bytes - 1) / header.chunk_bytes);
+  for (std::uint32_t index = 0; index < header.chunk_count; ++index) {
+    const std::string_view chunk =
+        payload.substr(std::size_t{index} * header.chunk_bytes, header.chunk_bytes);
+    HUBREG_RETURN_IF_ERROR(
+        txn.PutReserved(dbs.snapshot, SnapshotChunkKey(header.sequence, index), chunk.size(),
+                        [&](char* out) { std::memcpy(out, chunk.data(), chunk.size()); }));
+  }
+  HUBREG_RETURN_IF_ERROR(txn.Put(dbs.snapshot, kHeaderKey, HeaderBytes(header)));
+  char format[4];
+  StoreLittle(format, kStoreFormatVersion);
+  HUBREG_RETURN_IF_ERROR(txn.Put(dbs.meta, kFormatKey, std::string_view(format, 4)));
+  return header;
 }
 
 // The batch bytes of one journal value, after checking its checksum.
-StatusOr<std::string_view> CheckedBatchBytes(const lmdb::Txn& txn, std::uint64_t sequence,
+StatusOr<std::string_view> CheckedBatchBytes(const std::string& path, std::uint64_t sequence,
                                              std::string_view value) {
   const std::string entry = "journal entry " + std::to_string(sequence);
   if (value.size() < kJournalChecksumBytes) {
-    return Corrupt(txn, entry + ": " + std::to_string(value.size()) +
-                            " bytes, shorter than its 4-byte checksum");
+    return Corrupt(path, entry + ": " + std::to_string(value.size()) +
+                             " bytes, shorter than its 4-byte checksum");
   }
   std::string_view batch = value.substr(kJournalChecksumBytes);
   std::uint32_t stored = LoadLittle<std::uint32_t>(value.data());
   std::uint32_t computed = ComputeCrc32c(batch);
   if (stored != computed) {
-    return Corrupt(txn, entry + ": checksum mismatch (stored " + std::to_string(stored) +
-                            ", computed " + std::to_string(computed) + ")");
+    return Corrupt(path, entry + ": checksum mismatch (stored " + std::to_string(stored) +
+                             ", computed " + std::to_string(computed) + ")");
   }
   return batch;
 }
 
-StatusOr<Batch> DecodeJournalEntry(const lmdb::Txn& txn, std::uint64_t sequence,
+StatusOr<Batch> DecodeJournalEntry(const std::string& path, std::uint64_t sequence,
                                    std::string_view value) {
-  StatusOr<std::string_view> bytes = CheckedBatchBytes(txn, sequence, value);
+  StatusOr<std::string_view> bytes = CheckedBatchBytes(path, sequence, value);
   if (!bytes.ok()) return bytes.status();
   Batch batch;
   Status decoded = DecodeBatch(*bytes, &batch);
   if (!decoded.ok()) {
-    return Corrupt(txn, "journal entry " + std::to_string(sequence) + ": " + decoded.message());
+    return Corrupt(path, "journal entry " + std::to_string(sequence) + ": " + decoded.message());
   }
   return batch;
+}
+
+// Applies the journal value of `sequence` to `registry`, which must be at
+// sequence - 1.
+Status ApplyJournalEntry(const std::string& path, std::uint64_t sequence, std::string_view value,
+                         Registry* registry, JournalTally* tally) {
+  StatusOr<Batch> batch = DecodeJournalEntry(path, sequence, value);
+  if (!batch.ok()) return batch.status();
+  StatusOr<CommitResult> applied = registry->Apply(*batch);
+  if (!applied.ok()) {
+    return Corrupt(path, "journal entry " + std::to_string(sequence) +
+                             " does not apply: " + applied.status().ToString());
+  }
+  if (applied->sequence != sequence) {
+    return Corrupt(path, "journal entry " + std::to_string(sequence) + " applied as " +
+                             std::to_string(applied->sequence) + " (an empty batch)");
+  }
+  tally->batches += 1;
+  tally->bytes += value.size();
+  return Status::Ok();
 }
 
 // Visits the journal entries with a key above `after` in order, checking
@@ -129,22 +280,48 @@ StatusOr<StoreDbs> OpenDbs(lmdb::Txn& txn, bool create) {
   return dbs;
 }
 
+std::string SnapshotChunkKey(std::uint64_t sequence, std::uint32_t index) {
+  std::string key(kSnapshotChunkKeyBytes, '\0');
+  sequence = endian::native_to_big(sequence);
+  index = endian::native_to_big(index);
+  std::memcpy(key.data(), &sequence, sizeof sequence);
+  std::memcpy(key.data() + sizeof sequence, &index, sizeof index);
+  return key;
+}
+
 StatusOr<bool> HasRegistry(lmdb::Txn& txn, const StoreDbs& dbs) {
-  auto format = txn.Get(dbs.meta, kFormatKey);
-  if (!format.ok()) return format.status();
-  if (!format->has_value()) return false;
-  std::string_view bytes = **format;
-  if (bytes.size() != 4) {
-    return Corrupt(
-        txn, "meta format_version has " + std::to_string(bytes.size()) + " bytes (expected 4)");
+  StatusOr<std::uint32_t> version = FormatVersion(txn, dbs);
+  if (!version.ok()) return version.status();
+  if (*version != 0) return true;
+  // A writer would put an empty registry here: make sure there is nothing a
+  // damaged meta database merely fails to name.
+  for (auto [name, dbi] :
+       {std::pair{"snapshot", dbs.snapshot}, std::pair{"journal", dbs.journal}}) {
+    MDB_stat stat{};
+    int rc = mdb_stat(txn.handle(), dbi, &stat);
+    if (rc != 0) return lmdb::Error(rc, "mdb_stat", txn.path());
+    if (stat.ms_entries != 0) {
+      return Corrupt(txn, "the format version is missing, but the " + std::string(name) +
+                              " database holds " + std::to_string(stat.ms_entries) +
+                              " entries (a damaged meta database)");
+    }
   }
-  std::uint32_t version = LoadLittle<std::uint32_t>(bytes.data());
-  if (version != kStoreFormatVersion) {
-    return Status::Version(
-        txn.path() + ": data directory format version " + std::to_string(version) +
-        " is not supported (supported: " + std::to_string(kStoreFormatVersion) + ")");
-  }
-  return true;
+  return false;
+}
+
+Status UpgradeLayout(lmdb::Txn& txn, const StoreDbs& dbs) {
+  StatusOr<std::uint32_t> version = FormatVersion(txn, dbs);
+  if (!version.ok()) return version.status();
+  if (*version == kStoreFormatVersion) return Status::Ok();
+  StatusOr<SnapshotHeader> header = ReadSnapshotHeader(txn, dbs);
+  if (!header.ok()) return header.status();
+  StatusOr<std::string_view> payload = SingleValuePayload(txn, dbs, *header);
+  if (!payload.ok()) return payload.status();
+  // The payload points into the map, and the snapshot database is about to
+  // be emptied: copy it first.
+  const std::string bytes(*payload);
+  HUBREG_RETURN_IF_ERROR(txn.Clear(dbs.snapshot));
+  return PutChunkedSnapshot(txn, dbs, *header, bytes).status();
 }
 
 StatusOr<SnapshotHeader> WriteSnapshotPayload(lmdb::Txn& txn, const StoreDbs& dbs,
@@ -154,18 +331,92 @@ StatusOr<SnapshotHeader> WriteSnapshotPayload(lmdb::Txn& txn, const StoreDbs& db
   header.schema_version = schema_version;
   header.payload_crc = ComputeCrc32c(payload);
   header.sequence = sequence;
-  header.payload_bytes = payload.size();
-  char format[4];
-  StoreLittle(format, kStoreFormatVersion);
-  HUBREG_RETURN_IF_ERROR(txn.Put(dbs.meta, kFormatKey, std::string_view(format, 4)));
-  HUBREG_RETURN_IF_ERROR(txn.Put(dbs.snapshot, kHeaderKey, HeaderBytes(header)));
-  HUBREG_RETURN_IF_ERROR(txn.PutReserved(dbs.snapshot, kPayloadKey, payload.size(), [&](char* out) {
-    std::memcpy(out, payload.data(), payload.size());
-  }));
+  // The old snapshot's chunks (or a format version 1 payload) go; its pages
+  // are free for the next snapshot once no reader needs them.
+  HUBREG_RETURN_IF_ERROR(txn.Clear(dbs.snapshot));
+  StatusOr<SnapshotHeader> written = PutChunkedSnapshot(txn, dbs, header, payload);
+  if (!written.ok()) return written.status();
   // Every entry is covered by the new snapshot: the writer is excluded while
   // a snapshot is written, so the journal ends at `sequence`.
   HUBREG_RETURN_IF_ERROR(txn.Clear(dbs.journal));
-  return header;
+  return written;
+}
+
+StatusOr<SnapshotHeader> SwitchSnapshot(lmdb::Txn& txn, const StoreDbs& dbs,
+                                        std::uint32_t schema_version, std::uint64_t sequence,
+                                        std::string_view payload) {
+  StatusOr<SnapshotHeader> stored = ReadSnapshotHeader(txn, dbs);
+  if (!stored.ok()) return stored.status();
+  if (stored->format_version != kStoreFormatVersion) {
+    HUBREG_RETURN_IF_ERROR(txn.Clear(dbs.snapshot));
+  } else if (stored->sequence == sequence) {
+    // The same state again (a requested compaction with no batch since, or a
+    // schema migration): the new chunks take the old ones' keys.
+    for (std::uint32_t index = 0; index < stored->chunk_count; ++index) {
+      HUBREG_RETURN_IF_ERROR(txn.Delete(dbs.snapshot, SnapshotChunkKey(sequence, index)));
+    }
+  }
+  SnapshotHeader header;
+  header.schema_version = schema_version;
+  header.payload_crc = ComputeCrc32c(payload);
+  header.sequence = sequence;
+  return PutChunkedSnapshot(txn, dbs, header, payload);
+}
+
+StatusOr<bool> DropObsolete(lmdb::Txn& txn, const StoreDbs& dbs) {
+  StatusOr<SnapshotHeader> header = ReadSnapshotHeader(txn, dbs);
+  if (!header.ok()) return header.status();
+  if (header->format_version != kStoreFormatVersion) return true;
+  // Pages this transaction may free: an overflow chunk is one page, journal
+  // entries about one leaf page per 2 KiB (half-full leaves, the worst case).
+  constexpr std::size_t kJournalBytesPerPage = 2048;
+  std::size_t pages = 0;
+  std::vector<std::string> chunks, entries;
+
+  StatusOr<lmdb::Cursor> cursor = lmdb::Cursor::Open(txn, dbs.snapshot);
+  if (!cursor.ok()) return cursor.status();
+  // Chunks of earlier snapshots sort before the current ones; "header" and,
+  // should a sequence ever reach 0x68 << 56, later chunks come after them.
+  auto collect_chunks = [&](auto entry, bool below) -> Status {
+    for (; pages < kDropPagesPerTransaction; entry = cursor->Get(MDB_NEXT)) {
+      if (!entry.ok()) return entry.status();
+      if (!entry->has_value()) break;
+      const std::string_view key = (*entry)->key;
+      if (key.size() == kSnapshotChunkKeyBytes) {
+        const std::uint64_t sequence = SequenceOfKey(key);
+        if (below && sequence >= header->sequence) break;
+        if (sequence == header->sequence) continue;
+        chunks.emplace_back(key);
+        ++pages;
+      }
+    }
+    return Status::Ok();
+  };
+  HUBREG_RETURN_IF_ERROR(collect_chunks(cursor->Get(MDB_FIRST), /*below=*/true));
+  if (header->sequence != UINT64_MAX) {
+    HUBREG_RETURN_IF_ERROR(collect_chunks(
+        cursor->Get(MDB_SET_RANGE, SnapshotChunkKey(header->sequence + 1, 0)), /*below=*/false));
+  }
+
+  StatusOr<lmdb::Cursor> journal = lmdb::Cursor::Open(txn, dbs.journal);
+  if (!journal.ok()) return journal.status();
+  std::size_t journal_bytes = 0;
+  for (auto entry = journal->Get(MDB_FIRST);
+       pages + journal_bytes / kJournalBytesPerPage < kDropPagesPerTransaction;
+       entry = journal->Get(MDB_NEXT)) {
+    if (!entry.ok()) return entry.status();
+    if (!entry->has_value()) break;
+    const std::string_view key = (*entry)->key;
+    // A malformed key is left for the journal's reader to report.
+    if (key.size() != kJournalKeyBytes || SequenceOfKey(key) > header->sequence) break;
+    entries.emplace_back(key);
+    journal_bytes += key.size() + (*entry)->value.size();
+  }
+  pages += journal_bytes / kJournalBytesPerPage;
+
+  for (const std::string& key : chunks) HUBREG_RETURN_IF_ERROR(txn.Delete(dbs.snapshot, key));
+  for (const std::string& key : entries) HUBREG_RETURN_IF_ERROR(txn.Delete(dbs.journal, key));
+  return pages < kDropPagesPerTransaction;
 }
 
 StatusOr<SnapshotHeader> WriteSnapshot(lmdb::Txn& txn, const StoreDbs& dbs, const View& view) {
@@ -173,18 +424,30 @@ StatusOr<SnapshotHeader> WriteSnapshot(lmdb::Txn& txn, const StoreDbs& dbs, cons
 }
 
 StatusOr<SnapshotHeader> ReadSnapshotHeader(lmdb::Txn& txn, const StoreDbs& dbs) {
+  StatusOr<std::uint32_t> version = FormatVersion(txn, dbs);
+  if (!version.ok()) return version.status();
+  if (*version == 0) return Corrupt(txn, "the format version is missing");
+  const std::size_t size = *version == kStoreFormatVersionSingleValue
+                               ? kSingleValueSnapshotHeaderBytes
+                               : kSnapshotHeaderBytes;
   auto bytes = txn.Get(dbs.snapshot, kHeaderKey);
   if (!bytes.ok()) return bytes.status();
   if (!bytes->has_value()) return Corrupt(txn, "the snapshot header is missing");
   std::string_view b = **bytes;
-  if (b.size() != kSnapshotHeaderBytes) {
-    return Corrupt(txn, "snapshot header has " + std::to_string(b.size()) + " bytes (expected 24)");
+  if (b.size() != size) {
+    return Corrupt(txn, "snapshot header has " + std::to_string(b.size()) + " bytes (expected " +
+                            std::to_string(size) + ")");
   }
   SnapshotHeader header;
+  header.format_version = *version;
   header.schema_version = LoadLittle<std::uint32_t>(b.data());
   header.payload_crc = LoadLittle<std::uint32_t>(b.data() + 4);
   header.sequence = LoadLittle<std::uint64_t>(b.data() + 8);
   header.payload_bytes = LoadLittle<std::uint64_t>(b.data() + 16);
+  if (size == kSnapshotHeaderBytes) {
+    header.chunk_count = LoadLittle<std::uint32_t>(b.data() + 24);
+    header.chunk_bytes = LoadLittle<std::uint32_t>(b.data() + 28);
+  }
   return header;
 }
 
@@ -203,38 +466,43 @@ StatusOr<std::size_t> PutJournalEntry(lmdb::Txn& txn, const StoreDbs& dbs, std::
   return size;
 }
 
-StatusOr<std::unique_ptr<Registry>> LoadSnapshot(lmdb::Txn& txn, const StoreDbs& dbs,
-                                                 SnapshotHeader* header) {
-  StatusOr<SnapshotHeader> read = ReadSnapshotHeader(txn, dbs);
-  if (!read.ok()) return read.status();
-  *header = *read;
-  auto payload = txn.Get(dbs.snapshot, kPayloadKey);
-  if (!payload.ok()) return payload.status();
-  if (!payload->has_value()) return Corrupt(txn, "the snapshot payload is missing");
-  std::string_view bytes = **payload;
-  if (bytes.size() != header->payload_bytes) {
-    return Corrupt(txn, "snapshot payload has " + std::to_string(bytes.size()) +
-                            " bytes, its header says " + std::to_string(header->payload_bytes));
+StatusOr<SnapshotCopy> CopySnapshot(lmdb::Txn& txn, const StoreDbs& dbs) {
+  SnapshotCopy copy;
+  StatusOr<SnapshotHeader> header = ReadSnapshotHeader(txn, dbs);
+  if (!header.ok()) return header.status();
+  copy.header = *header;
+  if (copy.header.format_version == kStoreFormatVersionSingleValue) {
+    StatusOr<std::string_view> payload = SingleValuePayload(txn, dbs, copy.header);
+    if (!payload.ok()) return payload.status();
+    copy.payload.assign(*payload);
+  } else {
+    HUBREG_RETURN_IF_ERROR(GatherChunks(txn, dbs, copy.header, &copy.payload));
   }
-  std::uint32_t crc = ComputeCrc32c(bytes);
-  if (crc != header->payload_crc) {
-    return Corrupt(txn, "snapshot payload checksum mismatch (stored " +
-                            std::to_string(header->payload_crc) + ", computed " +
-                            std::to_string(crc) + ")");
-  }
-  StatusOr<RegistryRows> rows = DecodeSnapshot(bytes, header->schema_version);
-  if (!rows.ok()) {
-    return Status(rows.status().code(), txn.path() + ": " + rows.status().message());
-  }
+  return copy;
+}
+
+StatusOr<std::unique_ptr<Registry>> BuildSnapshot(SnapshotCopy copy, const std::string& path) {
+  StatusOr<RegistryRows> rows = DecodeSnapshot(copy.payload, copy.header.schema_version);
+  if (!rows.ok()) return Status(rows.status().code(), path + ": " + rows.status().message());
+  std::string().swap(copy.payload);  // the rows are decoded: free the bytes before building
   StatusOr<std::unique_ptr<Registry>> registry =
-      Registry::FromRows(std::move(*rows), header->sequence);
+      Registry::FromRows(std::move(*rows), copy.header.sequence);
   if (!registry.ok()) {
     // The checksum matched, so the rows are what was written: a registry
     // that breaks its own rules was stored.
-    return Corrupt(txn, "snapshot at sequence " + std::to_string(header->sequence) +
-                            ": integrity violation: " + registry.status().message());
+    return Status::Corruption(path + ": snapshot at sequence " +
+                              std::to_string(copy.header.sequence) +
+                              ": integrity violation: " + registry.status().message());
   }
   return registry;
+}
+
+StatusOr<std::unique_ptr<Registry>> LoadSnapshot(lmdb::Txn& txn, const StoreDbs& dbs,
+                                                 SnapshotHeader* header) {
+  StatusOr<SnapshotCopy> copy = CopySnapshot(txn, dbs);
+  if (!copy.ok()) return copy.status();
+  *header = copy->header;
+  return BuildSnapshot(std::move(*copy), txn.path());
 }
 
 Status ReplayJournal(lmdb::Txn& txn, const StoreDbs& dbs, Registry* registry, JournalTally* tally,
@@ -246,27 +514,34 @@ Status ReplayJournal(lmdb::Txn& txn, const StoreDbs& dbs, Registry* registry, Jo
           *more = false;
           return Status::Ok();
         }
-        StatusOr<Batch> batch = DecodeJournalEntry(txn, sequence, value);
-        if (!batch.ok()) return batch.status();
-        StatusOr<CommitResult> applied = registry->Apply(*batch);
-        if (!applied.ok()) {
-          return Corrupt(txn, "journal entry " + std::to_string(sequence) +
-                                  " does not apply: " + applied.status().ToString());
-        }
-        if (applied->sequence != sequence) {
-          return Corrupt(txn, "journal entry " + std::to_string(sequence) + " applied as " +
-                                  std::to_string(applied->sequence) + " (an empty batch)");
-        }
-        tally->batches += 1;
-        tally->bytes += value.size();
-        return Status::Ok();
+        return ApplyJournalEntry(txn.path(), sequence, value, registry, tally);
       });
+}
+
+StatusOr<JournalCopy> CopyJournal(lmdb::Txn& txn, const StoreDbs& dbs, std::uint64_t after) {
+  JournalCopy copy;
+  copy.after = after;
+  HUBREG_RETURN_IF_ERROR(ForEachJournalEntry(
+      txn, dbs, after, [&](std::uint64_t, std::string_view value, bool*) -> Status {
+        copy.values.emplace_back(value);
+        return Status::Ok();
+      }));
+  return copy;
+}
+
+Status ApplyJournal(const JournalCopy& copy, const std::string& path, Registry* registry,
+                    JournalTally* tally) {
+  for (std::size_t i = 0; i < copy.values.size(); ++i) {
+    HUBREG_RETURN_IF_ERROR(
+        ApplyJournalEntry(path, copy.after + 1 + i, copy.values[i], registry, tally));
+  }
+  return Status::Ok();
 }
 
 Status CheckJournalDecodes(lmdb::Txn& txn, const StoreDbs& dbs, std::uint64_t after) {
   return ForEachJournalEntry(txn, dbs, after,
                              [&](std::uint64_t sequence, std::string_view value, bool*) {
-                               return DecodeJournalEntry(txn, sequence, value).status();
+                               return DecodeJournalEntry(txn.path(), sequence, value).status();
                              });
 }
 

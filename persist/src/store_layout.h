@@ -1,12 +1,24 @@
 // Internal: the data directory's LMDB layout (docs/storage.md, "Data
 // directory (LMDB)"). One environment (data.mdb, lock.mdb) with three named
-// databases:
+// databases, in format version 2:
 //
-//   meta      "format_version" -> u32 LE, kStoreFormatVersion (1)
-//   snapshot  "header"  -> 24 bytes, SnapshotHeader below
-//             "payload" -> the codec's EncodeSnapshot bytes (one value)
+//   meta      "format_version" -> u32 LE, kStoreFormatVersion (2)
+//   snapshot  "header" -> 32 bytes, SnapshotHeader below
+//             u64 BE sequence + u32 BE chunk index (12 bytes)
+//                      -> one chunk of the codec's EncodeSnapshot bytes
 //   journal   u64 BE sequence (8 bytes, so keys sort by sequence)
 //             -> u32 LE CRC-32C of the batch bytes, then EncodeBatch bytes
+//
+// The snapshot is split into chunks of one LMDB page each (the page size
+// less LMDB's 16-byte page header), so every chunk fits the single free
+// pages that commits leave behind: a snapshot stored as one value needs a
+// contiguous run of free pages, which the journal's pages fragment, so every
+// compaction extended the file (issue 16).
+//
+// Format version 1 stored the snapshot as one value, "payload", under a
+// 24-byte header (no chunk fields). It is still read (a read-only process
+// may watch a directory an older writer still writes) and a writer converts
+// it on open (UpgradeLayout).
 //
 // Every integer is fixed-width; "LE" little-endian, "BE" big-endian.
 #pragma once
@@ -15,6 +27,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "hubreg/registry.h"
 #include "hubreg/status.h"
@@ -23,11 +36,14 @@
 
 namespace hubreg::persist {
 
-inline constexpr std::uint32_t kStoreFormatVersion = 1;
+inline constexpr std::uint32_t kStoreFormatVersion = 2;
+inline constexpr std::uint32_t kStoreFormatVersionSingleValue = 1;  // read, and upgraded on open
 inline constexpr unsigned kMaxDatabases = 4;
 inline constexpr std::size_t kJournalKeyBytes = 8;
 inline constexpr std::size_t kJournalChecksumBytes = 4;
-inline constexpr std::size_t kSnapshotHeaderBytes = 24;
+inline constexpr std::size_t kSnapshotHeaderBytes = 32;
+inline constexpr std::size_t kSingleValueSnapshotHeaderBytes = 24;  // format version 1
+inline constexpr std::size_t kSnapshotChunkKeyBytes = 12;
 
 struct StoreDbs {
   MDB_dbi meta = 0;
@@ -41,32 +57,79 @@ StatusOr<StoreDbs> OpenDbs(lmdb::Txn& txn, bool create);
 
 // The stored snapshot's description. Bytes (LE):
 //   0  u32 schema_version (102 = v1.2; 100 = v1.0, migrated on open)
-//   4  u32 CRC-32C of the payload
+//   4  u32 CRC-32C of the payload (all chunks in order)
 //   8  u64 sequence: the last batch the snapshot includes (0: empty registry)
 //  16  u64 payload length in bytes
+//  24  u32 chunk count: ceil(payload length / chunk bytes); 0 for no payload
+//  28  u32 chunk bytes: the length of every chunk but the last (1..this)
+// Format version 1 had only the first 24 bytes; read from such a directory,
+// chunk_count and chunk_bytes are 0.
 struct SnapshotHeader {
+  // Not stored in the header: the format version of the directory it was
+  // read from (the current one for a header being written).
+  std::uint32_t format_version = kStoreFormatVersion;
   std::uint32_t schema_version = 0;
   std::uint32_t payload_crc = 0;
   std::uint64_t sequence = 0;
   std::uint64_t payload_bytes = 0;
+  std::uint32_t chunk_count = 0;
+  std::uint32_t chunk_bytes = 0;
 };
 
 std::string JournalKey(std::uint64_t sequence);
+// The key of chunk `index` of the snapshot at `sequence`.
+std::string SnapshotChunkKey(std::uint64_t sequence, std::uint32_t index);
 
 // Whether the meta database holds a format version (i.e. a registry was
-// ever written here). kVersion for a version this build cannot read.
+// ever written here). kVersion for a version this build cannot read;
+// kCorruption when it holds none but the snapshot or journal database is
+// not empty (a damaged key must not make a writer start an empty registry).
 StatusOr<bool> HasRegistry(lmdb::Txn& txn, const StoreDbs& dbs);
 
-// Writes the format version and a snapshot of `view`, and empties the
-// journal: the layout of a new data directory (or one being compacted).
-// Returns the header written.
+// Writers, on open: converts a directory of format version 1 to the current
+// one in `txn` (the snapshot rewritten in chunks, its bytes, checksum and
+// sequence unchanged; the journal untouched). Nothing to do (OK) when it is
+// current. kCorruption, and nothing changed, when the old snapshot's length
+// or checksum is wrong. REQUIRES: HasRegistry() is true.
+Status UpgradeLayout(lmdb::Txn& txn, const StoreDbs& dbs);
+
+// Writes the format version and a snapshot of `view` (replacing the stored
+// one), and empties the journal: the layout of a new data directory (or one
+// being compacted). Returns the header written.
 StatusOr<SnapshotHeader> WriteSnapshot(lmdb::Txn& txn, const StoreDbs& dbs, const View& view);
 // The same for payload bytes already encoded (as schema `schema_version`).
 StatusOr<SnapshotHeader> WriteSnapshotPayload(lmdb::Txn& txn, const StoreDbs& dbs,
                                               std::uint32_t schema_version, std::uint64_t sequence,
                                               std::string_view payload);
 
+// The header of the stored snapshot, in the layout of the directory's
+// format version (one extra read: the version is looked up each time, since
+// another process may upgrade the layout between two transactions).
 StatusOr<SnapshotHeader> ReadSnapshotHeader(lmdb::Txn& txn, const StoreDbs& dbs);
+
+// Compaction, in two steps.
+//
+// SwitchSnapshot writes the snapshot `payload` at `sequence` beside the
+// stored one and makes it the stored one (header, format version), in `txn`.
+// The journal entries up to `sequence` and the old snapshot's chunks stay
+// where they are, obsolete: nothing reads journal entries up to the
+// snapshot's sequence or chunks of another sequence. So the transaction frees
+// almost no pages (only when `sequence` is the stored one are the old chunks,
+// under the same keys, deleted in it). REQUIRES: the journal ends at
+// `sequence` (the registry's writers are excluded).
+StatusOr<SnapshotHeader> SwitchSnapshot(lmdb::Txn& txn, const StoreDbs& dbs,
+                                        std::uint32_t schema_version, std::uint64_t sequence,
+                                        std::string_view payload);
+
+// DropObsolete then deletes obsolete chunks and journal entries, at most
+// kDropPagesPerTransaction pages' worth in `txn`; true when none is left.
+// Why in steps: LMDB records the pages a transaction frees as one value of
+// its free-list database, and a value longer than a page needs a run of
+// contiguous free pages, which LMDB does not look for in the whole free
+// list: it extends the file instead. Dropping a 4 MiB journal at once cost
+// about 0.5 byte of data.mdb per batch, forever (docs/operations.md).
+inline constexpr std::size_t kDropPagesPerTransaction = 256;
+StatusOr<bool> DropObsolete(lmdb::Txn& txn, const StoreDbs& dbs);
 
 // Appends `batch_bytes` (EncodeBatch) under `sequence`. Returns the value's
 // size (checksum + batch bytes).
@@ -79,9 +142,24 @@ struct JournalTally {
   std::uint64_t bytes = 0;  // journal value bytes
 };
 
-// Decodes and checks the stored snapshot (checksum, decoding, integrity) and
-// builds a registry at its sequence. The payload is decoded straight from
-// the memory map. Errors name the data directory.
+// The stored snapshot copied out of the map: its header and payload bytes,
+// the chunks' keys and lengths and the payload's checksum checked. Copying
+// lets the read transaction end before the slow part (decoding, building
+// the indexes): a long read transaction keeps the writer from reusing the
+// pages it frees meanwhile, so data.mdb grows by what it writes in that time.
+struct SnapshotCopy {
+  SnapshotHeader header;
+  std::string payload;
+};
+StatusOr<SnapshotCopy> CopySnapshot(lmdb::Txn& txn, const StoreDbs& dbs);
+
+// Decodes a copied snapshot and builds the registry at its sequence (every
+// integrity rule checked). The bytes are freed before the registry is
+// built. Errors name the data directory `path`.
+StatusOr<std::unique_ptr<Registry>> BuildSnapshot(SnapshotCopy copy, const std::string& path);
+
+// CopySnapshot and BuildSnapshot in one: the transaction stays open
+// throughout. Errors name the data directory.
 StatusOr<std::unique_ptr<Registry>> LoadSnapshot(lmdb::Txn& txn, const StoreDbs& dbs,
                                                  SnapshotHeader* header);
 
@@ -91,6 +169,18 @@ StatusOr<std::unique_ptr<Registry>> LoadSnapshot(lmdb::Txn& txn, const StoreDbs&
 // kCorruption naming the sequence. Adds what was applied to *tally.
 Status ReplayJournal(lmdb::Txn& txn, const StoreDbs& dbs, Registry* registry, JournalTally* tally,
                      std::uint64_t last = 0);
+
+// The journal entries after `after`, copied out of the map (keys checked
+// as by ReplayJournal), so that they can be applied after the read
+// transaction ended; ApplyJournal then applies them to a registry at
+// `after`, with ReplayJournal's checks and errors (naming `path`).
+struct JournalCopy {
+  std::uint64_t after = 0;
+  std::vector<std::string> values;  // of entries after + 1, after + 2, ...
+};
+StatusOr<JournalCopy> CopyJournal(lmdb::Txn& txn, const StoreDbs& dbs, std::uint64_t after);
+Status ApplyJournal(const JournalCopy& copy, const std::string& path, Registry* registry,
+                    JournalTally* tally);
 
 // Checks every journal entry after `after` decodes (without applying it).
 Status CheckJournalDecodes(lmdb::Txn& txn, const StoreDbs& dbs, std::uint64_t after);
