@@ -407,3 +407,45 @@ TEST_CASE("a source that names its tables otherwise is followed through a mappin
   follower.CheckEqualToSource();
   CHECK(follower.registry().Read().FindUser(7)->email == "a@b.c");
 }
+
+TEST_CASE("a change of a relation never described, or of the wrong width, is corruption") {
+  Registry registry;
+  const View state = registry.Read();
+  ChangeTranslator translator;
+  Batch batch;
+  const Status unknown = translator.Translate(PgInsert{42, {T("1")}}, state, &batch);
+  CHECK(unknown.code() == ErrorCode::kCorruption);
+  CHECK(unknown.message() ==
+        "pgoutput Insert of relation OID 42, which no Relation message described");
+  REQUIRE_OK(translator.Translate(PgRelation{42,
+                                             "public",
+                                             "client_user",
+                                             'd',
+                                             {{"client_id", 20, -1, true},
+                                              {"user_id", 20, -1, true},
+                                              {"created_at", 1184, -1, false},
+                                              {"note", 25, -1, false}}},
+                                  state, &batch));
+  const Status narrow =
+      translator.Translate(PgDelete{42, PgOldRow::kKey, {T("1"), T("2")}}, state, &batch);
+  CHECK(narrow.code() == ErrorCode::kCorruption);
+  CHECK(narrow.message() == "a deleted row of public.client_user has 2 values for 4 columns");
+  // Extra source columns are ignored; a relation of another table is followed by nothing.
+  REQUIRE_OK(translator.Translate(
+      PgInsert{42, {T("1"), T("2"), T("2026-01-02 03:04:05+00"), T("ignored")}}, state, &batch));
+  REQUIRE_OK(translator.Translate(PgRelation{43, "public", "audit_log", 'n', {}}, state, &batch));
+  REQUIRE_OK(translator.Translate(PgInsert{43, {}}, state, &batch));
+  REQUIRE_OK(translator.Translate(PgTruncate{false, false, {43}}, state, &batch));
+  CHECK(batch.mutations() ==
+        std::vector<Mutation>{InsertRow<ClientUserLink>{{1, 2, Micros(1'767'323'045'000'000)}}});
+}
+
+TEST_CASE("timestamps in a DateStyle other than ISO are refused, naming the form expected") {
+  Follower follower;
+  follower.Exec("INSERT INTO threecolts_app VALUES (1, 'A', 'key-1', 'prod', now(), now())");
+  follower.Exec("SET DateStyle = 'Postgres, MDY'");
+  const Status status = follower.CatchUp();
+  CHECK(status.code() == ErrorCode::kInvalidArgument);
+  CHECK(status.message().find("threecolts_app 1: created_at: \"") == 0);
+  CHECK(status.message().find("not a timestamp in PostgreSQL's ISO form") != std::string::npos);
+}
