@@ -449,3 +449,58 @@ TEST_CASE("timestamps in a DateStyle other than ISO are refused, naming the form
   CHECK(status.message().find("threecolts_app 1: created_at: \"") == 0);
   CHECK(status.message().find("not a timestamp in PostgreSQL's ISO form") != std::string::npos);
 }
+
+TEST_CASE("a source table described from the catalogs equals its Relation message") {
+  StatusOr<std::unique_ptr<test::PgSource>> created = test::PgSource::Create();
+  REQUIRE_OK(created);
+  test::PgSource& source = **created;
+  const SourceMapping mapping;
+  const auto describe = [&](const SourceTableName& name) {
+    StatusOr<std::vector<test::PgRow>> rows = source.conn().Query(DescribeRelationSql(name));
+    REQUIRE_OK(rows);
+    std::vector<std::vector<std::string>> text;
+    for (const test::PgRow& row : *rows) {
+      text.emplace_back();
+      for (const auto& value : row) text.back().push_back(value.value_or("NULL"));
+    }
+    return RelationFromRows(name, text);
+  };
+  const auto streamed = [&] {
+    StatusOr<std::vector<std::string>> changes = source.TakeChanges();
+    REQUIRE_OK(changes);
+    std::vector<PgRelation> relations;
+    for (const std::string& bytes : *changes) {
+      StatusOr<PgMessage> message = DecodePgOutput(bytes);
+      REQUIRE_OK(message);
+      if (auto* relation = std::get_if<PgRelation>(&*message)) relations.push_back(*relation);
+    }
+    return relations;
+  };
+
+  REQUIRE_OK(source.conn().Exec(kSeed));
+  (void)streamed();
+  // A generated column (not sent), a dropped one, FULL and USING INDEX identities.
+  REQUIRE_OK(source.conn().Exec(
+      "ALTER TABLE client ADD COLUMN doubled int GENERATED ALWAYS AS (db_port * 2) STORED, DROP "
+      "COLUMN db_name;"
+      "ALTER TABLE client_user REPLICA IDENTITY FULL;"
+      "CREATE UNIQUE INDEX user_external ON \"user\" (external_id);"
+      "ALTER TABLE \"user\" REPLICA IDENTITY USING INDEX user_external"));
+  REQUIRE_OK(
+      source.conn().Exec("UPDATE client SET db_port = 1; UPDATE client_user SET created_at = now();"
+                         "UPDATE \"user\" SET name = 'x'; UPDATE threecolts_app SET name = 'x';"
+                         "UPDATE threecolts_organization SET name = 'x'"));
+  const std::vector<PgRelation> relations = streamed();
+  REQUIRE(relations.size() == 5);
+  for (const PgRelation& relation : relations) {
+    CAPTURE(relation.table);
+    StatusOr<PgRelation> described = describe({relation.schema, relation.table});
+    REQUIRE_OK(described);
+    CHECK(*described == relation);
+  }
+  CHECK(relations[2].replica_identity == 'i');
+  CHECK(describe({"public", "nothing"}).status().message() ==
+        "source table public.nothing does not exist");
+  CHECK(RelationFromRows({"public", "t"}, {{"1", "d", "id", "x", "-1", "t"}}).status().code() ==
+        ErrorCode::kCorruption);
+}

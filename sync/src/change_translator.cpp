@@ -19,6 +19,15 @@ std::string QuoteIdentifier(std::string_view name) {
   return quoted + "\"";
 }
 
+std::string QuoteLiteral(std::string_view text) {
+  std::string quoted = "'";
+  for (char c : text) {
+    if (c == '\'') quoted += '\'';
+    quoted += c;
+  }
+  return quoted + "'";
+}
+
 std::string QualifiedName(const SourceTableName& name) { return name.schema + "." + name.table; }
 
 template <typename T>
@@ -133,6 +142,51 @@ std::string SourceMapping::CopyStatement(RegistryTable table) const {
     first = false;
   }
   return sql + ") TO STDOUT";
+}
+
+std::string DescribeRelationSql(const SourceTableName& name) {
+  return "SELECT c.oid, c.relreplident, a.attname, a.atttypid, a.atttypmod, "
+         "CASE c.relreplident WHEN 'f' THEN true WHEN 'n' THEN false ELSE EXISTS ("
+         "SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND a.attnum = ANY (i.indkey) AND "
+         "CASE c.relreplident WHEN 'd' THEN i.indisprimary ELSE i.indisreplident END) END "
+         "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+         "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped "
+         "AND a.attgenerated = '' "
+         "WHERE n.nspname = " +
+         QuoteLiteral(name.schema) + " AND c.relname = " + QuoteLiteral(name.table) +
+         " ORDER BY a.attnum";
+}
+
+StatusOr<PgRelation> RelationFromRows(const SourceTableName& name,
+                                      const std::vector<std::vector<std::string>>& rows) {
+  if (rows.empty()) {
+    return Status::NotFound("source table " + QualifiedName(name) + " does not exist");
+  }
+  PgRelation relation;
+  relation.schema = name.schema;
+  relation.table = name.table;
+  for (const std::vector<std::string>& row : rows) {
+    PgColumn column;
+    std::uint32_t oid = 0;
+    std::int32_t modifier = 0;
+    const auto number = [](const std::string& text, auto& value) {
+      const char* end = text.data() + text.size();
+      const auto [ptr, ec] = std::from_chars(text.data(), end, value);
+      return ec == std::errc() && ptr == end;
+    };
+    if (row.size() != 6 || !number(row[0], relation.oid) || row[1].size() != 1 ||
+        !number(row[3], oid) || !number(row[4], modifier) || (row[5] != "t" && row[5] != "f")) {
+      return Status::Corruption("the description of source table " + QualifiedName(name) +
+                                " has a row of the wrong shape");
+    }
+    relation.replica_identity = row[1][0];
+    column.name = row[2];
+    column.type_oid = oid;
+    column.type_modifier = modifier;
+    column.key = row[5] == "t";
+    relation.columns.push_back(std::move(column));
+  }
+  return relation;
 }
 
 ChangeTranslator::ChangeTranslator(SourceMapping mapping) : mapping_(std::move(mapping)) {}

@@ -49,6 +49,20 @@ class SourceMapping {
   std::array<SourceTableName, 5> names_;  // by RegistryTable
 };
 
+// Describes a source table as its Relation message would, so that a follower
+// can check the source before any change streams (ChangeTranslator::
+// CheckRelation). The query returns one row per column in order: relation
+// OID, replica identity, column name, type OID, type modifier, and "t" when
+// the column is in the replica identity (every column under FULL, as
+// pgoutput marks them); no rows when the table does not exist. Generated
+// columns, which pgoutput does not send, are left out.
+std::string DescribeRelationSql(const SourceTableName& name);
+// The relation from that query's rows (text values, none NULL). NotFound
+// "source table public.client does not exist" when there are none;
+// Corruption for a row of the wrong shape.
+StatusOr<PgRelation> RelationFromRows(const SourceTableName& name,
+                                      const std::vector<std::vector<std::string>>& rows);
+
 // One instance per replication stream; not thread-safe.
 class ChangeTranslator {
  public:
