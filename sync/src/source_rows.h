@@ -1,9 +1,9 @@
 // hubreg's five tables as a PostgreSQL source holds them: which source column
 // types fit each column, and how a row of text values (from pgoutput or from
-// COPY ... TO STDOUT) becomes a model row, with the rules `hubreg import`
-// applies to an export: ids are positive integers, a NULL name or db_host is
-// the empty string, a NULL db_port is 0, a NULL threecolts_organization_id is
-// no organization, every other NULL is refused.
+// COPY ... TO STDOUT) becomes a model row. Columns, their kinds and NULL rules
+// come from hubreg/columns.h, as for `hubreg import`: ids are positive
+// integers, a NULL in a nullable column (name, db_host, db_port, ...,
+// threecolts_organization_id) is its zero value, any other NULL is refused.
 //
 // Timestamps are read in PostgreSQL's ISO output (DateStyle ISO, the
 // default): "2026-01-02 03:04:05.123456+00" for timestamp with time zone
