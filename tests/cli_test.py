@@ -301,6 +301,23 @@ def test_an_empty_export_is_stopped_by_the_delete_guard(v12, tmp_path):
     assert set(counts(v12).values()) == {0}
 
 
+def test_syncing_an_export_without_passwords_keeps_the_stored_ones(v12, tmp_path):
+    without = tmp_path / "without"
+    run("export", without, data=v12, check=0)
+    result = run("sync", without, data=v12, check=0)
+    assert result.stdout.startswith("nothing to change"), result.stdout
+    kept = tmp_path / "kept"
+    run("export", kept, "--include-secrets", data=v12, check=0)
+    assert table_rows(kept, "client") == table_rows(V12, "client")
+    out = json.loads(run("sync", without, "--clear-empty-passwords", "--json", data=v12,
+                         check=0).stdout)
+    with_password = [row for row in table_rows(V12, "client") if row["db_password"]]
+    assert out["changes"]["client"]["updated"] == len(with_password) > 0
+    cleared = tmp_path / "cleared"
+    run("export", cleared, "--include-secrets", data=v12, check=0)
+    assert all(not row["db_password"] for row in table_rows(cleared, "client"))
+
+
 def test_sync_lists_bad_rows_as_import_does_and_changes_nothing(v12):
     result = run("sync", BAD, data=v12, check=1)
     expected = (BAD / "expected-errors.txt").read_text().splitlines()

@@ -17,7 +17,20 @@ struct SyncArgs {
   bool dry_run = false;
   double max_delete_ratio = ReconcileOptions{}.max_delete_ratio;
   bool force = false;
+  bool clear_empty_passwords = false;
 };
+
+// `hubreg export` leaves db_password NULL unless --include-secrets is given,
+// and NULL reads as empty. Syncing such an export back must not wipe the
+// passwords every service connects with, so an empty password in the export
+// keeps the stored one, unless the caller says that empty means empty.
+void KeepStoredPasswords(const View& current, std::vector<Client>& clients) {
+  for (Client& client : clients) {
+    if (!client.db_password.empty()) continue;
+    if (const Client* stored = current.FindClient(client.id))
+      client.db_password = stored->db_password;
+  }
+}
 
 nlohmann::ordered_json KeyJson(std::string_view table, const RowKey& key) {
   if (table == kClientUserTable) return {{"client_id", key.id}, {"user_id", key.user_id}};
@@ -87,6 +100,7 @@ int RunSync(const Context& context, const SyncArgs& args) {
   StatusOr<Reconciliation> planned = [&] {
     // The view must be gone before Apply: a writer waits for older views.
     const View current = exists ? (*store)->Read() : empty.Read();
+    if (!args.clear_empty_passwords) KeepStoredPasswords(current, imported->rows.clients);
     return Reconcile(current, imported->rows, {.force = true});
   }();
   if (!planned.ok()) return Fail(planned.status());
@@ -164,6 +178,9 @@ void AddSyncCommand(CLI::App& app, Context& context) {
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
   sync->add_flag("--force", args->force, "Delete more than --max-delete-ratio allows");
+  sync->add_flag("--clear-empty-passwords", args->clear_empty_passwords,
+                 "An empty db_password in the export clears the stored one (by default it keeps "
+                 "it, so an export written without --include-secrets wipes nothing)");
   sync->callback([&context, args] { context.exit_code = RunSync(context, *args); });
 }
 
