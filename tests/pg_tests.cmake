@@ -1,0 +1,16 @@
+# Tests against a real PostgreSQL 15 (Debian postgresql-15), which each test
+# program starts privately (pg_testutil.h). They fail, never skip, when the
+# server is missing: scripts/install-deps.sh installs it.
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(LIBPQ REQUIRED IMPORTED_TARGET libpq)
+
+add_library(hubreg_pg_testutil STATIC pg_testutil.cpp)
+target_include_directories(hubreg_pg_testutil PUBLIC ${CMAKE_CURRENT_SOURCE_DIR})
+target_link_libraries(hubreg_pg_testutil PUBLIC hubreg::core PkgConfig::LIBPQ)
+target_compile_definitions(hubreg_pg_testutil
+  PRIVATE HUBREG_PG_SCHEMA="${CMAKE_CURRENT_SOURCE_DIR}/data/pg/schema.sql")
+hubreg_target_options(hubreg_pg_testutil)
+
+hubreg_add_test(pg_testutil_test)
+target_link_libraries(pg_testutil_test PRIVATE hubreg_pg_testutil)
+set_tests_properties(pg_testutil_test PROPERTIES LABELS pg TIMEOUT 300)
