@@ -14,3 +14,10 @@ hubreg_target_options(hubreg_pg_testutil)
 hubreg_add_test(pg_testutil_test)
 target_link_libraries(pg_testutil_test PRIVATE hubreg_pg_testutil)
 set_tests_properties(pg_testutil_test PROPERTIES LABELS pg TIMEOUT 300)
+
+# The replication client (sync/src), against the private server.
+hubreg_add_test(replication_stream_test)
+target_include_directories(replication_stream_test PRIVATE ${PROJECT_SOURCE_DIR}/sync/src)
+target_link_libraries(replication_stream_test PRIVATE hubreg_pg_testutil hubreg::sync
+                                                      PkgConfig::LIBPQ)
+set_tests_properties(replication_stream_test PROPERTIES LABELS pg TIMEOUT 300)
