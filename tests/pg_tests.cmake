@@ -15,6 +15,15 @@ hubreg_add_test(pg_testutil_test)
 target_link_libraries(pg_testutil_test PRIVATE hubreg_pg_testutil)
 set_tests_properties(pg_testutil_test PROPERTIES LABELS pg TIMEOUT 300)
 
+# The sync layer's PostgreSQL pieces, tested on hand-made and on real server
+# output; they reach into sync/src for the internal headers.
+foreach(name pgoutput_test)
+  hubreg_add_test(${name})
+  target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/sync/src)
+  target_link_libraries(${name} PRIVATE hubreg_pg_testutil hubreg::sync)
+  set_tests_properties(${name} PROPERTIES LABELS pg TIMEOUT 300)
+endforeach()
+
 # The replication client (sync/src), against the private server.
 hubreg_add_test(replication_stream_test)
 target_include_directories(replication_stream_test PRIVATE ${PROJECT_SOURCE_DIR}/sync/src)

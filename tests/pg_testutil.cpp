@@ -345,6 +345,9 @@ StatusOr<PgConnection> PgConnection::Open(const std::string& conninfo) {
   if (PQstatus(conn) != CONNECTION_OK) {
     return Status::Io("cannot connect to " + conninfo + ": " + PQerrorMessage(conn));
   }
+  // Notices ("truncate cascades to table ...") would go to stderr.
+  PQsetNoticeProcessor(
+      conn, [](void*, const char*) {}, nullptr);
   return connection;
 }
 
