@@ -63,7 +63,7 @@ def test_every_subcommand_has_help():
                  ["query", "client-users"], ["query", "org-owner"], ["query", "owned-orgs"],
                  ["query", "org-clients"], ["query", "resolve"], ["snapshot"],
                  ["snapshot", "save"], ["snapshot", "compact"], ["restore"], ["verify"],
-                 ["stats"], ["demo"]]:
+                 ["stats"], ["demo"], ["sync"]]:
         result = run(*args, "--help", check=0)
         assert "Usage:" in result.stdout or "Usage" in result.stdout, args
 
@@ -143,6 +143,145 @@ def test_a_single_table_file_can_be_imported(tmp_path):
     assert counts(data)["user"] == 3
     result = run("import", tmp_path, data=data, check=1)
     assert result.stderr.startswith(f"hubreg: {tmp_path}: no table files")
+
+
+# --- sync -----------------------------------------------------------------
+
+def changed_v12(directory):
+    """A copy of the v1.2 fixture with one change of each kind: user 4 renamed,
+    client 4 (and its link) gone, user 7 new and linked to client 3, the link
+    (1, 2) gone, client 2's password rotated."""
+    shutil.copytree(V12, directory)
+    user = (directory / "user.csv").read_text()
+    user = user.replace("4,U-4,dee@example.com,Dee,", "4,U-4,dee@example.com,Dee Renamed,")
+    user += "7,U-7,gus@example.com,Gus,active,2025-09-01 10:00:00+00,2025-09-01 10:00:00+00\n"
+    (directory / "user.csv").write_text(user)
+    client = (directory / "client.csv").read_text().splitlines(keepends=True)
+    client = [line for line in client if not line.startswith("4,")]
+    client = [line.replace("s3cret-2", "rotated-2") for line in client]
+    (directory / "client.csv").write_text("".join(client))
+    links = (directory / "client_user.csv").read_text().splitlines(keepends=True)
+    links = [line for line in links if not line.startswith(("4,5,", "1,2,"))]
+    links.append("3,7,2025-09-01 10:05:00+00\n")
+    (directory / "client_user.csv").write_text("".join(links))
+    return directory
+
+
+EXPECTED_CHANGES = {
+    "threecolts_app": {"inserted": 0, "updated": 0, "deleted": 0,
+                       "keys": {"inserted": [], "updated": [], "deleted": []}},
+    "threecolts_organization": {"inserted": 0, "updated": 0, "deleted": 0,
+                                "keys": {"inserted": [], "updated": [], "deleted": []}},
+    "client": {"inserted": 0, "updated": 1, "deleted": 1,
+               "keys": {"inserted": [], "updated": [{"id": 2, "external_id": "ACC-2"}],
+                        "deleted": [{"id": 4, "external_id": "ACC-4"}]}},
+    "user": {"inserted": 1, "updated": 1, "deleted": 0,
+             "keys": {"inserted": [{"id": 7, "external_id": "U-7"}],
+                      "updated": [{"id": 4, "external_id": "U-4"}], "deleted": []}},
+    "client_user": {"inserted": 1, "updated": 0, "deleted": 2,
+                    "keys": {"inserted": [{"client_id": 3, "user_id": 7}], "updated": [],
+                             "deleted": sorted([{"client_id": 4, "user_id": 5},
+                                                {"client_id": 1, "user_id": 2}],
+                                               key=lambda k: (k["client_id"], k["user_id"]))}},
+}
+
+
+def sorted_keys(changes):
+    """The changes with each key list in a fixed order (deletes come in hash order)."""
+    for table in changes.values():
+        for kind, keys in table["keys"].items():
+            table["keys"][kind] = sorted(keys, key=lambda k: sorted(k.items()))
+    return changes
+
+
+def test_syncing_the_same_export_twice_writes_nothing_the_second_time(v12, tmp_path):
+    result = run("sync", V12, data=v12, check=0)
+    assert result.stdout == f"nothing to change: the registry already holds {V12} (sequence 1)\n"
+    changed = changed_v12(tmp_path / "changed")
+    run("sync", changed, data=v12, check=0)
+    assert stats(v12)["last_sequence"] == 2
+    again = json.loads(run("sync", changed, "--json", data=v12, check=0).stdout)
+    assert again["written"] is False and again["changed_rows"] == 0
+    assert again["sequence"] == 2
+    assert stats(v12)["last_sequence"] == 2  # no batch, no new sequence number
+
+
+def test_a_changed_export_gives_exactly_the_expected_difference(v12, tmp_path):
+    changed = changed_v12(tmp_path / "changed")
+    out = json.loads(run("sync", changed, "--json", data=v12, check=0).stdout)
+    assert sorted_keys(out["changes"]) == sorted_keys(EXPECTED_CHANGES)
+    assert out["changed_rows"] == 7 and out["written"] is True and out["sequence"] == 2
+    exported = tmp_path / "exported"
+    run("export", exported, "--include-secrets", data=v12, check=0)
+    for table in TABLES:
+        assert table_rows(exported, table) == table_rows(changed, table), table
+
+
+def test_sync_prints_a_table_of_changes(v12, tmp_path):
+    changed = changed_v12(tmp_path / "changed")
+    lines = run("sync", changed, data=v12, check=0).stdout.splitlines()
+    assert lines[:6] == [
+        "table                         rows    insert    update    delete",
+        "threecolts_app                   2         0         0         0",
+        "threecolts_organization          3         0         0         0",
+        "client                           5         0         1         1",
+        "user                             6         1         1         0",
+        "client_user                      8         1         0         2",
+    ]
+    assert lines[6].startswith(f"synced 7 rows from {changed} as one batch (sequence 2) in ")
+
+
+def test_dry_run_changes_nothing_and_names_keys_without_passwords(v12, tmp_path):
+    changed = changed_v12(tmp_path / "changed")
+    text = run("sync", changed, "--dry-run", data=v12, check=0).stdout
+    assert text.splitlines()[-1] == "dry run: 7 rows would change; nothing was written"
+    result = run("sync", changed, "--dry-run", "--json", data=v12, check=0)
+    out = json.loads(result.stdout)
+    assert out["dry_run"] is True and out["refused"] is None and out["sequence"] == 1
+    assert sorted_keys(out["changes"]) == sorted_keys(EXPECTED_CHANGES)
+    for secret in SECRETS + ["rotated-2"]:
+        assert secret not in result.stdout and secret not in text
+    assert stats(v12)["last_sequence"] == 1
+    assert counts(v12)["client"] == 5
+
+
+def test_an_empty_export_is_stopped_by_the_delete_guard(v12, tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    for table in TABLES:
+        header = (V12 / f"{table}.csv").read_text().splitlines()[0]
+        (empty / f"{table}.csv").write_text(header + "\n")
+    result = run("sync", empty, data=v12, check=1)
+    assert result.stderr == (
+        "hubreg: threecolts_app: reconciling would delete 2 of its 2 rows (100%), more than the "
+        "limit of 50% of a table; nothing was changed (check that the source is complete, or "
+        "force it)\n")
+    assert stats(v12)["last_sequence"] == 1 and counts(v12)["user"] == 6
+    dry = json.loads(run("sync", empty, "--dry-run", "--json", data=v12, check=1).stdout)
+    assert dry["refused"].startswith("threecolts_app: reconciling would delete 2 of its 2 rows")
+    run("sync", empty, "--max-delete-ratio", "0.99", data=v12, check=1)
+    run("sync", empty, "--force", data=v12, check=0)
+    assert set(counts(v12).values()) == {0}
+
+
+def test_sync_lists_bad_rows_as_import_does_and_changes_nothing(v12):
+    result = run("sync", BAD, data=v12, check=1)
+    expected = (BAD / "expected-errors.txt").read_text().splitlines()
+    assert result.stderr.splitlines() == expected + [
+        f"hubreg: {BAD}: {len(expected)} bad rows, nothing was changed"]
+    assert stats(v12)["last_sequence"] == 1
+
+
+def test_sync_into_a_new_directory_loads_the_export(tmp_path):
+    data = tmp_path / "data"
+    assert run("sync", V12, "--dry-run", data=data, check=0).stdout.splitlines()[-1] == \
+        "dry run: 24 rows would change; nothing was written"
+    assert not data.exists()
+    run("sync", V10, data=data, check=0)
+    assert counts(data) == {"threecolts_app": 0, "threecolts_organization": 0, "client": 2,
+                            "user": 3, "client_user": 4}
+    assert run("sync", V10, data=data, check=0).stdout.startswith("nothing to change")
+    assert run("sync", V12, "--max-delete-ratio", "2", data=data).returncode == 2
 
 
 # --- export and round trip ------------------------------------------------

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "checked_export.h"
 #include "command_common.h"
 #include "exporter.h"
 #include "importer.h"
@@ -11,8 +12,6 @@
 
 namespace hubreg::cli {
 namespace {
-
-constexpr std::size_t kMaxErrorsShown = 200;
 
 double SecondsSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -24,13 +23,9 @@ std::string CountsText(const TableCounts& counts) {
          std::to_string(counts.users) + " users, " + std::to_string(counts.links) + " links";
 }
 
-DataFormat ParseFormat(const std::string& name) {
-  return name == "jsonl" ? DataFormat::kJsonl : DataFormat::kCsv;
-}
-
 int RunImport(const Context& context, const std::string& path, const std::string& format_name) {
   const auto start = std::chrono::steady_clock::now();
-  const DataFormat format = ParseFormat(format_name);
+  const DataFormat format = DataFormatByName(format_name);
   // A data directory that does not exist yet is created only for a valid
   // import, so that a refused one leaves nothing behind.
   std::error_code ec;
@@ -41,45 +36,21 @@ int RunImport(const Context& context, const std::string& path, const std::string
     if (!store.ok()) return Fail(store.status());
   }
 
-  ImportedRows imported;
-  std::vector<RowError> errors;
-  {
-    Progress progress(stderr, StderrIsTerminal(), "import", "bytes", !context.quiet);
-    const Status read =
-        ReadImport(path, format, &imported, &errors,
-                   [&](std::uint64_t done, std::uint64_t total) { progress.Update(done, total); });
-    if (!read.ok()) return Fail(read);
-  }
-  if (exists) {
-    // The view must be gone before Apply: a writer waits for older views.
-    const View existing = (*store)->Read();
-    CheckImport(imported, existing, &errors);
-  } else {
+  StatusOr<ImportedRows> imported = [&] {
+    if (exists) {
+      // The view must be gone before Apply: a writer waits for older views.
+      const View existing = (*store)->Read();
+      return ReadCheckedExport(context, path, format, existing, "import", "imported");
+    }
     const Registry empty;
-    CheckImport(imported, empty.Read(), &errors);
-  }
-  if (!errors.empty()) {
-    SortErrors(&errors);
-    for (std::size_t i = 0; i < errors.size() && i < kMaxErrorsShown; ++i) {
-      std::fprintf(stderr, "%s\n", errors[i].ToString().c_str());
-    }
-    if (errors.size() > kMaxErrorsShown) {
-      std::fprintf(stderr, "... and %zu more\n", errors.size() - kMaxErrorsShown);
-    }
-    std::size_t bad_rows = 0;  // a row may have several bad columns
-    for (std::size_t i = 0; i < errors.size(); ++i) {
-      if (i == 0 || errors[i].file != errors[i - 1].file || errors[i].line != errors[i - 1].line) {
-        ++bad_rows;
-      }
-    }
-    return Fail(path + ": " + std::to_string(bad_rows) +
-                (bad_rows == 1 ? " bad row" : " bad rows") + ", nothing was imported");
-  }
+    return ReadCheckedExport(context, path, format, empty.Read(), "import", "imported");
+  }();
+  if (!imported.ok()) return Fail(imported.status());
 
-  const TableCounts counts{imported.rows.apps.size(), imported.rows.organizations.size(),
-                           imported.rows.clients.size(), imported.rows.users.size(),
-                           imported.rows.links.size()};
-  Batch batch = MakeImportBatch(std::move(imported.rows));
+  const RegistryRows& rows = imported->rows;
+  const TableCounts counts{rows.apps.size(), rows.organizations.size(), rows.clients.size(),
+                           rows.users.size(), rows.links.size()};
+  Batch batch = MakeImportBatch(std::move(imported->rows));
   if (!exists) {
     store = OpenForWriting(context);
     if (!store.ok()) return Fail(store.status());
@@ -114,7 +85,7 @@ int RunExport(const Context& context, const std::string& dir, const std::string&
   StatusOr<std::unique_ptr<Store>> store = OpenForReading(context);
   if (!store.ok()) return Fail(store.status());
   ExportOptions options;
-  options.format = ParseFormat(format_name);
+  options.format = DataFormatByName(format_name);
   options.include_secrets = include_secrets;
   options.overwrite = force;
   StatusOr<ExportSummary> summary = [&] {

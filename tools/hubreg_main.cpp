@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
   app.add_flag("-q,--quiet", context.quiet, "No progress output");
 
   AddDataCommands(app, context);
+  AddSyncCommand(app, context);
   AddQueryCommands(app, context);
   AddSnapshotCommands(app, context);
   AddDemoCommand(app, context);
