@@ -50,8 +50,12 @@ StatusOr<PgConn> PgConn::Connect(const std::string& conninfo, bool replication) 
   conn.password_ = OptionValue(*parsed, "password");
   // expand_dbname: the first "dbname" is the whole connection string; the
   // keywords after it override what it says.
-  std::vector<const char*> keywords = {"dbname", "fallback_application_name"};
-  std::vector<const char*> values = {conninfo.c_str(), "hubreg"};
+  // Values in the forms the row readers expect: timestamps in UTC, ISO.
+  const std::string user_options = OptionValue(*parsed, "options");
+  const std::string options =
+      (user_options.empty() ? "" : user_options + " ") + "-c TimeZone=UTC -c DateStyle=ISO,YMD";
+  std::vector<const char*> keywords = {"dbname", "fallback_application_name", "options"};
+  std::vector<const char*> values = {conninfo.c_str(), "hubreg", options.c_str()};
   if (replication) {
     keywords.push_back("replication");
     values.push_back("database");
@@ -72,6 +76,7 @@ StatusOr<PgResult> PgConn::Exec(const std::string& sql, ExecStatusType expected,
   PgResult result(PQexec(conn_.get(), sql.c_str()));
   if (result.get() == nullptr) return Error(what);
   if (result.status() != expected) {
+    NoteFailure(result.get());
     const char* message = PQresultErrorMessage(result.get());
     return Status::Io(
         std::string(what) + ": " +
@@ -79,6 +84,11 @@ StatusOr<PgResult> PgConn::Exec(const std::string& sql, ExecStatusType expected,
                                                               : PQresStatus(result.status()))));
   }
   return result;
+}
+
+void PgConn::NoteFailure(const PGresult* result) {
+  const char* state = result != nullptr ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
+  last_sqlstate_ = state != nullptr ? state : "";
 }
 
 Status PgConn::Error(std::string_view what) const {

@@ -53,6 +53,12 @@ class PgConn {
   // is `expected`; otherwise kIo "WHAT: the server's message".
   StatusOr<PgResult> Exec(const std::string& sql, ExecStatusType expected, std::string_view what);
 
+  // The SQLSTATE of the last command that failed ("" when none did, or the
+  // failure was not the server's), e.g. "55000".
+  const std::string& last_sqlstate() const { return last_sqlstate_; }
+  // Records the SQLSTATE of a failed result.
+  void NoteFailure(const PGresult* result);
+
   // A libpq failure as a kIo error: "WHAT: PQerrorMessage" (password removed).
   Status Error(std::string_view what) const;
   // Removes the connection's password from `text`.
@@ -64,6 +70,7 @@ class PgConn {
   };
   std::unique_ptr<PGconn, Finish> conn_;
   std::string password_;  // only to remove it from libpq's messages
+  std::string last_sqlstate_;
 };
 
 // The source a connection string names, for messages and stats, without its

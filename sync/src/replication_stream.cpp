@@ -130,6 +130,7 @@ Status ReplicationStream::HandleKeepalive(std::string_view message) {
 StatusOr<std::optional<WalData>> ReplicationStream::Receive(std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   PGconn* conn = conn_.get();
+  bool polled = false;
   for (;;) {
     CopyBuffer buffer;
     const int length = PQgetCopyData(conn, &buffer.data, /*async=*/1);
@@ -155,16 +156,22 @@ StatusOr<std::optional<WalData>> ReplicationStream::Receive(std::chrono::millise
     if (length == -1) {
       streaming_ = false;
       PgResult end(PQgetResult(conn));
+      conn_.NoteFailure(end.get());
       const char* text = end.get() != nullptr ? PQresultErrorMessage(end.get()) : "";
       return Status::Io("replication stream ended by the server" +
                         (text != nullptr && *text != '\0' ? ": " + conn_.Redact(text) : ""));
     }
     if (length == -2) return conn_.Error("replication stream");
+    // Nothing buffered: look at the socket at least once, even with no time
+    // left, so that a zero timeout still picks up what has arrived.
     const auto left = deadline - std::chrono::steady_clock::now();
-    if (left <= std::chrono::steady_clock::duration::zero()) return std::optional<WalData>();
+    if (polled && left <= std::chrono::steady_clock::duration::zero()) {
+      return std::optional<WalData>();
+    }
+    polled = true;
     pollfd fd{PQsocket(conn), POLLIN, 0};
-    const int wait_ms =
-        static_cast<int>(std::chrono::ceil<std::chrono::milliseconds>(left).count());
+    const int wait_ms = static_cast<int>(
+        std::max<std::int64_t>(0, std::chrono::ceil<std::chrono::milliseconds>(left).count()));
     const int ready = ::poll(&fd, 1, wait_ms);
     if (ready < 0 && errno != EINTR) return Status::Io("replication stream: poll failed");
     if (ready > 0 && PQconsumeInput(conn) == 0) return conn_.Error("replication stream");
