@@ -41,7 +41,7 @@ std::uint64_t RawBytes(const User& user) {
 std::uint64_t RawBytes(const Client& client) {
   return sizeof client.id + sizeof client.threecolts_organization_id + client.external_id.size() +
          client.name.size() + client.db_host.size() + sizeof client.db_port +
-         client.db_name.size() + client.db_user.size() + client.db_password.size() +
+         client.db_name.size() + client.db_user.size() + client.db_password.Reveal().size() +
          sizeof client.status + 2 * sizeof(Timestamp);
 }
 

@@ -129,7 +129,7 @@ LmdbRegistry::LmdbRegistry(const RegistryRows& rows) {
     Packer p;
     p.Fixed(row.id).Fixed(row.threecolts_organization_id).Fixed(row.status).Fixed(row.db_port);
     p.Fixed(row.created_at).Fixed(row.updated_at).Text(row.external_id).Text(row.name);
-    p.Text(row.db_host).Text(row.db_name).Text(row.db_user).Text(row.db_password);
+    p.Text(row.db_host).Text(row.db_name).Text(row.db_user).Text(row.db_password.Reveal());
     MDB_val k = Val(row.id), v = Val(p.data());
     Check(mdb_put(txn, clients_, &k, &v, MDB_APPEND), "mdb_put (client)");
   }

@@ -125,7 +125,7 @@ SqliteRegistry::SqliteRegistry(const RegistryRows& rows) {
       client.Bind(2, static_cast<std::int64_t>(row.threecolts_organization_id));
       client.Bind(3, row.external_id).Bind(4, row.name).Bind(5, row.db_host);
       client.Bind(6, static_cast<std::int64_t>(row.db_port)).Bind(7, row.db_name);
-      client.Bind(8, row.db_user).Bind(9, row.db_password);
+      client.Bind(8, row.db_user).Bind(9, row.db_password.Reveal());
       client.Bind(10, static_cast<std::int64_t>(row.status));
       client.Bind(11, Micros(row.created_at)).Bind(12, Micros(row.updated_at)).Step();
       client.Done();

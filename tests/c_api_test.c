@@ -586,11 +586,67 @@ static void test_in_memory_registries_have_no_files(void) {
   EXPECT(hubreg_have_persistence() == 1, "every build opens data directories");
 }
 
+/* Every error a client row can cause: the message never holds its password. */
+static void test_no_error_message_shows_a_password(void) {
+  static const char* const kSecret = "SuperSecret-c9Zt";
+  hubreg_registry* reg = sample_registry();
+  hubreg_batch* batch = hubreg_batch_new();
+  hubreg_client client;
+  hubreg_status got;
+  int i;
+
+  for (i = 0; i < 7; ++i) {
+    client = make_client(0, 1, "ACC-9", kSecret, HUBREG_ACTIVE);
+    switch (i) {
+      case 0: /* not an enum value */
+        client.status = (hubreg_record_status)7;
+        break;
+      case 1: /* a duplicate key */
+        client.external_id = "ACC-1";
+        break;
+      case 2: /* a duplicate id */
+        client.id = 1;
+        break;
+      case 3: /* a missing parent */
+        client.threecolts_organization_id = 99;
+        break;
+      case 4: /* an empty key */
+        client.external_id = "";
+        break;
+      case 5: /* the secret elsewhere */
+        client.external_id = kSecret;
+        client.id = 1;
+        break;
+      default: /* an update of nothing */
+        client.id = 77;
+        break;
+    }
+    got = i == 6 ? hubreg_update_client(reg, &client) : hubreg_insert_client(reg, &client, NULL);
+    EXPECT(got != HUBREG_OK, "the bad client is refused");
+    EXPECT(strstr(hubreg_errmsg(reg), "SuperSecret") == NULL, "no message shows the password");
+  }
+  client = make_client(0, 1, "ACC-9", kSecret, HUBREG_ACTIVE);
+  client.status = (hubreg_record_status)7;
+  EXPECT_STATUS(hubreg_insert_client(reg, &client, NULL), HUBREG_INVALID_ARGUMENT,
+                "an out-of-range status is refused");
+  EXPECT_STR(hubreg_errmsg(reg), "client: status 7 is not one of the enum's values; in mutation 1",
+             "the message names the table, column and the bad number");
+
+  EXPECT_STATUS(hubreg_batch_insert_client(batch, &client), HUBREG_INVALID_ARGUMENT,
+                "a batch refuses the row at once");
+  EXPECT_STATUS(hubreg_apply(reg, batch, NULL), HUBREG_INVALID_ARGUMENT,
+                "and the batch that holds it");
+  EXPECT(strstr(hubreg_errmsg(reg), "SuperSecret") == NULL, "a batch's message neither");
+  hubreg_batch_free(batch);
+  hubreg_close(reg);
+}
+
 int main(void) {
   test_lookups_fill_rows_with_borrowed_strings();
   test_iterators_walk_the_links_of_one_row();
   test_resolve_routes_allowed_users_and_explains_refusals();
   test_helpers_write_one_mutation_and_report_errors();
+  test_no_error_message_shows_a_password();
   test_batches_are_atomic_and_report_assigned_ids();
   test_a_view_keeps_its_state_while_others_write();
   test_a_view_is_consistent_while_another_thread_writes();

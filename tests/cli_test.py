@@ -120,6 +120,43 @@ def test_bad_rows_are_all_reported_and_nothing_is_imported(tmp_path):
     assert stats(data)["last_sequence"] == before["last_sequence"]
 
 
+def test_no_import_message_shows_a_password(tmp_path):
+    """The shapes a fault campaign found leaking: client.csv without its header (COPY ... CSV
+    without HEADER), a header whose order does not match the rows, JSONL lines the parser
+    refuses. Every row's password is a recognisable secret; no output may hold it."""
+    secret = "SuperSecret-cli8"
+    with open(V12 / "client.csv", newline="") as f:
+        rows = list(csv.reader(f))
+    header, body = rows[0], rows[1:]
+    for row in body:
+        row[header.index("db_password")] = secret + '\t"x,' + row[0]
+    swapped = list(header)
+    port, password = swapped.index("db_port"), swapped.index("db_password")
+    swapped[port], swapped[password] = swapped[password], swapped[port]
+    cases = {"no-header": body, "swapped": [swapped] + body}
+    for name, content in cases.items():
+        (tmp_path / name).mkdir()
+        with open(tmp_path / name / "client.csv", "w", newline="") as f:
+            csv.writer(f).writerows(content)
+    line = ('{"table":"client","id":1,"external_id":"A","db_password":"%s","status":"active",'
+            '"created_at":"2025-01-01 00:00:00","updated_at":"2025-01-01 00:00:00"}')
+    for name, bad in [("tab", secret + "\t"), ("utf8", secret + "\udcff"),
+                      ("escape", secret + "\\q")]:
+        (tmp_path / f"{name}.jsonl").write_bytes(
+            (line % bad).encode("utf-8", "surrogateescape") + b"\n")
+        cases[name] = None
+    for name in cases:
+        path = tmp_path / name if cases[name] is not None else tmp_path / f"{name}.jsonl"
+        options = ["--format", "jsonl"] if cases[name] is None else []
+        result = run("import", path, *options, data=tmp_path / f"data-{name}", check=1)
+        assert "SuperSecret" not in result.stderr + result.stdout, (name, result.stderr)
+        assert "bad row" in result.stderr.splitlines()[-1]
+    result = run("import", tmp_path / "no-header", data=tmp_path / "data", check=1)
+    assert result.stderr.splitlines()[0].startswith(
+        "client.csv:1: header: the first line names no column of table client (expected a "
+        "header such as id,threecolts_organization_id,external_id,")
+
+
 def test_bad_row_messages_are_exact(tmp_path):
     data = tmp_path / "data"
     result = run("import", BAD, data=data, check=1)

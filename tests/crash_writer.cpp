@@ -160,7 +160,7 @@ std::size_t Fingerprint(const hubreg::View& view) {
   for (const hubreg::Client* c : clients) {
     text += std::to_string(c->id) + std::to_string(c->threecolts_organization_id) + c->external_id +
             c->name + c->db_host + std::to_string(c->db_port) + c->db_name + c->db_user +
-            c->db_password + std::to_string(static_cast<int>(c->status)) + "\n";
+            c->db_password.Reveal() + std::to_string(static_cast<int>(c->status)) + "\n";
   }
   for (const auto& [client, user] : links)
     text += std::to_string(client) + "-" + std::to_string(user) + "\n";

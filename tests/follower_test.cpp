@@ -382,8 +382,8 @@ TEST_CASE("a source column of the wrong type is refused at start with the exact 
   const Status status = follower.Run(stop.get_token());
   CHECK(status.code() == ErrorCode::kInvalidArgument);
   CHECK(status.message() ==
-        "the source schema does not fit: public.user.email is missing; public.client.db_port has "
-        "type text, expected an integer (smallint, integer, bigint)");
+        "the source schema does not fit: user.email: missing in source table public.user; "
+        "client.db_port: source type text, expected an integer type");
   CHECK(QueryOne(*server, "SELECT count(*) FROM pg_replication_slots") == "0");
 }
 

@@ -57,7 +57,7 @@ inline std::string InsertSql(const Client& r) {
   return "INSERT INTO client VALUES (" + std::to_string(r.id) + ", " +
          SqlId(r.threecolts_organization_id) + ", " + Sql(r.external_id) + ", " + Sql(r.name) +
          ", " + Sql(r.db_host) + ", " + std::to_string(r.db_port) + ", " + Sql(r.db_name) + ", " +
-         Sql(r.db_user) + ", " + Sql(r.db_password) + ", " + Sql(ToString(r.status)) + ", " +
+         Sql(r.db_user) + ", " + Sql(r.db_password.Reveal()) + ", " + Sql(ToString(r.status)) + ", " +
          Sql(r.created_at) + ", " + Sql(r.updated_at) + ")";
 }
 inline std::string InsertSql(const ClientUserLink& r) {

@@ -17,7 +17,7 @@ set_tests_properties(pg_testutil_test PROPERTIES LABELS pg TIMEOUT 300)
 
 # The sync layer's PostgreSQL pieces, tested on hand-made and on real server
 # output; they reach into sync/src for the internal headers.
-foreach(name pgoutput_test)
+foreach(name pgoutput_test change_translator_test)
   hubreg_add_test(${name})
   target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/sync/src)
   target_link_libraries(${name} PRIVATE hubreg_pg_testutil hubreg::sync)

@@ -401,6 +401,64 @@ StatusOr<std::vector<PgRow>> PgConnection::Query(const std::string& sql, bool bi
   return rows;
 }
 
+StatusOr<std::vector<std::string>> PgConnection::CopyOut(const std::string& sql) {
+  PGresult* result = PQexec(conn_, sql.c_str());
+  const bool started = PQresultStatus(result) == PGRES_COPY_OUT;
+  Status error =
+      started ? Status::Ok() : Status::Io(std::string(PQresultErrorMessage(result)) + "in: " + sql);
+  PQclear(result);
+  HUBREG_RETURN_IF_ERROR(error);
+  std::vector<std::string> lines;
+  char* buffer = nullptr;
+  int size;
+  while ((size = PQgetCopyData(conn_, &buffer, 0)) > 0) {
+    std::string line(buffer, static_cast<std::size_t>(size));
+    PQfreemem(buffer);
+    if (!line.empty() && line.back() == '\n') line.pop_back();
+    lines.push_back(std::move(line));
+  }
+  if (size == -2) return Status::Io(std::string(PQerrorMessage(conn_)) + "in: " + sql);
+  while ((result = PQgetResult(conn_)) != nullptr) {
+    if (PQresultStatus(result) != PGRES_COMMAND_OK) {
+      error = Status::Io(std::string(PQresultErrorMessage(result)) + "in: " + sql);
+    }
+    PQclear(result);
+  }
+  HUBREG_RETURN_IF_ERROR(error);
+  return lines;
+}
+
+StatusOr<std::unique_ptr<PgSource>> PgSource::Create() {
+  StatusOr<std::unique_ptr<PgServer>> server = PgServer::Create();
+  if (!server.ok()) return server.status();
+  StatusOr<PgConnection> conn = PgConnection::Open((*server)->ConnectionString());
+  if (!conn.ok()) return conn.status();
+  StatusOr<std::string> schema = SourceSchemaSql();
+  if (!schema.ok()) return schema.status();
+  HUBREG_RETURN_IF_ERROR(conn->Exec(*schema));
+  HUBREG_RETURN_IF_ERROR(
+      conn->Exec("SELECT pg_create_logical_replication_slot('hubreg_test', 'pgoutput')"));
+  return std::unique_ptr<PgSource>(
+      new PgSource(std::move(server).value(), std::move(conn).value()));
+}
+
+StatusOr<std::uint32_t> PgSource::Oid(const std::string& name, const std::string& kind) {
+  StatusOr<std::vector<PgRow>> rows = conn_.Query("SELECT '" + name + "'::" + kind + "::oid");
+  if (!rows.ok()) return rows.status();
+  return static_cast<std::uint32_t>(std::stoul(*rows->at(0).at(0)));
+}
+
+StatusOr<std::vector<std::string>> PgSource::TakeChanges() {
+  StatusOr<std::vector<PgRow>> rows = conn_.Query(
+      "SELECT data FROM pg_logical_slot_get_binary_changes('hubreg_test', NULL, NULL, "
+      "'proto_version', '1', 'publication_names', 'hubreg_pub')",
+      /*binary=*/true);
+  if (!rows.ok()) return rows.status();
+  std::vector<std::string> messages;
+  for (PgRow& row : *rows) messages.push_back(std::move(*row.at(0)));
+  return messages;
+}
+
 StatusOr<std::string> SourceSchemaSql() {
   std::ifstream in(HUBREG_PG_SCHEMA, std::ios::binary);
   std::stringstream text;

@@ -19,6 +19,7 @@
 #include <libpq-fe.h>
 #include <sys/types.h>
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -106,10 +107,32 @@ class PgConnection {
   // Runs one statement and returns its rows. With `binary`, values are the
   // server's binary form (a bytea is its raw bytes).
   StatusOr<std::vector<PgRow>> Query(const std::string& sql, bool binary = false);
+  // Runs `COPY ... TO STDOUT` and returns its lines without their newlines.
+  StatusOr<std::vector<std::string>> CopyOut(const std::string& sql);
 
  private:
   explicit PgConnection(PGconn* conn) : conn_(conn) {}
   PGconn* conn_ = nullptr;
+};
+
+// A test server holding the source schema, with a logical replication slot
+// `hubreg_test` (pgoutput) created after the schema.
+class PgSource {
+ public:
+  static StatusOr<std::unique_ptr<PgSource>> Create();
+  PgServer& server() { return *server_; }
+  PgConnection& conn() { return conn_; }
+  // The OID of a table ("client", "\"user\"") or, with `kind` "regtype", of a type.
+  StatusOr<std::uint32_t> Oid(const std::string& name, const std::string& kind = "regclass");
+  // The pgoutput messages (protocol version 1, publication hubreg_pub) the
+  // slot holds, consumed: each call returns what came after the last.
+  StatusOr<std::vector<std::string>> TakeChanges();
+
+ private:
+  PgSource(std::unique_ptr<PgServer> server, PgConnection conn)
+      : server_(std::move(server)), conn_(std::move(conn)) {}
+  std::unique_ptr<PgServer> server_;
+  PgConnection conn_;
 };
 
 // The source schema of the tests (tests/data/pg/schema.sql): hub_alpha's five

@@ -245,38 +245,26 @@ namespace {
 class SourceFixture {
  public:
   SourceFixture() {
-    StatusOr<std::unique_ptr<test::PgServer>> server = test::PgServer::Create();
-    REQUIRE_OK(server);
-    server_ = std::move(server).value();
-    StatusOr<test::PgConnection> conn = test::PgConnection::Open(server_->ConnectionString());
-    REQUIRE_OK(conn);
-    conn_ = std::make_unique<test::PgConnection>(std::move(conn).value());
-    StatusOr<std::string> schema = test::SourceSchemaSql();
-    REQUIRE_OK(schema);
-    REQUIRE_OK(conn_->Exec(*schema));
-    REQUIRE_OK(conn_->Exec("SELECT pg_create_logical_replication_slot('s', 'pgoutput')"));
+    StatusOr<std::unique_ptr<test::PgSource>> source = test::PgSource::Create();
+    REQUIRE_OK(source);
+    source_ = std::move(source).value();
   }
 
-  test::PgConnection& conn() { return *conn_; }
+  test::PgConnection& conn() { return source_->conn(); }
 
-  // The OID of a table ("client") or, with `kind` "regtype", of a type.
   PgOid Oid(const std::string& name, const std::string& kind = "regclass") {
-    StatusOr<std::vector<test::PgRow>> rows =
-        conn_->Query("SELECT '" + name + "'::" + kind + "::oid");
-    REQUIRE_OK(rows);
-    return static_cast<PgOid>(std::stoul(*rows->at(0).at(0)));
+    StatusOr<PgOid> oid = source_->Oid(name, kind);
+    REQUIRE_OK(oid);
+    return *oid;
   }
 
   // Every message the slot has for the publication since the last call.
   std::vector<PgMessage> Changes() {
-    StatusOr<std::vector<test::PgRow>> rows = conn_->Query(
-        "SELECT data FROM pg_logical_slot_get_binary_changes('s', NULL, NULL, 'proto_version', "
-        "'1', 'publication_names', 'hubreg_pub')",
-        /*binary=*/true);
-    REQUIRE_OK(rows);
+    StatusOr<std::vector<std::string>> changes = source_->TakeChanges();
+    REQUIRE_OK(changes);
     std::vector<PgMessage> messages;
-    for (const test::PgRow& row : *rows) {
-      StatusOr<PgMessage> message = DecodePgOutput(*row.at(0));
+    for (const std::string& bytes : *changes) {
+      StatusOr<PgMessage> message = DecodePgOutput(bytes);
       REQUIRE_OK(message);
       messages.push_back(std::move(message).value());
     }
@@ -284,8 +272,7 @@ class SourceFixture {
   }
 
  private:
-  std::unique_ptr<test::PgServer> server_;
-  std::unique_ptr<test::PgConnection> conn_;
+  std::unique_ptr<test::PgSource> source_;
 };
 
 template <typename T>

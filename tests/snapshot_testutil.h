@@ -59,7 +59,7 @@ inline std::vector<persist::v10::Client> V10Clients() {
     Client c = MakeClient(id, kNoId, "ACC-" + std::to_string(id),
                           id == 3 ? RecordStatus::kDisabled : RecordStatus::kActive);
     clients.push_back({c.id, c.external_id, c.name, c.db_host, c.db_port, c.db_name, c.db_user,
-                       c.db_password, c.status, c.created_at, c.updated_at});
+                       c.db_password.Reveal(), c.status, c.created_at, c.updated_at});
   }
   return clients;
 }

@@ -3,8 +3,8 @@
 #include <pybind11/stl.h>
 
 #include <limits>
-#include <sstream>
 
+#include "hubreg/columns.h"
 #include "py_internal.h"
 
 namespace hubreg::python {
@@ -33,70 +33,155 @@ const DatetimeApi& Datetime() {
   return *api;
 }
 
-RecordStatus ToRecordStatus(const std::string& text, const char* table) {
-  std::optional<RecordStatus> status = ParseRecordStatus(text);
-  if (!status) {
-    RaiseInvalidArgument(std::string(table) + ": status \"" + text +
-                         "\" is not \"active\" or \"disabled\"");
-  }
-  return *status;
+// The Python type's name, for messages: "str", "int".
+std::string TypeName(py::handle value) { return Py_TYPE(value.ptr())->tp_name; }
+
+// A TypeError naming the column and the type it was given, never the value.
+[[noreturn]] void WrongType(std::string_view type, std::string_view column, const char* expected,
+                            py::handle value) {
+  throw py::type_error(std::string(type) + ": " + std::string(column) + " must be " + expected +
+                       ", not " + TypeName(value));
 }
 
-Environment ToEnvironment(const std::string& text) {
-  std::optional<Environment> environment = ParseEnvironment(text);
-  if (!environment) {
-    RaiseInvalidArgument("threecolts_app: environment \"" + text +
-                         "\" is not \"stage\" or \"prod\"");
+// Python value -> column value. Each checks the Python type itself, so a
+// wrong type is a TypeError that names the column and never a value.
+struct FromPython {
+  std::string_view type;  // the Python class, for messages
+  std::string_view table;
+  std::string_view column;
+
+  std::string Text(py::handle value) const {
+    if (!py::isinstance<py::str>(value)) WrongType(type, column, "a str", value);
+    return value.cast<std::string>();
   }
-  return *environment;
-}
-
-std::uint16_t ToPort(long long port) {
-  if (port < 0 || port > std::numeric_limits<std::uint16_t>::max()) {
-    RaiseInvalidArgument("client: db_port " + std::to_string(port) + " is not in 0..65535");
+  void operator()(py::handle value, Id& out) const {
+    if (!py::isinstance<py::int_>(value) || py::isinstance<py::bool_>(value)) {
+      WrongType(type, column, "an int", value);
+    }
+    if (value.cast<py::int_>() < py::int_(0)) {
+      RaiseInvalidArgument(std::string(table) + ": " + std::string(column) +
+                           " must not be negative");
+    }
+    out = value.cast<Id>();
   }
-  return static_cast<std::uint16_t>(port);
-}
-
-std::string Repr(const py::handle& value) { return py::repr(value).cast<std::string>(); }
-
-// Adds `<name>=<repr>` pairs; db_password is never among them.
-class ReprBuilder {
- public:
-  explicit ReprBuilder(const char* type) { text_ << type << '('; }
-  template <typename T>
-  ReprBuilder& Add(const char* name, const T& value) {
-    text_ << (first_ ? "" : ", ") << name << '=' << Repr(py::cast(value));
-    first_ = false;
-    return *this;
+  void operator()(py::handle value, std::string& out) const { out = Text(value); }
+  void operator()(py::handle value, Secret& out) const {
+    if (!py::isinstance<py::str>(value)) WrongType(type, column, "a str", value);
+    out = value.cast<std::string>();
   }
-  std::string Done() { return text_.str() + ')'; }
-
- private:
-  std::ostringstream text_;
-  bool first_ = true;
+  void operator()(py::handle value, std::uint16_t& out) const {
+    if (!py::isinstance<py::int_>(value) || py::isinstance<py::bool_>(value)) {
+      WrongType(type, column, "an int", value);
+    }
+    const py::int_ number = value.cast<py::int_>();
+    if (number < py::int_(0) || number > py::int_(std::numeric_limits<std::uint16_t>::max())) {
+      RaiseInvalidArgument(std::string(table) + ": " + std::string(column) + " " +
+                           py::repr(number).cast<std::string>() + " is not in 0..65535");
+    }
+    out = number.cast<std::uint16_t>();
+  }
+  void operator()(py::handle value, Environment& out) const {
+    const std::string text = Text(value);
+    const std::optional<Environment> parsed = ParseEnvironment(text);
+    if (!parsed) {
+      RaiseInvalidArgument(std::string(table) + ": " + std::string(column) + " " +
+                           QuoteForMessage(text, 60) + " is not \"stage\" or \"prod\"");
+    }
+    out = *parsed;
+  }
+  void operator()(py::handle value, RecordStatus& out) const {
+    const std::string text = Text(value);
+    const std::optional<RecordStatus> parsed = ParseRecordStatus(text);
+    if (!parsed) {
+      RaiseInvalidArgument(std::string(table) + ": " + std::string(column) + " " +
+                           QuoteForMessage(text, 60) + " is not \"active\" or \"disabled\"");
+    }
+    out = *parsed;
+  }
+  void operator()(py::handle value, Timestamp& out) const {
+    out = ToTimestamp(value, std::string(column).c_str());
+  }
 };
 
-// Shared by every entity: replace(**changes) builds a new row from this
-// one's columns with some of them changed, like dataclasses.replace.
-template <typename Class>
-void AddReplace(Class& cls) {
-  cls.def(
-      "replace",
-      [](py::object self, py::kwargs changes) {
-        py::dict columns = self.attr("_asdict")();
-        for (auto item : changes) columns[item.first] = item.second;
-        return self.get_type()(**columns);
-      },
-      "A copy of this row with the given columns changed.");
+// Column value -> Python value.
+py::object ToPython(Id value) { return py::int_(value); }
+py::object ToPython(std::uint16_t value) { return py::int_(value); }
+py::object ToPython(const std::string& value) { return py::str(value); }
+py::object ToPython(const Secret& value) { return py::str(value.Reveal()); }
+py::object ToPython(Environment value) { return py::str(std::string(ToString(value))); }
+py::object ToPython(RecordStatus value) { return py::str(std::string(ToString(value))); }
+py::object ToPython(Timestamp value) { return ToDatetime(value); }
+
+// Sets the columns named in `columns` on `row`. An unknown keyword is a
+// TypeError naming it (cut short and escaped), as Python's own would.
+template <typename Row>
+void SetColumns(std::string_view type, Row& row, const py::dict& columns) {
+  for (auto item : columns) {
+    const std::string key = py::str(item.first).cast<std::string>();
+    bool found = false;
+    ForEachColumn<Row>([&](const auto& column) {
+      if (found || column.name != key) return;
+      found = true;
+      FromPython{type, kTableOf<Row>, column.name}(item.second, row.*column.member);
+    });
+    if (!found) {
+      throw py::type_error(std::string(type) + "() got an unexpected keyword argument " +
+                           QuoteForMessage(key, 40));
+    }
+  }
 }
 
-#define HUBREG_TIMESTAMP_PROPERTIES(Row)                      \
-  def_property_readonly("created_at", [](const Row& row) {    \
-    return ToDatetime(row.created_at);                        \
-  }).def_property_readonly("updated_at", [](const Row& row) { \
-    return ToDatetime(row.updated_at);                        \
-  })
+// Registers a row type whose columns are those of hubreg/columns.h: built
+// with keyword arguments (defaults: 0, "", the first enum value, None), one
+// read-only attribute per column, _asdict(), replace(**changes), == and a
+// repr that shows every column but timestamps and secrets.
+template <typename Row>
+void RegisterRow(py::module_& m, const char* name, const char* doc) {
+  const std::string type = name;
+  py::class_<Row> cls(m, name, doc);
+  cls.def(py::init([type](py::args args, py::kwargs columns) {
+            if (!args.empty()) {
+              throw py::type_error(type + "() takes keyword arguments only (one per column)");
+            }
+            Row row;
+            SetColumns(type, row, columns);
+            return row;
+          }),
+          "Keyword arguments, one per column; a column left out is 0, \"\", the first "
+          "value of its enum, or None (\"now\" for a timestamp).");
+  ForEachColumn<Row>([&](const auto& column) {
+    const auto member = column.member;
+    cls.def_property_readonly(std::string(column.name).c_str(),
+                              [member](const Row& row) { return ToPython(row.*member); });
+  });
+  cls.def("_asdict", [](const Row& row) {
+    py::dict d;
+    ForEachColumn<Row>([&](const auto& column) {
+      d[py::str(std::string(column.name))] = ToPython(row.*column.member);
+    });
+    return d;
+  });
+  cls.def(
+      "replace",
+      [type](const Row& row, py::kwargs changes) {
+        Row copy = row;
+        SetColumns(type, copy, changes);
+        return copy;
+      },
+      "A copy of this row with the given columns changed.");
+  cls.def("__eq__", [](const Row& a, const Row& b) { return a == b; });
+  cls.def("__repr__", [type](const Row& row) {
+    std::string text = type + "(";
+    bool first = true;
+    ForEachColumn<Row>([&](const auto& column) {
+      if (column.info().secret() || column.kind == ColumnKind::kTimestamp) return;
+      text += (first ? "" : ", ") + std::string(column.name) + "=" +
+              py::repr(ToPython(row.*column.member)).template cast<std::string>();
+      first = false;
+    });
+    return text + ")";
+  });
+}
 
 }  // namespace
 
@@ -124,207 +209,13 @@ Timestamp ToTimestamp(py::handle value, const char* column) {
 }
 
 void RegisterEntities(py::module_& m) {
-  using py::arg;
-
-  py::class_<App> app(m, "App", "A row of threecolts_app.");
-  app.def(py::init([](Id id, std::string name, std::string app_key, const std::string& environment,
-                      py::object created_at, py::object updated_at) {
-            return App{id,
-                       std::move(name),
-                       std::move(app_key),
-                       ToEnvironment(environment),
-                       ToTimestamp(created_at, "created_at"),
-                       ToTimestamp(updated_at, "updated_at")};
-          }),
-          py::kw_only(), arg("id") = 0, arg("name") = "", arg("app_key") = "",
-          arg("environment") = "stage", arg("created_at") = py::none(),
-          arg("updated_at") = py::none())
-      .def_readonly("id", &App::id)
-      .def_readonly("name", &App::name)
-      .def_readonly("app_key", &App::app_key)
-      .def_property_readonly("environment",
-                             [](const App& row) { return std::string(ToString(row.environment)); })
-      .HUBREG_TIMESTAMP_PROPERTIES(App)
-      .def("_asdict",
-           [](py::object self) {
-             py::dict d;
-             for (const char* c :
-                  {"id", "name", "app_key", "environment", "created_at", "updated_at"})
-               d[c] = self.attr(c);
-             return d;
-           })
-      .def("__eq__", [](const App& a, const App& b) { return a == b; })
-      .def("__repr__", [](const App& row) {
-        return ReprBuilder("App")
-            .Add("id", row.id)
-            .Add("app_key", row.app_key)
-            .Add("name", row.name)
-            .Add("environment", std::string(ToString(row.environment)))
-            .Done();
-      });
-  AddReplace(app);
-
-  py::class_<Organization> organization(m, "Organization", "A row of threecolts_organization.");
-  organization
-      .def(py::init([](Id id, Id threecolts_app_id, Id organization_owner_id,
-                       std::string external_id, std::string name, py::object created_at,
-                       py::object updated_at) {
-             return Organization{id,
-                                 threecolts_app_id,
-                                 organization_owner_id,
-                                 std::move(external_id),
-                                 std::move(name),
-                                 ToTimestamp(created_at, "created_at"),
-                                 ToTimestamp(updated_at, "updated_at")};
-           }),
-           py::kw_only(), arg("id") = 0, arg("threecolts_app_id") = 0,
-           arg("organization_owner_id") = 0, arg("external_id") = "", arg("name") = "",
-           arg("created_at") = py::none(), arg("updated_at") = py::none())
-      .def_readonly("id", &Organization::id)
-      .def_readonly("threecolts_app_id", &Organization::threecolts_app_id)
-      .def_readonly("organization_owner_id", &Organization::organization_owner_id)
-      .def_readonly("external_id", &Organization::external_id)
-      .def_readonly("name", &Organization::name)
-      .HUBREG_TIMESTAMP_PROPERTIES(Organization)
-      .def("_asdict",
-           [](py::object self) {
-             py::dict d;
-             for (const char* c : {"id", "threecolts_app_id", "organization_owner_id",
-                                   "external_id", "name", "created_at", "updated_at"})
-               d[c] = self.attr(c);
-             return d;
-           })
-      .def("__eq__", [](const Organization& a, const Organization& b) { return a == b; })
-      .def("__repr__", [](const Organization& row) {
-        return ReprBuilder("Organization")
-            .Add("id", row.id)
-            .Add("threecolts_app_id", row.threecolts_app_id)
-            .Add("organization_owner_id", row.organization_owner_id)
-            .Add("external_id", row.external_id)
-            .Add("name", row.name)
-            .Done();
-      });
-  AddReplace(organization);
-
-  py::class_<Client> client(m, "Client",
-                            "A row of client (an account) with its database connection. "
-                            "db_password is an attribute but never part of repr().");
-  client
-      .def(py::init([](Id id, Id threecolts_organization_id, std::string external_id,
-                       std::string name, std::string db_host, long long db_port,
-                       std::string db_name, std::string db_user, std::string db_password,
-                       const std::string& status, py::object created_at, py::object updated_at) {
-             return Client{id,
-                           threecolts_organization_id,
-                           std::move(external_id),
-                           std::move(name),
-                           std::move(db_host),
-                           ToPort(db_port),
-                           std::move(db_name),
-                           std::move(db_user),
-                           std::move(db_password),
-                           ToRecordStatus(status, "client"),
-                           ToTimestamp(created_at, "created_at"),
-                           ToTimestamp(updated_at, "updated_at")};
-           }),
-           py::kw_only(), arg("id") = 0, arg("threecolts_organization_id") = 0,
-           arg("external_id") = "", arg("name") = "", arg("db_host") = "", arg("db_port") = 0,
-           arg("db_name") = "", arg("db_user") = "", arg("db_password") = "",
-           arg("status") = "active", arg("created_at") = py::none(), arg("updated_at") = py::none())
-      .def_readonly("id", &Client::id)
-      .def_readonly("threecolts_organization_id", &Client::threecolts_organization_id)
-      .def_readonly("external_id", &Client::external_id)
-      .def_readonly("name", &Client::name)
-      .def_readonly("db_host", &Client::db_host)
-      .def_readonly("db_port", &Client::db_port)
-      .def_readonly("db_name", &Client::db_name)
-      .def_readonly("db_user", &Client::db_user)
-      .def_readonly("db_password", &Client::db_password)
-      .def_property_readonly("status",
-                             [](const Client& row) { return std::string(ToString(row.status)); })
-      .HUBREG_TIMESTAMP_PROPERTIES(Client)
-      .def("_asdict",
-           [](py::object self) {
-             py::dict d;
-             for (const char* c :
-                  {"id", "threecolts_organization_id", "external_id", "name", "db_host", "db_port",
-                   "db_name", "db_user", "db_password", "status", "created_at", "updated_at"})
-               d[c] = self.attr(c);
-             return d;
-           })
-      .def("__eq__", [](const Client& a, const Client& b) { return a == b; })
-      .def("__repr__", [](const Client& row) {
-        return ReprBuilder("Client")
-            .Add("id", row.id)
-            .Add("threecolts_organization_id", row.threecolts_organization_id)
-            .Add("external_id", row.external_id)
-            .Add("name", row.name)
-            .Add("db_host", row.db_host)
-            .Add("db_port", row.db_port)
-            .Add("db_name", row.db_name)
-            .Add("db_user", row.db_user)
-            .Add("status", std::string(ToString(row.status)))
-            .Done();
-      });
-  AddReplace(client);
-
-  py::class_<User> user(m, "User", "A row of user.");
-  user.def(py::init([](Id id, std::string external_id, std::string email, std::string name,
-                       const std::string& status, py::object created_at, py::object updated_at) {
-             return User{id,
-                         std::move(external_id),
-                         std::move(email),
-                         std::move(name),
-                         ToRecordStatus(status, "user"),
-                         ToTimestamp(created_at, "created_at"),
-                         ToTimestamp(updated_at, "updated_at")};
-           }),
-           py::kw_only(), arg("id") = 0, arg("external_id") = "", arg("email") = "",
-           arg("name") = "", arg("status") = "active", arg("created_at") = py::none(),
-           arg("updated_at") = py::none())
-      .def_readonly("id", &User::id)
-      .def_readonly("external_id", &User::external_id)
-      .def_readonly("email", &User::email)
-      .def_readonly("name", &User::name)
-      .def_property_readonly("status",
-                             [](const User& row) { return std::string(ToString(row.status)); })
-      .HUBREG_TIMESTAMP_PROPERTIES(User)
-      .def("_asdict",
-           [](py::object self) {
-             py::dict d;
-             for (const char* c :
-                  {"id", "external_id", "email", "name", "status", "created_at", "updated_at"})
-               d[c] = self.attr(c);
-             return d;
-           })
-      .def("__eq__", [](const User& a, const User& b) { return a == b; })
-      .def("__repr__", [](const User& row) {
-        return ReprBuilder("User")
-            .Add("id", row.id)
-            .Add("external_id", row.external_id)
-            .Add("email", row.email)
-            .Add("name", row.name)
-            .Add("status", std::string(ToString(row.status)))
-            .Done();
-      });
-  AddReplace(user);
-
-  py::class_<ClientUserLink> link(m, "Link", "A row of client_user.");
-  link.def(py::init([](Id client_id, Id user_id, py::object created_at) {
-             return ClientUserLink{client_id, user_id, ToTimestamp(created_at, "created_at")};
-           }),
-           py::kw_only(), arg("client_id") = 0, arg("user_id") = 0, arg("created_at") = py::none())
-      .def_readonly("client_id", &ClientUserLink::client_id)
-      .def_readonly("user_id", &ClientUserLink::user_id)
-      .def_property_readonly("created_at",
-                             [](const ClientUserLink& row) { return ToDatetime(row.created_at); })
-      .def("__eq__", [](const ClientUserLink& a, const ClientUserLink& b) { return a == b; })
-      .def("__repr__", [](const ClientUserLink& row) {
-        return ReprBuilder("Link")
-            .Add("client_id", row.client_id)
-            .Add("user_id", row.user_id)
-            .Done();
-      });
+  RegisterRow<App>(m, "App", "A row of threecolts_app.");
+  RegisterRow<Organization>(m, "Organization", "A row of threecolts_organization.");
+  RegisterRow<Client>(m, "Client",
+                      "A row of client (an account) with its database connection. "
+                      "db_password is an attribute but never part of repr() or of a message.");
+  RegisterRow<User>(m, "User", "A row of user.");
+  RegisterRow<ClientUserLink>(m, "Link", "A row of client_user.");
 }
 
 }  // namespace hubreg::python

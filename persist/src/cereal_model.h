@@ -8,7 +8,7 @@
 //
 // Field encodings (cereal binary archive, little-endian):
 //   Id, u16, i64    fixed width as in the struct
-//   std::string     u64 length, then the bytes (no terminator)
+//   std::string     u64 length, then the bytes (no terminator); also Secret
 //   enum            u8 (Environment: 0 stage, 1 prod; RecordStatus: 0 active,
 //                   1 disabled); any other value is refused
 //   Timestamp       i64 microseconds since 1970-01-01T00:00:00Z
@@ -20,6 +20,7 @@
 #include <string>
 
 #include "hubreg/batch.h"
+#include "hubreg/columns.h"
 #include "hubreg/model.h"
 #include "span_archive.h"
 
@@ -43,6 +44,18 @@ inline void Field(SpanInputArchive& ar, std::string& text) {
                       offset);
   }
   text.assign(ar.Take(static_cast<std::size_t>(size)));
+}
+
+// A secret is encoded as a std::string.
+inline void Field(BinaryOutputArchive& ar, Secret& secret) {
+  const std::string& text = secret.Reveal();
+  ar(cereal::make_size_tag(static_cast<cereal::size_type>(text.size())));
+  ar.saveBinary(text.data(), static_cast<std::streamsize>(text.size()));
+}
+inline void Field(SpanInputArchive& ar, Secret& secret) {
+  std::string text;
+  Field(ar, text);
+  secret = Secret(std::move(text));
 }
 
 inline void Field(BinaryOutputArchive& ar, Timestamp& t) {
@@ -105,40 +118,12 @@ inline void CheckVersion(SpanInputArchive& ar, std::uint32_t version, std::uint3
 
 namespace hubreg {
 
-// Version 1 of every record is its schema v1.2 shape.
-template <typename Archive>
-void serialize(Archive& ar, App& row, std::uint32_t version) {
-  persist::record::CheckVersion(ar, version, 1, "threecolts_app");
-  persist::record::Fields(ar, row.id, row.name, row.app_key, row.environment, row.created_at,
-                          row.updated_at);
-}
-
-template <typename Archive>
-void serialize(Archive& ar, Organization& row, std::uint32_t version) {
-  persist::record::CheckVersion(ar, version, 1, "threecolts_organization");
-  persist::record::Fields(ar, row.id, row.threecolts_app_id, row.organization_owner_id,
-                          row.external_id, row.name, row.created_at, row.updated_at);
-}
-
-template <typename Archive>
-void serialize(Archive& ar, Client& row, std::uint32_t version) {
-  persist::record::CheckVersion(ar, version, 1, "client");
-  persist::record::Fields(ar, row.id, row.threecolts_organization_id, row.external_id, row.name,
-                          row.db_host, row.db_port, row.db_name, row.db_user, row.db_password,
-                          row.status, row.created_at, row.updated_at);
-}
-
-template <typename Archive>
-void serialize(Archive& ar, User& row, std::uint32_t version) {
-  persist::record::CheckVersion(ar, version, 1, "user");
-  persist::record::Fields(ar, row.id, row.external_id, row.email, row.name, row.status,
-                          row.created_at, row.updated_at);
-}
-
-template <typename Archive>
-void serialize(Archive& ar, ClientUserLink& row, std::uint32_t version) {
-  persist::record::CheckVersion(ar, version, 1, "client_user");
-  persist::record::Fields(ar, row.client_id, row.user_id, row.created_at);
+// Version 1 of every record is its schema v1.2 shape: the columns of
+// hubreg/columns.h in their order.
+template <typename Archive, DescribedRow Row>
+void serialize(Archive& ar, Row& row, std::uint32_t version) {
+  persist::record::CheckVersion(ar, version, 1, kTableOf<Row>.data());
+  ForEachColumn<Row>([&](const auto& column) { persist::record::Field(ar, row.*column.member); });
 }
 
 template <typename Archive, typename Row>

@@ -1,236 +1,463 @@
 #include "change_translator.h"
 
 #include <algorithm>
+#include <charconv>
 
 namespace hubreg::sync {
 namespace {
 
-// The row an update or delete names by its old key (or by the new row's key
-// when the key did not change).
+constexpr std::size_t kRowTables = 4;  // every table but client_user, by RegistryTable value
+
+std::size_t Index(RegistryTable table) { return static_cast<std::size_t>(table); }
+
+template <typename T>
+struct ErasedRow;
 template <typename Row>
-const Row* Existing(const View& view, Id id);
-template <>
-const App* Existing(const View& view, Id id) {
-  return view.FindApp(id);
-}
-template <>
-const Organization* Existing(const View& view, Id id) {
-  return view.FindOrganization(id);
-}
-template <>
-const Client* Existing(const View& view, Id id) {
-  return view.FindClient(id);
-}
-template <>
-const User* Existing(const View& view, Id id) {
-  return view.FindUser(id);
-}
-
-// Only the first `key_columns` values (the key); the others are left alone.
-SourceValues KeyOnly(const SourceValues& values, std::size_t key_columns) {
-  SourceValues key(values.size(), SourceValue{SourceValue::Kind::kUnchanged, {}});
-  for (std::size_t i = 0; i < key_columns && i < values.size(); ++i) key[i] = values[i];
-  return key;
-}
-
-bool HasUnchanged(const SourceValues& values) {
-  for (const SourceValue& value : values) {
-    if (value.kind == SourceValue::Kind::kUnchanged) return true;
-  }
-  return false;
-}
+struct ErasedRow<EraseRow<Row>> {
+  using type = Row;
+};
 
 template <typename Row>
-Status TranslateRow(const PgMessage& message, const SourceValues& values,
-                    const SourceValues& old_values, SourceTable table, const View& view,
-                    Batch* batch) {
-  if (std::holds_alternative<PgInsert>(message)) {
-    Row row;
-    HUBREG_RETURN_IF_ERROR(ReadRow(values, &row));
-    batch->Insert(std::move(row));
-    return Status::Ok();
-  }
-  if (std::holds_alternative<PgDelete>(message)) {
-    Row old;
-    HUBREG_RETURN_IF_ERROR(ReadRow(KeyOnly(old_values, 1), &old));
-    batch->Erase<Row>(old.id);
-    return Status::Ok();
-  }
-  // Update: the old key, when sent, names the row; otherwise the new one does.
-  Id old_id = kNoId;
-  if (!old_values.empty()) {
-    Row old;
-    HUBREG_RETURN_IF_ERROR(ReadRow(KeyOnly(old_values, 1), &old));
-    old_id = old.id;
-  }
-  Row row;
-  if (HasUnchanged(values)) {
-    Row probe;
-    HUBREG_RETURN_IF_ERROR(ReadRow(KeyOnly(values, 1), &probe));
-    const Row* existing = Existing<Row>(view, old_id != kNoId ? old_id : probe.id);
-    if (existing == nullptr) {
-      return Status::NotFound(RowKeyText(table, values) +
-                              ": updated without resending a large value, and the registry "
-                              "does not hold the row to take it from");
-    }
-    row = *existing;
-  }
-  HUBREG_RETURN_IF_ERROR(ReadRow(values, &row));
-  if (old_id != kNoId && old_id != row.id) {
-    batch->Erase<Row>(old_id);
-    batch->Insert(std::move(row));
-  } else {
-    batch->Update(std::move(row));
-  }
-  return Status::Ok();
+constexpr RegistryTable TableOf() {
+  if constexpr (std::is_same_v<Row, App>) return RegistryTable::kApp;
+  if constexpr (std::is_same_v<Row, Organization>) return RegistryTable::kOrganization;
+  if constexpr (std::is_same_v<Row, Client>) return RegistryTable::kClient;
+  if constexpr (std::is_same_v<Row, User>) return RegistryTable::kUser;
+  return RegistryTable::kClientUser;
 }
 
-Status TranslateLink(const PgMessage& message, const SourceValues& values,
-                     const SourceValues& old_values, Batch* batch) {
-  if (!std::holds_alternative<PgInsert>(message)) {
-    ClientUserLink old;
-    HUBREG_RETURN_IF_ERROR(ReadRow(KeyOnly(old_values.empty() ? values : old_values, 2), &old));
-    batch->Unlink(old.client_id, old.user_id);
-    if (std::holds_alternative<PgDelete>(message)) return Status::Ok();
-  }
-  ClientUserLink link;
-  HUBREG_RETURN_IF_ERROR(ReadRow(values, &link));
-  batch->Insert(link);
-  return Status::Ok();
+void AppendInsert(const SourceRow& row, Batch* batch) {
+  std::visit([&](const auto& r) { batch->Insert(r); }, row);
 }
 
-// Erases every row of `table` the registry holds, children first within it.
-void EraseAll(SourceTable table, const View& view, Batch* batch) {
+// A row's id (a link's client_id) and, for a link, its user_id.
+std::pair<Id, Id> KeyOf(const SourceRow& row) {
+  return std::visit(
+      [](const auto& r) -> std::pair<Id, Id> {
+        if constexpr (std::is_same_v<std::decay_t<decltype(r)>, ClientUserLink>) {
+          return {r.client_id, r.user_id};
+        } else {
+          return {r.id, kNoId};
+        }
+      },
+      row);
+}
+
+void AppendErase(RegistryTable table, std::pair<Id, Id> key, Batch* batch) {
   switch (table) {
-    case SourceTable::kClientUser:
-      for (const ClientUserLink& link : view.links()) batch->Unlink(link.client_id, link.user_id);
+    case RegistryTable::kApp:
+      batch->Erase<App>(key.first);
       break;
-    case SourceTable::kClient:
-      for (const Client& row : view.clients()) batch->Erase<Client>(row.id);
+    case RegistryTable::kOrganization:
+      batch->Erase<Organization>(key.first);
       break;
-    case SourceTable::kOrganization:
-      for (const Organization& row : view.organizations()) batch->Erase<Organization>(row.id);
+    case RegistryTable::kClient:
+      batch->Erase<Client>(key.first);
       break;
-    case SourceTable::kUser:
-      for (const User& row : view.users()) batch->Erase<User>(row.id);
+    case RegistryTable::kUser:
+      batch->Erase<User>(key.first);
       break;
-    case SourceTable::kApp:
-      for (const App& row : view.apps()) batch->Erase<App>(row.id);
+    case RegistryTable::kClientUser:
+      batch->Unlink(key.first, key.second);
       break;
   }
+}
+
+std::string DescribeKey(RegistryTable table, std::pair<Id, Id> key) {
+  if (table == RegistryTable::kClientUser) {
+    return "(" + std::to_string(key.first) + ", " + std::to_string(key.second) + ")";
+  }
+  return std::to_string(key.first);
+}
+
+bool HasUnchangedToast(const PgTuple& tuple) {
+  return std::any_of(tuple.begin(), tuple.end(), [](const PgValue& value) {
+    return value.kind == PgValue::Kind::kUnchangedToast;
+  });
 }
 
 }  // namespace
 
-Status ChangeTranslator::AddRelation(const PgRelation& relation) {
-  const std::string schema = relation.schema.empty() ? "pg_catalog" : relation.schema;
-  std::optional<Mapping> mapping;
-  for (SourceTable table : kCopyOrder) {
-    if (schema == tables_.schema && relation.table == SourceTableName(tables_, table)) {
-      mapping.emplace(Mapping{table, {}});
+ChangeTranslator::ChangeTranslator(SourceMapping mapping) : mapping_(std::move(mapping)) {}
+
+void ChangeTranslator::MarkApplied() {
+  for (auto& rows : pending_rows_) rows.clear();
+  pending_links_.clear();
+}
+
+Status ChangeTranslator::CheckRelation(const PgRelation& relation) const {
+  const std::optional<RegistryTable> table = mapping_.Find(relation.schema, relation.table);
+  if (!table) return Status::Ok();
+  const std::string source = relation.schema + "." + relation.table;
+  std::string problems;
+  const auto problem = [&](std::string text) {
+    if (!problems.empty()) problems += "; ";
+    problems += std::string(TableName(*table)) + text;
+  };
+  const auto columns = ColumnNames(*table);
+  for (std::size_t i = 0; i < columns.size(); ++i) {
+    const auto found =
+        std::find_if(relation.columns.begin(), relation.columns.end(),
+                     [&](const PgColumn& column) { return column.name == columns[i]; });
+    if (found == relation.columns.end()) {
+      problem("." + std::string(columns[i]) + ": missing in source table " + source);
+      continue;
+    }
+    const auto type = type_names_.find(found->type_oid);
+    if (auto difference = CheckColumnType(*table, i, found->type_oid,
+                                          type == type_names_.end() ? "" : type->second)) {
+      problem("." + std::string(columns[i]) + ": " + *difference);
+    } else if (IsKeyColumn(*table, i) && !found->key && relation.replica_identity != 'f') {
+      problem(": the replica identity of source table " + source + " does not include " +
+              std::string(columns[i]) + " (use the primary key or REPLICA IDENTITY FULL)");
     }
   }
-  if (mapping) {
-    std::string missing;
-    for (const SourceColumn& column : ColumnsOf(mapping->table)) {
-      int position = -1;
-      for (std::size_t i = 0; i < relation.columns.size(); ++i) {
-        if (relation.columns[i].name == column.name) position = static_cast<int>(i);
-      }
-      if (position < 0) missing += (missing.empty() ? "" : ", ") + std::string(column.name);
-      mapping->positions.push_back(position);
-    }
-    if (!missing.empty()) {
-      return Status::InvalidArgument("the source schema does not fit: " + schema + "." +
-                                     relation.table + " has no column " + missing);
+  if (problems.empty()) return Status::Ok();
+  return Status::InvalidArgument(std::move(problems));
+}
+
+Status ChangeTranslator::OnRelation(const PgRelation& relation) {
+  Relation entry{relation, mapping_.Find(relation.schema, relation.table), {}};
+  if (entry.table) {
+    HUBREG_RETURN_IF_ERROR(CheckRelation(relation));
+    for (std::string_view column : ColumnNames(*entry.table)) {
+      const auto found = std::find_if(relation.columns.begin(), relation.columns.end(),
+                                      [&](const PgColumn& c) { return c.name == column; });
+      entry.source_index.push_back(static_cast<int>(found - relation.columns.begin()));
     }
   }
-  relations_[relation.oid] = std::move(mapping);
+  relations_[relation.oid] = std::move(entry);
   return Status::Ok();
 }
 
-const ChangeTranslator::Mapping* ChangeTranslator::Find(PgOid oid) const {
-  auto it = relations_.find(oid);
-  if (it == relations_.end()) return nullptr;
-  return it->second ? &*it->second : nullptr;
+StatusOr<const ChangeTranslator::Relation*> ChangeTranslator::RelationOf(
+    PgOid oid, std::string_view what) const {
+  const auto found = relations_.find(oid);
+  if (found == relations_.end()) {
+    return Status::Corruption("pgoutput " + std::string(what) + " of relation OID " +
+                              std::to_string(oid) + ", which no Relation message described");
+  }
+  return &found->second;
 }
 
-SourceValues ChangeTranslator::Values(const Mapping& mapping, const PgTuple& tuple) const {
-  SourceValues values(mapping.positions.size());
-  for (std::size_t i = 0; i < values.size(); ++i) {
-    const int position = mapping.positions[i];
-    if (position < 0 || static_cast<std::size_t>(position) >= tuple.size()) continue;
-    const PgValue& value = tuple[static_cast<std::size_t>(position)];
-    switch (value.kind) {
-      case PgValue::Kind::kNull:
-        values[i].kind = SourceValue::Kind::kNull;
-        break;
-      case PgValue::Kind::kUnchangedToast:
-        values[i].kind = SourceValue::Kind::kUnchanged;
-        break;
-      case PgValue::Kind::kText:
-        values[i] = {SourceValue::Kind::kText, value.text};
-        break;
-    }
+StatusOr<SourceRow> ChangeTranslator::RowOf(const Relation& relation, const PgTuple& tuple,
+                                            const SourceRow* current) const {
+  if (tuple.size() != relation.relation.columns.size()) {
+    return Status::Corruption("a row of " + relation.relation.schema + "." +
+                              relation.relation.table + " has " + std::to_string(tuple.size()) +
+                              " values for " + std::to_string(relation.relation.columns.size()) +
+                              " columns");
   }
-  return values;
+  std::array<const PgValue*, 16> values{};
+  for (std::size_t i = 0; i < relation.source_index.size(); ++i) {
+    values[i] = &tuple[static_cast<std::size_t>(relation.source_index[i])];
+  }
+  return ParseSourceRow(
+      *relation.table, std::span<const PgValue* const>(values.data(), relation.source_index.size()),
+      current);
 }
 
-Status ChangeTranslator::Translate(const PgMessage& message, const View& view, Batch* batch) {
-  if (const auto* truncate = std::get_if<PgTruncate>(&message)) {
-    std::vector<SourceTable> truncated;
-    for (PgOid oid : truncate->relations) {
-      if (!relations_.contains(oid)) {
-        return Status::Corruption("TRUNCATE of relation " + std::to_string(oid) +
-                                  " before its relation message");
-      }
-      if (const Mapping* mapping = Find(oid)) truncated.push_back(mapping->table);
+StatusOr<std::pair<Id, Id>> ChangeTranslator::KeyOfTuple(const Relation& relation,
+                                                         const PgTuple& tuple,
+                                                         std::string_view what) const {
+  const RegistryTable table = *relation.table;
+  if (tuple.size() != relation.relation.columns.size()) {
+    return Status::Corruption("a " + std::string(what) + " of " + relation.relation.schema + "." +
+                              relation.relation.table + " has " + std::to_string(tuple.size()) +
+                              " values for " + std::to_string(relation.relation.columns.size()) +
+                              " columns");
+  }
+  std::pair<Id, Id> key{kNoId, kNoId};
+  for (std::size_t i = 0; i < relation.source_index.size(); ++i) {
+    if (!IsKeyColumn(table, i)) continue;
+    const PgValue& value = tuple[static_cast<std::size_t>(relation.source_index[i])];
+    Id id = 0;
+    const char* end = value.text.data() + value.text.size();
+    if (value.kind != PgValue::Kind::kText ||
+        std::from_chars(value.text.data(), end, id).ptr != end || id == 0) {
+      return WithContext(Status::InvalidArgument("the " + std::string(what) + "'s " +
+                                                 std::string(ColumnNames(table)[i]) +
+                                                 " is not a positive integer id"),
+                         table, "");
     }
-    // Children before parents, whatever order the message lists them in.
-    for (auto table = kCopyOrder.rbegin(); table != kCopyOrder.rend(); ++table) {
-      if (std::find(truncated.begin(), truncated.end(), *table) != truncated.end()) {
-        EraseAll(*table, view, batch);
-      }
+    (i == 0 ? key.first : key.second) = id;
+  }
+  return key;
+}
+
+Status ChangeTranslator::WithContext(Status status, RegistryTable table,
+                                     std::string_view key) const {
+  std::string message = std::string(TableName(table));
+  if (!key.empty()) message += " " + std::string(key);
+  message += ": " + status.message();
+  if (transaction_lsn_ != kInvalidLsn) {
+    message += "; in the transaction committed at LSN " + FormatLsn(transaction_lsn_);
+  }
+  return Status(status.code(), std::move(message));
+}
+
+Status ChangeTranslator::Translate(const PgMessage& message, const View& state, Batch* batch) {
+  const std::size_t first = batch->size();
+  Status status = std::visit(
+      [&](const auto& m) -> Status {
+        using M = std::decay_t<decltype(m)>;
+        if constexpr (std::is_same_v<M, PgBegin>) {
+          transaction_lsn_ = m.final_lsn;
+          return Status::Ok();
+        } else if constexpr (std::is_same_v<M, PgType>) {
+          type_names_[m.oid] = m.schema.empty() ? m.name : m.schema + "." + m.name;
+          return Status::Ok();
+        } else if constexpr (std::is_same_v<M, PgRelation>) {
+          return OnRelation(m);
+        } else if constexpr (std::is_same_v<M, PgInsert>) {
+          return Insert(m, batch);
+        } else if constexpr (std::is_same_v<M, PgUpdate>) {
+          return Update(m, state, batch);
+        } else if constexpr (std::is_same_v<M, PgDelete>) {
+          return Delete(m, batch);
+        } else if constexpr (std::is_same_v<M, PgTruncate>) {
+          return Truncate(m, state, batch);
+        } else {
+          return Status::Ok();  // Commit, Origin
+        }
+      },
+      message);
+  if (!status.ok()) {
+    batch->mutations().erase(batch->mutations().begin() + static_cast<std::ptrdiff_t>(first),
+                             batch->mutations().end());
+    return status;
+  }
+  Remember(*batch, first, state);
+  return Status::Ok();
+}
+
+Status ChangeTranslator::Insert(const PgInsert& insert, Batch* batch) {
+  StatusOr<const Relation*> relation = RelationOf(insert.relation, "Insert");
+  if (!relation.ok()) return relation.status();
+  if (!(*relation)->table) return Status::Ok();
+  const RegistryTable table = *(*relation)->table;
+  StatusOr<SourceRow> row = RowOf(**relation, insert.row, nullptr);
+  if (!row.ok()) {
+    const auto id_index = static_cast<std::size_t>((*relation)->source_index[0]);
+    const PgValue* id = id_index < insert.row.size() ? &insert.row[id_index] : nullptr;
+    return WithContext(
+        row.status(), table,
+        id != nullptr && id->kind == PgValue::Kind::kText && id->text.size() < 24 ? id->text : "");
+  }
+  AppendInsert(*row, batch);
+  return Status::Ok();
+}
+
+Status ChangeTranslator::Update(const PgUpdate& update, const View& state, Batch* batch) {
+  StatusOr<const Relation*> found = RelationOf(update.relation, "Update");
+  if (!found.ok()) return found.status();
+  const Relation& relation = **found;
+  if (!relation.table) return Status::Ok();
+  const RegistryTable table = *relation.table;
+
+  // The old row's key, when the source sent one; else the key did not change.
+  std::optional<std::pair<Id, Id>> old_key;
+  std::optional<SourceRow> old_full;
+  if (update.old_kind != PgOldRow::kNone) {
+    if (update.old_kind == PgOldRow::kFull) {
+      StatusOr<SourceRow> old_row = RowOf(relation, update.old_row, nullptr);
+      if (!old_row.ok()) return WithContext(old_row.status().WithContext("old row"), table, "");
+      old_full = std::move(old_row).value();
+      old_key = KeyOf(*old_full);
+    } else {
+      // In an old key tuple the columns outside the key are null.
+      StatusOr<std::pair<Id, Id>> key = KeyOfTuple(relation, update.old_row, "old key");
+      if (!key.ok()) return key.status();
+      old_key = *key;
     }
+  }
+
+  const SourceRow* current = nullptr;
+  std::optional<SourceRow> current_row;
+  if (HasUnchangedToast(update.row)) {
+    if (old_full) {
+      current = &*old_full;
+    } else if (old_key) {
+      current_row = Current(table, old_key->first, state);
+    } else {
+      // The key is unchanged: the new row's key is the old one (a key is
+      // never TOASTed).
+      StatusOr<std::pair<Id, Id>> key = KeyOfTuple(relation, update.row, "new row");
+      if (!key.ok()) return key.status();
+      current_row = Current(table, key->first, state);
+    }
+    if (current_row) current = &*current_row;
+  }
+
+  StatusOr<SourceRow> row = RowOf(relation, update.row, current);
+  if (!row.ok()) {
+    StatusOr<std::pair<Id, Id>> key = KeyOfTuple(relation, update.row, "new row");
+    return WithContext(row.status(), table,
+                       key.ok()  ? DescribeKey(table, *key)
+                       : old_key ? DescribeKey(table, *old_key)
+                                 : "");
+  }
+  const std::pair<Id, Id> new_key = KeyOf(*row);
+  if (!old_key || *old_key == new_key) {
+    if (table == RegistryTable::kClientUser) {
+      // Links have no update: a changed created_at is an erase and an insert.
+      const auto& link = std::get<ClientUserLink>(*row);
+      const auto pending = pending_links_.find(new_key);
+      const ClientUserLink* now = state.FindLink(link.client_id, link.user_id);
+      if (pending == pending_links_.end() && now != nullptr && *now == link) return Status::Ok();
+      batch->Unlink(link.client_id, link.user_id);
+      batch->Insert(link);
+      return Status::Ok();
+    }
+    std::visit(
+        [&](const auto& r) {
+          if constexpr (!std::is_same_v<std::decay_t<decltype(r)>, ClientUserLink>) {
+            batch->Update(r);
+          }
+        },
+        *row);
     return Status::Ok();
   }
-  PgOid oid = 0;
-  const PgTuple* row = nullptr;
-  const PgTuple* old_row = nullptr;
-  if (const auto* insert = std::get_if<PgInsert>(&message)) {
-    oid = insert->relation;
-    row = &insert->row;
-  } else if (const auto* update = std::get_if<PgUpdate>(&message)) {
-    oid = update->relation;
-    row = &update->row;
-    if (update->old_kind != PgOldRow::kNone) old_row = &update->old_row;
-  } else if (const auto* erase = std::get_if<PgDelete>(&message)) {
-    oid = erase->relation;
-    old_row = &erase->old_row;
-  } else {
-    return Status::Ok();
+  AppendErase(table, *old_key, batch);
+  AppendInsert(*row, batch);
+  return Status::Ok();
+}
+
+Status ChangeTranslator::Delete(const PgDelete& erase, Batch* batch) {
+  StatusOr<const Relation*> found = RelationOf(erase.relation, "Delete");
+  if (!found.ok()) return found.status();
+  const Relation& relation = **found;
+  if (!relation.table) return Status::Ok();
+  const RegistryTable table = *relation.table;
+  StatusOr<std::pair<Id, Id>> key = KeyOfTuple(relation, erase.old_row, "deleted row");
+  if (!key.ok()) return key.status();
+  if (table == RegistryTable::kClientUser) {
+    const auto pending = pending_links_.find(*key);
+    if (pending != pending_links_.end() && !pending->second) return Status::Ok();
   }
-  if (!relations_.contains(oid)) {
-    return Status::Corruption("a change of relation " + std::to_string(oid) +
-                              " before its relation message");
+  AppendErase(table, *key, batch);
+  return Status::Ok();
+}
+
+Status ChangeTranslator::Truncate(const PgTruncate& truncate, const View& state, Batch* batch) {
+  std::array<bool, 5> truncated{};
+  for (PgOid oid : truncate.relations) {
+    StatusOr<const Relation*> relation = RelationOf(oid, "Truncate");
+    if (!relation.ok()) return relation.status();
+    if ((*relation)->table) truncated[Index(*(*relation)->table)] = true;
   }
-  const Mapping* mapping = Find(oid);
-  if (mapping == nullptr) return Status::Ok();
-  const SourceValues values = row != nullptr ? Values(*mapping, *row) : SourceValues();
-  const SourceValues old_values = old_row != nullptr ? Values(*mapping, *old_row) : SourceValues();
-  switch (mapping->table) {
-    case SourceTable::kApp:
-      return TranslateRow<App>(message, values, old_values, mapping->table, view, batch);
-    case SourceTable::kOrganization:
-      return TranslateRow<Organization>(message, values, old_values, mapping->table, view, batch);
-    case SourceTable::kClient:
-      return TranslateRow<Client>(message, values, old_values, mapping->table, view, batch);
-    case SourceTable::kUser:
-      return TranslateRow<User>(message, values, old_values, mapping->table, view, batch);
-    case SourceTable::kClientUser:
+  // Links first, then children before the rows they refer to.
+  if (truncated[Index(RegistryTable::kClientUser)]) {
+    std::set<LinkKey> links;
+    for (const ClientUserLink& link : state.links()) links.insert({link.client_id, link.user_id});
+    for (const auto& [key, present] : pending_links_) {
+      if (present) {
+        links.insert(key);
+      } else {
+        links.erase(key);
+      }
+    }
+    for (const LinkKey& key : links) batch->Unlink(key.first, key.second);
+  }
+  for (RegistryTable table : {RegistryTable::kClient, RegistryTable::kOrganization,
+                              RegistryTable::kUser, RegistryTable::kApp}) {
+    if (!truncated[Index(table)]) continue;
+    std::set<Id> ids;
+    const auto add = [&](const auto& rows) {
+      for (const auto& row : rows) ids.insert(row.id);
+    };
+    switch (table) {
+      case RegistryTable::kApp:
+        add(state.apps());
+        break;
+      case RegistryTable::kOrganization:
+        add(state.organizations());
+        break;
+      case RegistryTable::kClient:
+        add(state.clients());
+        break;
+      case RegistryTable::kUser:
+        add(state.users());
+        break;
+      case RegistryTable::kClientUser:
+        break;
+    }
+    for (const auto& [id, row] : pending_rows_[Index(table)]) {
+      if (row) {
+        ids.insert(id);
+      } else {
+        ids.erase(id);
+      }
+    }
+    for (Id id : ids) AppendErase(table, {id, kNoId}, batch);
+  }
+  return Status::Ok();
+}
+
+std::optional<SourceRow> ChangeTranslator::Current(RegistryTable table, Id id,
+                                                   const View& state) const {
+  if (Index(table) < kRowTables) {
+    const auto& pending = pending_rows_[Index(table)];
+    if (const auto found = pending.find(id); found != pending.end()) return found->second;
+  }
+  switch (table) {
+    case RegistryTable::kApp:
+      if (const App* row = state.FindApp(id)) return *row;
+      break;
+    case RegistryTable::kOrganization:
+      if (const Organization* row = state.FindOrganization(id)) return *row;
+      break;
+    case RegistryTable::kClient:
+      if (const Client* row = state.FindClient(id)) return *row;
+      break;
+    case RegistryTable::kUser:
+      if (const User* row = state.FindUser(id)) return *row;
+      break;
+    case RegistryTable::kClientUser:
       break;
   }
-  return TranslateLink(message, values, old_values, batch);
+  return std::nullopt;
+}
+
+void ChangeTranslator::Remember(const Batch& batch, std::size_t first, const View& state) {
+  // Erasing a client or a user erases its links too (as the registry does).
+  const auto erase_links_of = [&](Id id, bool client) {
+    std::vector<LinkKey> keys;
+    if (client) {
+      for (auto it = state.UsersOfClient(id).begin(); it != state.UsersOfClient(id).end(); ++it) {
+        keys.push_back({id, it.link().user_id});
+      }
+    } else {
+      for (auto it = state.ClientsOfUser(id).begin(); it != state.ClientsOfUser(id).end(); ++it) {
+        keys.push_back({it.link().client_id, id});
+      }
+    }
+    for (const auto& [key, present] : pending_links_) {
+      if (present && (client ? key.first : key.second) == id) keys.push_back(key);
+    }
+    for (const LinkKey& key : keys) pending_links_[key] = false;
+  };
+  for (std::size_t i = first; i < batch.size(); ++i) {
+    std::visit(
+        [&](const auto& mutation) {
+          using M = std::decay_t<decltype(mutation)>;
+          if constexpr (std::is_same_v<M, EraseLink>) {
+            pending_links_[{mutation.client_id, mutation.user_id}] = false;
+          } else if constexpr (std::is_same_v<M, InsertRow<ClientUserLink>>) {
+            pending_links_[{mutation.row.client_id, mutation.row.user_id}] = true;
+          } else if constexpr (requires { mutation.row.id; }) {
+            using Row = std::decay_t<decltype(mutation.row)>;
+            pending_rows_[Index(TableOf<Row>())][mutation.row.id] = SourceRow(mutation.row);
+          } else {
+            using Row = typename ErasedRow<M>::type;
+            pending_rows_[Index(TableOf<Row>())][mutation.id] = std::nullopt;
+            if constexpr (std::is_same_v<Row, Client> || std::is_same_v<Row, User>) {
+              erase_links_of(mutation.id, std::is_same_v<Row, Client>);
+            }
+          }
+        },
+        batch.mutations()[i]);
+  }
 }
 
 }  // namespace hubreg::sync

@@ -1,52 +1,102 @@
-// Internal: turns pgoutput's decoded changes into registry mutations.
-// Relation messages say which source table an OID is and where each column
-// sits (columns are matched by name, not position); inserts, updates,
-// deletes and TRUNCATE of the five tables become inserts, updates, erases,
-// links and unlinks appended to the transaction's batch. Tables outside the
-// five are ignored.
-//
-// Thread safety: one thread.
+// Turns decoded pgoutput messages into hubreg mutations, with the conversion
+// rules of source_rows.h (which the initial copy uses too, copy_text.h).
 #pragma once
 
+#include <array>
+#include <map>
 #include <optional>
+#include <set>
+#include <string>
+#include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "hubreg/batch.h"
-#include "hubreg/follower.h"
+#include "hubreg/lsn.h"
+#include "hubreg/status.h"
 #include "hubreg/view.h"
 #include "pgoutput.h"
-#include "source_columns.h"
+#include "source_mapping.h"
 #include "source_rows.h"
 
 namespace hubreg::sync {
 
+// One instance per replication stream; not thread-safe.
 class ChangeTranslator {
  public:
-  explicit ChangeTranslator(SourceTables tables) : tables_(std::move(tables)) {}
+  explicit ChangeTranslator(SourceMapping mapping = SourceMapping());
 
-  // Learns (or relearns) a relation. kInvalidArgument when one of the five
-  // tables lacks a column the registry needs.
-  Status AddRelation(const PgRelation& relation);
+  // Feeds one message, in stream order:
+  //  - Begin remembers the transaction's commit LSN for error messages;
+  //    Commit and Origin do nothing.
+  //  - Type remembers the type's name for messages.
+  //  - Relation is checked with CheckRelation when it maps to a hubreg table;
+  //    a relation of any other table is remembered and its changes ignored.
+  //  - Insert, Update, Delete and Truncate append mutations to `*batch`:
+  //    InsertRow; UpdateRow (EraseRow and InsertRow when the key changed);
+  //    EraseRow or EraseLink; for TRUNCATE, the erasure of every row of the
+  //    truncated tables, links first. Unchanged-TOAST values of an update
+  //    come from the old row (REPLICA IDENTITY FULL) or the current row.
+  //    A link that the erasure of its client or user has already removed
+  //    (the source's ON DELETE CASCADE) is not erased again.
+  // `state` is the registry without the batches translated since the last
+  // MarkApplied(); the translator keeps the rows it produced since then and
+  // reads them before `state`. Nothing is appended on error. Errors name
+  // the table, the key and the LSN, never a password: `client 5: db_port:
+  // "70000" is not a port number (0 to 65535); in the transaction committed
+  // at LSN 0/16B3F00` (InvalidArgument), kCorruption for a change of a
+  // relation never described, or a tuple of the wrong width.
+  Status Translate(const PgMessage& message, const View& state, Batch* batch);
 
-  // Appends the mutations for an Insert, Update, Delete or Truncate to
-  // *batch. `view` is the registry the batch will apply to: updates take the
-  // values PostgreSQL did not resend (unchanged TOAST) from it, and TRUNCATE
-  // erases the rows it holds. Other messages are ignored. Errors:
-  // kCorruption for a change of an unknown relation; kInvalidArgument for a
-  // value the registry cannot hold (naming table, key and column).
-  Status Translate(const PgMessage& message, const View& view, Batch* batch);
+  // Whether a source table can feed the hubreg table it maps to: every
+  // hubreg column is present (matched by name; extra source columns are
+  // ignored) with a type that fits, and the replica identity includes the
+  // key (or is FULL). InvalidArgument listing every difference, e.g.
+  // "client.db_port: source type text, expected an integer type; client.name:
+  // missing in source table public.client". OK for a table not mapped.
+  Status CheckRelation(const PgRelation& relation) const;
+
+  // Call once the batches translated so far are applied (visible in the
+  // Views passed from now on), or abandoned.
+  void MarkApplied();
+
+  const SourceMapping& mapping() const { return mapping_; }
 
  private:
-  struct Mapping {
-    SourceTable table;
-    std::vector<int> positions;  // per ColumnsOf(table): the column's index in the tuple
+  struct Relation {
+    PgRelation relation;
+    std::optional<RegistryTable> table;
+    std::vector<int> source_index;  // per hubreg column: its index in relation.columns
   };
-  SourceValues Values(const Mapping& mapping, const PgTuple& tuple) const;
-  const Mapping* Find(PgOid oid) const;
+  using LinkKey = std::pair<Id, Id>;  // (client_id, user_id)
 
-  SourceTables tables_;
-  std::unordered_map<PgOid, std::optional<Mapping>> relations_;  // nullopt: not one of the five
+  Status OnRelation(const PgRelation& relation);
+  StatusOr<const Relation*> RelationOf(PgOid oid, std::string_view what) const;
+  // The key columns of a tuple (the others may be null), kNoId for none.
+  StatusOr<std::pair<Id, Id>> KeyOfTuple(const Relation& relation, const PgTuple& tuple,
+                                         std::string_view what) const;
+  StatusOr<SourceRow> RowOf(const Relation& relation, const PgTuple& tuple,
+                            const SourceRow* current) const;
+  Status Insert(const PgInsert& insert, Batch* batch);
+  Status Update(const PgUpdate& update, const View& state, Batch* batch);
+  Status Delete(const PgDelete& erase, Batch* batch);
+  Status Truncate(const PgTruncate& truncate, const View& state, Batch* batch);
+
+  // The row as the batches so far leave it; nullopt when absent.
+  std::optional<SourceRow> Current(RegistryTable table, Id id, const View& state) const;
+  // Records the mutations appended to `batch` from `first` on.
+  void Remember(const Batch& batch, std::size_t first, const View& state);
+  Status WithContext(Status status, RegistryTable table, std::string_view key) const;
+
+  SourceMapping mapping_;
+  std::unordered_map<PgOid, Relation> relations_;
+  std::unordered_map<PgOid, std::string> type_names_;
+  Lsn transaction_lsn_ = kInvalidLsn;
+
+  // Rows changed since MarkApplied: a row, or nullopt once erased.
+  std::array<std::unordered_map<Id, std::optional<SourceRow>>, 4> pending_rows_;
+  std::map<LinkKey, bool> pending_links_;  // present or erased
 };
 
 }  // namespace hubreg::sync

@@ -89,6 +89,9 @@ struct Follower::Impl {
   FollowerOptions options;
   EventHandler on_event;
   std::string source;  // DescribeSource(conninfo)
+  sync::SourceMapping mapping;
+  // The current stream's; it keeps the rows of translated, unapplied batches.
+  std::optional<sync::ChangeTranslator> translator;
 
   mutable std::mutex status_mutex;
   FollowerStatus status;
@@ -158,13 +161,12 @@ struct Follower::Impl {
       return conn.status();
     }
     std::uint64_t copied = 0;
-    StatusOr<RegistryRows> rows =
-        sync::CopyTables(*conn, slot->snapshot_name, options.tables,
-                         [&](std::string_view table, std::uint64_t table_rows) {
-                           Emit(Event(FollowerEvent::Kind::kCopyProgress)
-                                    .WithTable(std::string(table))
-                                    .WithRows(table_rows));
-                         });
+    StatusOr<RegistryRows> rows = sync::CopyTables(
+        *conn, slot->snapshot_name, mapping, [&](std::string_view table, std::uint64_t table_rows) {
+          Emit(Event(FollowerEvent::Kind::kCopyProgress)
+                   .WithTable(std::string(table))
+                   .WithRows(table_rows));
+        });
     if (!rows.ok()) {
       // A value the registry cannot read is the source's fault; a lost
       // connection is not.
@@ -214,6 +216,9 @@ struct Follower::Impl {
       states.push_back(sync::EncodeFollowState(one.position));
     }
     Registry::GroupResult result = store.ApplyGroup(batches, states);
+    // Mid-transaction, the translator still needs the rows it produced for
+    // that transaction; rows already applied do no harm meanwhile.
+    if (!in_transaction) translator->MarkApplied();
     const std::size_t done = result.committed.size();
     if (done > 0) {
       const FollowState& last = arrived[done - 1].position;
@@ -245,7 +250,8 @@ struct Follower::Impl {
     if (!stream.ok()) return Attempt::Retry(stream.status());
     StatusOr<sync::SystemIdentity> identity = stream->IdentifySystem();
     if (!identity.ok()) return Attempt::Retry(identity.status());
-    if (Status fits = sync::CheckSourceSchema(stream->conn(), options.tables, options.publication);
+    if (Status fits = sync::CheckSourceSchema(stream->conn(), sync::ChangeTranslator(mapping),
+                                              options.publication);
         !fits.ok()) {
       return fits.code() == ErrorCode::kIo ? Attempt::Retry(fits) : Attempt::Fatal(fits);
     }
@@ -311,12 +317,11 @@ struct Follower::Impl {
 
   Attempt Stream(ReplicationStream& stream, Lsn start, const std::string& system_id,
                  const std::stop_token& stop) {
-    sync::ChangeTranslator translator(options.tables);
+    translator.emplace(mapping);
     std::vector<Arrived> arrived;
     Batch current;
     bool in_transaction = false;
     bool skip = false;  // a transaction already applied before a restart
-    sync::PgBegin begin;
     while (!stop.stop_requested()) {
       const bool flush_due = arrived.size() >= options.max_group;
       StatusOr<std::optional<sync::WalData>> data =
@@ -349,9 +354,8 @@ struct Follower::Impl {
         return Attempt::Fatal(message.status().WithContext("at " + FormatLsn((*data)->wal_start)));
       }
       if (auto* b = std::get_if<sync::PgBegin>(&*message)) {
-        begin = *b;
         in_transaction = true;
-        skip = begin.final_lsn < start;
+        skip = b->final_lsn < start;
         current = Batch();
       } else if (auto* commit = std::get_if<sync::PgCommit>(&*message)) {
         in_transaction = false;
@@ -360,27 +364,20 @@ struct Follower::Impl {
           arrived.push_back({std::move(current), std::string(), std::move(position)});
         }
         current = Batch();
-      } else if (auto* relation = std::get_if<sync::PgRelation>(&*message)) {
-        if (Status fits = translator.AddRelation(*relation); !fits.ok()) {
-          return Attempt::Fatal(fits.WithContext("at " + FormatLsn((*data)->wal_start)));
-        }
-      } else if (!skip) {
-        if (std::holds_alternative<sync::PgTruncate>(*message)) {
-          // A truncate erases the rows the registry holds: apply what came
-          // before it first, so they are among them.
-          if (Attempt applied = ApplyArrived(arrived, stream, true); !applied.status.ok()) {
-            return applied;
-          }
-        }
-        Status translated = [&] {
-          View view = store.Read();
-          return translator.Translate(*message, view, &current);
-        }();
-        if (!translated.ok()) {
-          return Attempt::Fatal(translated.WithContext("in the source transaction committed at " +
-                                                       FormatLsn(begin.final_lsn)));
-        }
+        continue;
       }
+      const bool change = std::holds_alternative<sync::PgInsert>(*message) ||
+                          std::holds_alternative<sync::PgUpdate>(*message) ||
+                          std::holds_alternative<sync::PgDelete>(*message) ||
+                          std::holds_alternative<sync::PgTruncate>(*message);
+      if (change && skip) continue;
+      // The translator reads the registry plus what it translated since the
+      // last applied group (MarkApplied).
+      Status translated = [&] {
+        View view = store.Read();
+        return translator->Translate(*message, view, &current);
+      }();
+      if (!translated.ok()) return Attempt::Fatal(translated);
     }
     // Stopping: apply what fully arrived, confirm it, end the stream.
     if (Attempt applied = ApplyArrived(arrived, stream, in_transaction); !applied.status.ok()) {
@@ -401,6 +398,13 @@ Status Follower::Run(std::stop_token stop) {
   StatusOr<std::string> source = sync::DescribeSource(impl.options.conninfo);
   if (!source.ok()) return source.status();
   impl.source = *source;
+  const SourceTables& tables = impl.options.tables;
+  for (auto [table, name] :
+       {std::pair{kAppTable, &tables.app}, std::pair{kOrganizationTable, &tables.organization},
+        std::pair{kClientTable, &tables.client}, std::pair{kUserTable, &tables.user},
+        std::pair{kClientUserTable, &tables.client_user}}) {
+    HUBREG_RETURN_IF_ERROR(impl.mapping.Map(table, {tables.schema, *name}));
+  }
   {
     StatusOr<std::optional<FollowState>> stored = ReadFollowState(impl.store);
     if (!stored.ok()) return stored.status();

@@ -12,6 +12,7 @@
 #include "hubreg/follower.h"
 #include "hubreg/registry.h"
 #include "pg_conn.h"
+#include "source_mapping.h"
 
 namespace hubreg::sync {
 
@@ -26,6 +27,6 @@ using CopyProgress = std::function<void(std::string_view table, std::uint64_t ro
 // treats it), COMMIT. kIo when the connection fails, kInvalidArgument naming
 // table, row and column for a value the registry cannot hold.
 StatusOr<RegistryRows> CopyTables(PgConn& conn, const std::string& snapshot,
-                                  const SourceTables& tables, const CopyProgress& progress);
+                                  const SourceMapping& mapping, const CopyProgress& progress);
 
 }  // namespace hubreg::sync

@@ -1,237 +1,288 @@
 #include "source_rows.h"
 
+#include <array>
 #include <charconv>
+#include <chrono>
+#include <type_traits>
+
+#include "hubreg/columns.h"
 
 namespace hubreg::sync {
 namespace {
 
-std::string Quote(std::string_view text) {
-  std::string quoted = "\"";
-  for (char c : text.substr(0, 60)) quoted += static_cast<unsigned char>(c) < 0x20 ? '?' : c;
-  return quoted + (text.size() > 60 ? "...\"" : "\"");
-}
+// Built-in type OIDs (pg_type.dat); OIDs from 16384 up are user-defined.
+constexpr PgOid kBool = 16, kName = 19, kInt8 = 20, kInt2 = 21, kInt4 = 23, kText = 25,
+                kFloat8 = 701, kBpchar = 1042, kVarchar = 1043, kDate = 1082, kTimestamp = 1114,
+                kTimestampTz = 1184, kNumeric = 1700, kUuid = 2950, kFirstUserOid = 16384;
 
-template <typename Number>
-bool ParseNumber(std::string_view text, Number* out) {
-  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), *out);
-  return error == std::errc() && end == text.data() + text.size();
-}
-
-// Reads the columns of one row in order, collecting the first error.
-class Reader {
- public:
-  Reader(SourceTable table, const SourceValues& values) : table_(table), values_(values) {}
-
-  void Text(std::size_t i, std::string* out) {
-    if (Skip(i)) return;
-    *out =
-        values_[i].kind == SourceValue::Kind::kNull ? std::string() : std::string(values_[i].text);
+// Calls fn(std::type_identity<Row>{}) with the row type of `table`.
+template <typename Fn>
+decltype(auto) WithRowType(RegistryTable table, Fn&& fn) {
+  switch (table) {
+    case RegistryTable::kApp:
+      return fn(std::type_identity<App>{});
+    case RegistryTable::kOrganization:
+      return fn(std::type_identity<Organization>{});
+    case RegistryTable::kClient:
+      return fn(std::type_identity<Client>{});
+    case RegistryTable::kUser:
+      return fn(std::type_identity<User>{});
+    case RegistryTable::kClientUser:
+      break;
   }
-  void IdAt(std::size_t i, hubreg::Id* out, bool nullable) {
-    if (Skip(i)) return;
-    if (values_[i].kind == SourceValue::Kind::kNull) {
-      if (nullable) {
-        *out = kNoId;
-      } else {
-        Fail(i, "is NULL");
+  return fn(std::type_identity<ClientUserLink>{});
+}
+
+template <typename Row>
+constexpr auto kColumnNames = [] {
+  std::array<std::string_view, kColumnCount<Row>> names{};
+  for (std::size_t i = 0; i < names.size(); ++i) names[i] = kColumnInfos<Row>[i].name;
+  return names;
+}();
+
+std::string Quote(std::string_view value) { return QuoteForMessage(value, 60); }
+
+bool ParseNumber(std::string_view text, auto& value) {
+  const char* end = text.data() + text.size();
+  const auto [ptr, ec] = std::from_chars(text.data(), end, value);
+  return ec == std::errc() && ptr == end;
+}
+
+// Parses one text value into `field` as hubreg/columns.h describes the
+// column; returns the reason it cannot.
+template <typename T>
+std::optional<std::string> ParseField(const ColumnInfo& column, std::string_view text, T& field) {
+  if constexpr (std::is_same_v<T, Id>) {
+    Id id = 0;
+    if (!ParseNumber(text, id) || id == 0) return Quote(text) + " is not a positive integer id";
+    field = id;
+  } else if constexpr (std::is_same_v<T, std::uint16_t>) {
+    unsigned port = 0;
+    if (!ParseNumber(text, port) || port > 65535) {
+      return Quote(text) + " is not a port number (0 to 65535)";
+    }
+    field = static_cast<std::uint16_t>(port);
+  } else if constexpr (std::is_same_v<T, std::string> || std::is_same_v<T, Secret>) {
+    if (!column.nullable() && text.empty()) return "must not be empty";
+    if (column.kind == ColumnKind::kEmail && text.find('@') == std::string_view::npos) {
+      return Quote(text) + " is not an email address";
+    }
+    field = std::string(text);
+  } else if constexpr (std::is_same_v<T, RecordStatus>) {
+    const auto status = ParseRecordStatus(text);
+    if (!status) return Quote(text) + " is not active or disabled";
+    field = *status;
+  } else if constexpr (std::is_same_v<T, Environment>) {
+    const auto environment = ParseEnvironment(text);
+    if (!environment) return Quote(text) + " is not stage or prod";
+    field = *environment;
+  } else {
+    static_assert(std::is_same_v<T, Timestamp>);
+    StatusOr<Timestamp> time = ParsePgTimestamp(text);
+    if (!time.ok()) return Quote(text) + ": " + time.status().message();
+    field = *time;
+  }
+  return std::nullopt;
+}
+
+template <typename Row>
+StatusOr<SourceRow> ParseRow(std::span<const PgValue* const> values, const SourceRow* current) {
+  Row row;
+  std::string errors;
+  std::size_t i = 0;
+  ForEachColumn<Row>([&](const auto& column) {
+    const ColumnInfo info = column.info();
+    const auto problem = [&](std::string reason) {
+      if (!errors.empty()) errors += "; ";
+      errors += std::string(info.name) + ": " + std::move(reason);
+    };
+    const PgValue* value = i < values.size() ? values[i] : nullptr;
+    ++i;
+    if (value == nullptr) {
+      problem("missing");
+      return;
+    }
+    switch (value->kind) {
+      case PgValue::Kind::kNull:
+        // NULL reads as the zero value the model's default already holds.
+        if (!info.nullable()) problem("must not be empty");
+        break;
+      case PgValue::Kind::kUnchangedToast: {
+        const Row* now = current != nullptr ? std::get_if<Row>(current) : nullptr;
+        if (now == nullptr) {
+          problem("unchanged in the source, but the registry does not hold the row");
+        } else {
+          row.*column.member = now->*column.member;
+        }
+        break;
       }
-      return;
+      case PgValue::Kind::kText:
+        if (auto reason = ParseField(info, value->text, row.*column.member)) {
+          problem(info.secret() ? "invalid" : *reason);  // a secret is never shown
+        }
+        break;
     }
-    long long value = 0;
-    if (!ParseNumber(values_[i].text, &value) || value <= 0) {
-      Fail(i, Quote(values_[i].text) + " is not a positive integer");
-      return;
-    }
-    *out = static_cast<hubreg::Id>(value);
-  }
-  void Port(std::size_t i, std::uint16_t* out) {
-    if (Skip(i)) return;
-    if (values_[i].kind == SourceValue::Kind::kNull) {
-      *out = 0;
-      return;
-    }
-    unsigned value = 0;
-    if (!ParseNumber(values_[i].text, &value) || value > 65535) {
-      Fail(i, Quote(values_[i].text) + " is not a port (0 to 65535)");
-      return;
-    }
-    *out = static_cast<std::uint16_t>(value);
-  }
-  void Time(std::size_t i, Timestamp* out) {
-    if (Skip(i)) return;
-    if (values_[i].kind == SourceValue::Kind::kNull) {
-      *out = Timestamp{};
-      return;
-    }
-    std::optional<Timestamp> time = ParseSourceTime(values_[i].text);
-    if (!time) {
-      Fail(i, Quote(values_[i].text) + " is not a timestamp");
-      return;
-    }
-    *out = *time;
-  }
-  void RecordStatusAt(std::size_t i, RecordStatus* out) {
-    if (Skip(i)) return;
-    std::optional<RecordStatus> status = values_[i].kind == SourceValue::Kind::kNull
-                                             ? std::nullopt
-                                             : ParseRecordStatus(values_[i].text);
-    if (!status) {
-      Fail(i, "is not active or disabled");
-      return;
-    }
-    *out = *status;
-  }
-  void EnvironmentAt(std::size_t i, Environment* out) {
-    if (Skip(i)) return;
-    std::optional<Environment> environment = values_[i].kind == SourceValue::Kind::kNull
-                                                 ? std::nullopt
-                                                 : ParseEnvironment(values_[i].text);
-    if (!environment) {
-      Fail(i, "is not stage or prod");
-      return;
-    }
-    *out = *environment;
-  }
+  });
+  if (!errors.empty()) return Status::InvalidArgument(std::move(errors));
+  return SourceRow(std::move(row));
+}
 
-  Status status() const { return status_; }
-
- private:
-  bool Skip(std::size_t i) const {
-    return !status_.ok() || i >= values_.size() || values_[i].kind == SourceValue::Kind::kUnchanged;
+int Digits(std::string_view text, std::size_t at, std::size_t n) {
+  if (at + n > text.size()) return -1;
+  int value = 0;
+  for (std::size_t i = at; i < at + n; ++i) {
+    if (text[i] < '0' || text[i] > '9') return -1;
+    value = value * 10 + (text[i] - '0');
   }
-  void Fail(std::size_t i, const std::string& reason) {
-    status_ = Status::InvalidArgument(RowKeyText(table_, values_) + ": column " +
-                                      std::string(ColumnsOf(table_)[i].name) + ": " + reason);
-  }
-
-  SourceTable table_;
-  const SourceValues& values_;
-  Status status_;
-};
+  return value;
+}
 
 }  // namespace
 
-std::optional<Timestamp> ParseSourceTime(std::string_view text) {
-  // YYYY-MM-DD HH:MM:SS[.ffffff][(+|-)HH[:MM[:SS]]]
-  if (text.size() < 19 || text[4] != '-' || text[7] != '-' ||
-      (text[10] != ' ' && text[10] != 'T') || text[13] != ':' || text[16] != ':') {
-    return std::nullopt;
+std::string_view TableName(RegistryTable table) {
+  return WithRowType(table, []<typename Row>(std::type_identity<Row>) { return kTableOf<Row>; });
+}
+
+std::span<const std::string_view> ColumnNames(RegistryTable table) {
+  return WithRowType(table, []<typename Row>(std::type_identity<Row>) {
+    return std::span<const std::string_view>(kColumnNames<Row>);
+  });
+}
+
+bool IsKeyColumn(RegistryTable table, std::size_t column) {
+  return WithRowType(table, [&]<typename Row>(std::type_identity<Row>) {
+    return column < kColumnInfos<Row>.size() && kColumnInfos<Row>[column].key();
+  });
+}
+
+std::string PgTypeName(PgOid type_oid, std::string_view type_name) {
+  switch (type_oid) {
+    case kBool:
+      return "boolean";
+    case kName:
+      return "name";
+    case kInt8:
+      return "bigint";
+    case kInt2:
+      return "smallint";
+    case kInt4:
+      return "integer";
+    case kText:
+      return "text";
+    case kFloat8:
+      return "double precision";
+    case kBpchar:
+      return "character";
+    case kVarchar:
+      return "character varying";
+    case kDate:
+      return "date";
+    case kTimestamp:
+      return "timestamp without time zone";
+    case kTimestampTz:
+      return "timestamp with time zone";
+    case kNumeric:
+      return "numeric";
+    case kUuid:
+      return "uuid";
+    default:
+      break;
   }
-  int year = 0;
-  unsigned month = 0, day = 0, hour = 0, minute = 0, second = 0;
-  if (!ParseNumber(text.substr(0, 4), &year) || !ParseNumber(text.substr(5, 2), &month) ||
-      !ParseNumber(text.substr(8, 2), &day) || !ParseNumber(text.substr(11, 2), &hour) ||
-      !ParseNumber(text.substr(14, 2), &minute) || !ParseNumber(text.substr(17, 2), &second)) {
-    return std::nullopt;
+  if (!type_name.empty()) return std::string(type_name);
+  return "type OID " + std::to_string(type_oid);
+}
+
+std::optional<std::string> CheckColumnType(RegistryTable table, std::size_t column, PgOid type_oid,
+                                           std::string_view type_name) {
+  const ColumnInfo info = WithRowType(
+      table, [&]<typename Row>(std::type_identity<Row>) { return kColumnInfos<Row>.at(column); });
+  const char* expected;
+  bool fits;
+  if (info.integer()) {
+    expected = "an integer type";
+    fits = type_oid == kInt2 || type_oid == kInt4 || type_oid == kInt8;
+  } else if (info.kind == ColumnKind::kTimestamp) {
+    expected = "a timestamp type";
+    fits = type_oid == kTimestamp || type_oid == kTimestampTz;
+  } else {
+    expected = "a text type or an enum";
+    fits = type_oid == kText || type_oid == kVarchar || type_oid == kBpchar || type_oid == kName ||
+           type_oid >= kFirstUserOid;
   }
-  const std::chrono::year_month_day date{std::chrono::year(year), std::chrono::month(month),
-                                         std::chrono::day(day)};
-  if (!date.ok() || hour > 23 || minute > 59 || second > 60) return std::nullopt;
+  if (fits) return std::nullopt;
+  return "source type " + PgTypeName(type_oid, type_name) + ", expected " + expected;
+}
+
+StatusOr<SourceRow> ParseSourceRow(RegistryTable table, std::span<const PgValue* const> values,
+                                   const SourceRow* current) {
+  return WithRowType(
+      table, [&]<typename Row>(std::type_identity<Row>) { return ParseRow<Row>(values, current); });
+}
+
+std::string DescribeKey(const SourceRow& row) {
+  return std::visit(
+      [](const auto& r) -> std::string {
+        if constexpr (std::is_same_v<std::decay_t<decltype(r)>, ClientUserLink>) {
+          return "(" + std::to_string(r.client_id) + ", " + std::to_string(r.user_id) + ")";
+        } else {
+          return std::to_string(r.id);
+        }
+      },
+      row);
+}
+
+StatusOr<Timestamp> ParsePgTimestamp(std::string_view text) {
+  const Status bad = Status::InvalidArgument(
+      "not a timestamp in PostgreSQL's ISO form (e.g. 2026-01-02 03:04:05.123456+00)");
+  // YYYY-MM-DD HH:MM:SS
+  const int year = Digits(text, 0, 4), month = Digits(text, 5, 2), day = Digits(text, 8, 2);
+  const int hour = Digits(text, 11, 2), minute = Digits(text, 14, 2), second = Digits(text, 17, 2);
+  if (year < 1 || month < 0 || day < 0 || hour < 0 || minute < 0 || second < 0 || text[4] != '-' ||
+      text[7] != '-' || text[10] != ' ' || text[13] != ':' || text[16] != ':' || hour > 23 ||
+      minute > 59 || second > 59) {
+    return bad;
+  }
+  const std::chrono::year_month_day date{std::chrono::year(year),
+                                         std::chrono::month(static_cast<unsigned>(month)),
+                                         std::chrono::day(static_cast<unsigned>(day))};
+  if (!date.ok()) return bad;
   std::size_t at = 19;
-  long long micros = 0;
+  std::int64_t micros = 0;
   if (at < text.size() && text[at] == '.') {
-    ++at;
-    int digits = 0;
-    while (at < text.size() && text[at] >= '0' && text[at] <= '9') {
-      if (digits < 6) micros = micros * 10 + (text[at] - '0');
-      ++digits;
-      ++at;
+    std::size_t digits = 0;
+    for (++at; at < text.size() && text[at] >= '0' && text[at] <= '9'; ++at, ++digits) {
+      if (digits == 6) return bad;
+      micros = micros * 10 + (text[at] - '0');
     }
-    if (digits == 0) return std::nullopt;
+    if (digits == 0) return bad;
     for (; digits < 6; ++digits) micros *= 10;
   }
-  long long offset_seconds = 0;
+  std::int64_t offset_seconds = 0;
   if (at < text.size()) {
-    const char sign = text[at];
-    if (sign != '+' && sign != '-') return std::nullopt;
-    std::string_view rest = text.substr(at + 1);
-    unsigned parts[3] = {0, 0, 0};
-    for (int part = 0; part < 3 && !rest.empty(); ++part) {
-      if (rest.size() < 2 || !ParseNumber(rest.substr(0, 2), &parts[part])) return std::nullopt;
-      rest.remove_prefix(2);
-      if (!rest.empty()) {
-        if (rest[0] != ':' || part == 2) return std::nullopt;
-        rest.remove_prefix(1);
-      }
+    // +HH, +HH:MM or +HH:MM:SS (historic zones), or -.
+    const int sign = text[at] == '+' ? 1 : text[at] == '-' ? -1 : 0;
+    const int oh = Digits(text, at + 1, 2);
+    if (sign == 0 || oh < 0) return bad;
+    at += 3;
+    int om = 0, os = 0;
+    if (at < text.size()) {
+      om = Digits(text, at + 1, 2);
+      if (text[at] != ':' || om < 0 || om > 59) return bad;
+      at += 3;
     }
-    offset_seconds = parts[0] * 3600LL + parts[1] * 60LL + parts[2];
-    if (sign == '-') offset_seconds = -offset_seconds;
+    if (at < text.size()) {
+      os = Digits(text, at + 1, 2);
+      if (text[at] != ':' || os < 0 || os > 59) return bad;
+      at += 3;
+    }
+    if (at != text.size()) return bad;
+    offset_seconds = sign * (oh * 3600 + om * 60 + os);
   }
-  const auto local = std::chrono::sys_days(date) + std::chrono::hours(hour) +
-                     std::chrono::minutes(minute) + std::chrono::seconds(second) +
-                     std::chrono::microseconds(micros);
-  return Timestamp(local - std::chrono::seconds(offset_seconds));
-}
-
-std::string RowKeyText(SourceTable table, const SourceValues& values) {
-  auto value = [&values](std::size_t i) {
-    return i < values.size() && values[i].kind == SourceValue::Kind::kText
-               ? std::string(values[i].text.substr(0, 40))
-               : std::string("?");
-  };
-  std::string text(RegistryTableName(table));
-  if (table == SourceTable::kClientUser) return text + " (" + value(0) + ", " + value(1) + ")";
-  return text + " " + value(0);
-}
-
-Status ReadRow(const SourceValues& values, App* row) {
-  Reader read(SourceTable::kApp, values);
-  read.IdAt(0, &row->id, false);
-  read.Text(1, &row->name);
-  read.Text(2, &row->app_key);
-  read.EnvironmentAt(3, &row->environment);
-  read.Time(4, &row->created_at);
-  read.Time(5, &row->updated_at);
-  return read.status();
-}
-
-Status ReadRow(const SourceValues& values, Organization* row) {
-  Reader read(SourceTable::kOrganization, values);
-  read.IdAt(0, &row->id, false);
-  read.IdAt(1, &row->threecolts_app_id, false);
-  read.IdAt(2, &row->organization_owner_id, false);
-  read.Text(3, &row->external_id);
-  read.Text(4, &row->name);
-  read.Time(5, &row->created_at);
-  read.Time(6, &row->updated_at);
-  return read.status();
-}
-
-Status ReadRow(const SourceValues& values, Client* row) {
-  Reader read(SourceTable::kClient, values);
-  read.IdAt(0, &row->id, false);
-  read.IdAt(1, &row->threecolts_organization_id, true);
-  read.Text(2, &row->external_id);
-  read.Text(3, &row->name);
-  read.Text(4, &row->db_host);
-  read.Port(5, &row->db_port);
-  read.Text(6, &row->db_name);
-  read.Text(7, &row->db_user);
-  read.Text(8, &row->db_password);
-  read.RecordStatusAt(9, &row->status);
-  read.Time(10, &row->created_at);
-  read.Time(11, &row->updated_at);
-  return read.status();
-}
-
-Status ReadRow(const SourceValues& values, User* row) {
-  Reader read(SourceTable::kUser, values);
-  read.IdAt(0, &row->id, false);
-  read.Text(1, &row->external_id);
-  read.Text(2, &row->email);
-  read.Text(3, &row->name);
-  read.RecordStatusAt(4, &row->status);
-  read.Time(5, &row->created_at);
-  read.Time(6, &row->updated_at);
-  return read.status();
-}
-
-Status ReadRow(const SourceValues& values, ClientUserLink* row) {
-  Reader read(SourceTable::kClientUser, values);
-  read.IdAt(0, &row->client_id, false);
-  read.IdAt(1, &row->user_id, false);
-  read.Time(2, &row->created_at);
-  return read.status();
+  const auto seconds = std::chrono::sys_days(date).time_since_epoch() + std::chrono::hours(hour) +
+                       std::chrono::minutes(minute) + std::chrono::seconds(second) -
+                       std::chrono::seconds(offset_seconds);
+  return Timestamp(std::chrono::duration_cast<std::chrono::microseconds>(seconds) +
+                   std::chrono::microseconds(micros));
 }
 
 }  // namespace hubreg::sync

@@ -1,7 +1,5 @@
 #include "csv_reader.h"
 
-#include <cstdio>
-
 namespace hubreg::cli {
 
 CsvReader::CsvReader(std::string_view text) : text_(text) {
@@ -83,12 +81,10 @@ CsvStep CsvReader::Next(CsvRecord* record, CsvError* error) {
       if (pos_ > begin) value = std::string(text_.substr(begin, pos_ - begin));
     }
     if (value) {
+      // Where, not which byte: the field may hold a password.
       if (const auto bad = FindInvalidUtf8(*value)) {
-        char byte[8];
-        std::snprintf(byte, sizeof byte, "0x%02x", static_cast<unsigned char>((*value)[*bad]));
         return Fail(error, start_line, field,
-                    "invalid UTF-8 (byte " + std::string(byte) + " at offset " +
-                        std::to_string(*bad) + " of the field)");
+                    "invalid UTF-8 at offset " + std::to_string(*bad) + " of the field");
       }
     }
     record->fields.push_back(std::move(value));

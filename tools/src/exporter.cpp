@@ -16,12 +16,35 @@ namespace fs = std::filesystem;
 
 using Cells = std::vector<std::optional<std::string>>;
 
-std::optional<std::string> IdCell(Id id) {
+// The text of one value, NULL as nullopt: an id of 0 is NULL, a secret is
+// NULL unless secrets are asked for.
+std::optional<std::string> Cell(Id id) {
   if (id == kNoId) return std::nullopt;
   return std::to_string(id);
 }
+std::optional<std::string> Cell(const std::string& text) { return text; }
+std::optional<std::string> Cell(std::uint16_t port) { return std::to_string(port); }
+std::optional<std::string> Cell(Environment environment) {
+  return std::string(ToString(environment));
+}
+std::optional<std::string> Cell(RecordStatus status) { return std::string(ToString(status)); }
+std::optional<std::string> Cell(Timestamp t) { return FormatTimestampText(t); }
 
-std::string TimeCell(Timestamp t) { return FormatTimestampText(t); }
+// One row as the text of each column of ColumnsOf(table).
+template <typename Row>
+Cells RowCells(const Row& row, bool include_secrets = false) {
+  Cells cells;
+  cells.reserve(kColumnCount<Row>);
+  ForEachColumn<Row>([&](const auto& column) {
+    const auto& value = row.*column.member;
+    if constexpr (std::is_same_v<std::remove_cvref_t<decltype(value)>, Secret>) {
+      cells.push_back(include_secrets ? std::optional<std::string>(value.Reveal()) : std::nullopt);
+    } else {
+      cells.push_back(Cell(value));
+    }
+  });
+  return cells;
+}
 
 template <typename Table>
 std::vector<const typename Table::value_type*> SortedById(const Table& table) {
@@ -37,7 +60,8 @@ class TableWriter {
   TableWriter(Table table, DataFormat format) : table_(table), format_(format) {
     if (format_ == DataFormat::kCsv) {
       Cells header;
-      for (std::string_view column : ColumnsOf(table)) header.emplace_back(std::string(column));
+      for (const ColumnInfo& column : ColumnsOf(table))
+        header.emplace_back(std::string(column.name));
       AppendCsvRecord(&text_, header);
     }
   }
@@ -51,10 +75,10 @@ class TableWriter {
     object["table"] = TableName(table_);
     const auto columns = ColumnsOf(table_);
     for (std::size_t i = 0; i < columns.size(); ++i) {
-      const std::string key(columns[i]);
+      const std::string key(columns[i].name);
       if (!cells[i]) {
         object[key] = nullptr;
-      } else if (IsIntegerColumn(columns[i])) {
+      } else if (columns[i].integer()) {
         object[key] = std::stoull(*cells[i]);
       } else {
         object[key] = *cells[i];
@@ -98,61 +122,6 @@ class TableWriter {
 };
 
 }  // namespace
-
-bool IsIntegerColumn(std::string_view column) {
-  return column == "id" || column == "db_port" ||
-         (column.ends_with("_id") && column != "external_id");
-}
-
-Cells RowCells(const App& row) {
-  return {IdCell(row.id),
-          row.name,
-          row.app_key,
-          std::string(ToString(row.environment)),
-          TimeCell(row.created_at),
-          TimeCell(row.updated_at)};
-}
-
-Cells RowCells(const Organization& row) {
-  return {IdCell(row.id),
-          IdCell(row.threecolts_app_id),
-          IdCell(row.organization_owner_id),
-          row.external_id,
-          row.name,
-          TimeCell(row.created_at),
-          TimeCell(row.updated_at)};
-}
-
-Cells RowCells(const Client& row, bool include_secrets) {
-  std::optional<std::string> password;
-  if (include_secrets) password = row.db_password;
-  return {IdCell(row.id),
-          IdCell(row.threecolts_organization_id),
-          row.external_id,
-          row.name,
-          row.db_host,
-          std::to_string(row.db_port),
-          row.db_name,
-          row.db_user,
-          password,
-          std::string(ToString(row.status)),
-          TimeCell(row.created_at),
-          TimeCell(row.updated_at)};
-}
-
-Cells RowCells(const User& row) {
-  return {IdCell(row.id),
-          row.external_id,
-          row.email,
-          row.name,
-          std::string(ToString(row.status)),
-          TimeCell(row.created_at),
-          TimeCell(row.updated_at)};
-}
-
-Cells RowCells(const ClientUserLink& row) {
-  return {IdCell(row.client_id), IdCell(row.user_id), TimeCell(row.created_at)};
-}
 
 StatusOr<ExportSummary> Export(const View& view, const std::string& dir,
                                const ExportOptions& options) {

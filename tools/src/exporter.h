@@ -30,14 +30,4 @@ struct ExportSummary {
 StatusOr<ExportSummary> Export(const View& view, const std::string& dir,
                                const ExportOptions& options);
 
-// One row as the text of each column of ColumnsOf(table), NULL as nullopt.
-std::vector<std::optional<std::string>> RowCells(const App& row);
-std::vector<std::optional<std::string>> RowCells(const Organization& row);
-std::vector<std::optional<std::string>> RowCells(const Client& row, bool include_secrets);
-std::vector<std::optional<std::string>> RowCells(const User& row);
-std::vector<std::optional<std::string>> RowCells(const ClientUserLink& row);
-
-// Whether a column holds an integer (written as a JSON number).
-bool IsIntegerColumn(std::string_view column);
-
 }  // namespace hubreg::cli

@@ -174,11 +174,12 @@ void CheckImport(const ImportedRows& imported, const View& existing,
       if (org != kNoId && !organization_ids.count(org) && !existing.FindOrganization(org)) {
         check.Error(at, "threecolts_organization_id", missing(org, kOrganizationTable));
       }
+      // A client row holds a password, and a file whose columns are not
+      // where its header says may have it here: the line says which value.
       if (existing.FindClientByExternalId(client.external_id)) {
-        check.Error(at, "external_id", in_registry(QuoteValue(client.external_id)));
+        check.Error(at, "external_id", in_registry("the value"));
       } else {
-        check.Unique(external_ids, client.external_id, at, "external_id",
-                     QuoteValue(client.external_id));
+        check.Unique(external_ids, client.external_id, at, "external_id", "the value");
       }
       client_ids.insert(client.id);
     }

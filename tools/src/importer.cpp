@@ -31,20 +31,20 @@ class RowSink {
     const RowOrigin origin{file, static_cast<std::uint32_t>(raw.line)};
     switch (table) {
       case Table::kApp:
-        Keep(ParseApp(raw, errors_), out_->rows.apps, out_->app_origins, origin);
+        Keep(ParseRow<App>(raw, errors_), out_->rows.apps, out_->app_origins, origin);
         break;
       case Table::kOrganization:
-        Keep(ParseOrganization(raw, errors_), out_->rows.organizations, out_->organization_origins,
-             origin);
+        Keep(ParseRow<Organization>(raw, errors_), out_->rows.organizations,
+             out_->organization_origins, origin);
         break;
       case Table::kClient:
-        Keep(ParseClient(raw, errors_), out_->rows.clients, out_->client_origins, origin);
+        Keep(ParseRow<Client>(raw, errors_), out_->rows.clients, out_->client_origins, origin);
         break;
       case Table::kUser:
-        Keep(ParseUser(raw, errors_), out_->rows.users, out_->user_origins, origin);
+        Keep(ParseRow<User>(raw, errors_), out_->rows.users, out_->user_origins, origin);
         break;
       case Table::kClientUser:
-        Keep(ParseLink(raw, errors_), out_->rows.links, out_->link_origins, origin);
+        Keep(ParseRow<ClientUserLink>(raw, errors_), out_->rows.links, out_->link_origins, origin);
         break;
     }
   }
@@ -68,15 +68,34 @@ void ReportProgress(const ProgressFn& progress, std::uint64_t done, std::uint64_
 
 constexpr std::size_t kProgressEvery = 1 << 14;  // rows between progress reports
 
+// A header field for a message: quoted and cut short, or by position where
+// the table holds a secret (a file without a header has data there).
+std::string HeaderFieldName(Table table, const std::string& name, std::size_t index) {
+  if (name.empty() || HoldsSecret(table)) return "field " + std::to_string(index + 1);
+  return QuoteForMessage(name, 40);
+}
+
 // Checks a CSV header; returns false (after reporting) when rows cannot be read.
 bool CheckHeader(Table table, const std::string& file, const std::vector<std::string>& header,
                  std::vector<RowError>* errors) {
-  bool ok = true;
   const auto columns = ColumnsOf(table);
+  const auto known = [&](const std::string& name) { return FindColumn(columns, name).has_value(); };
+  if (std::none_of(header.begin(), header.end(), known)) {
+    std::string expected;
+    for (const ColumnInfo& column : columns) {
+      expected += (expected.empty() ? "" : ",") + std::string(column.name);
+    }
+    errors->push_back({file, 1, "header",
+                       "the first line names no column of table " + std::string(TableName(table)) +
+                           " (expected a header such as " + expected +
+                           "; COPY ... CSV HEADER writes one)"});
+    return false;
+  }
+  bool ok = true;
   for (std::size_t i = 0; i < header.size(); ++i) {
     const std::string& name = header[i];
-    if (std::find(columns.begin(), columns.end(), name) == columns.end()) {
-      errors->push_back({file, 1, name.empty() ? "field " + std::to_string(i + 1) : name,
+    if (!known(name)) {
+      errors->push_back({file, 1, HeaderFieldName(table, name, i),
                          "unknown column for table " + std::string(TableName(table))});
       ok = false;
     } else if (std::find(header.begin(), header.begin() + static_cast<std::ptrdiff_t>(i), name) !=
@@ -85,10 +104,10 @@ bool CheckHeader(Table table, const std::string& file, const std::vector<std::st
       ok = false;
     }
   }
-  for (std::string_view column : columns) {
-    if (!IsOptionalColumn(table, column) &&
-        std::find(header.begin(), header.end(), column) == header.end()) {
-      errors->push_back({file, 1, std::string(column), "missing from the header"});
+  for (const ColumnInfo& column : columns) {
+    if (!column.optional() &&
+        std::find(header.begin(), header.end(), column.name) == header.end()) {
+      errors->push_back({file, 1, std::string(column.name), "missing from the header"});
       ok = false;
     }
   }
@@ -140,14 +159,49 @@ void ReadCsvFile(Table table, const std::string& name, std::string_view text, st
     errors->push_back({name, 1, "header", "the file is empty (expected a header row)"});
 }
 
-// The parser's message without its "[json.exception.parse_error.101] " tag
-// and its "line 1, " (each line is parsed alone; the file line is ours).
-std::string JsonReason(const std::string& what) {
-  const std::size_t tag_end = what.find("] ");
-  std::string reason = tag_end == std::string::npos ? what : what.substr(tag_end + 2);
-  const std::size_t line = reason.find("line 1, ");
-  if (line != std::string::npos) reason.erase(line, 8);
-  return reason;
+// What nlohmann's parser says it expected: one of its token names.
+bool IsTokenName(std::string_view text) {
+  static constexpr std::string_view kNames[] = {"true literal",
+                                                "false literal",
+                                                "null literal",
+                                                "string literal",
+                                                "number literal",
+                                                "'['",
+                                                "'{'",
+                                                "']'",
+                                                "'}'",
+                                                "':'",
+                                                "','",
+                                                "end of input",
+                                                "'[', '{', or a literal"};
+  return std::find(std::begin(kNames), std::end(kNames), text) != std::end(kNames);
+}
+
+// Why a line is not JSON: the byte where the parser stopped and its reason,
+// never what it read. nlohmann's messages quote the input ("; last read:
+// '<input>'"), and a string with a control byte names that byte, so a
+// password with a tab in it would be shown; only fixed words are kept.
+std::string JsonReason(const nlohmann::json::exception& e) {
+  std::string what = e.what();
+  if (const std::size_t tag_end = what.find("] "); tag_end != std::string::npos) {
+    what.erase(0, tag_end + 2);
+  }
+  const auto* parse = dynamic_cast<const nlohmann::json::parse_error*>(&e);
+  if (parse == nullptr) return "not valid JSON";
+  // "parse error at line 1, column 3: syntax error while parsing ... - <why>"
+  std::string rest = what.substr(std::min(what.size(), what.find(": ") + 2));
+  std::string reason = rest.substr(0, rest.find("; last read: "));
+  if (reason.size() < rest.size()) {
+    const std::size_t expected = rest.rfind("; expected ");
+    if (expected != std::string::npos &&
+        IsTokenName(std::string_view(rest).substr(expected + 11))) {
+      reason += rest.substr(expected);
+    }
+  }
+  if (const std::size_t control = reason.find("control character"); control != std::string::npos) {
+    reason = reason.substr(0, control) + "a control character must be escaped";
+  }
+  return "at byte " + std::to_string(parse->byte) + ": " + reason;
 }
 
 void ReadJsonlFile(const std::string& name, std::string_view text, std::uint32_t file,
@@ -169,7 +223,7 @@ void ReadJsonlFile(const std::string& name, std::string_view text, std::uint32_t
     try {
       object = nlohmann::json::parse(content);
     } catch (const nlohmann::json::exception& e) {
-      errors->push_back({name, line, "json", JsonReason(e.what())});
+      errors->push_back({name, line, "json", JsonReason(e)});
       continue;
     }
     if (!object.is_object()) {
@@ -193,9 +247,9 @@ void ReadJsonlFile(const std::string& name, std::string_view text, std::uint32_t
     bool ok = true;
     for (const auto& [key, value] : object.items()) {
       if (key == "table") continue;
-      if (std::find(known.begin(), known.end(), key) == known.end()) {
-        errors->push_back(
-            {name, line, key, "unknown column for table " + std::string(TableName(*table))});
+      if (!FindColumn(known, key)) {
+        errors->push_back({name, line, QuoteForMessage(key, 40),
+                           "unknown column for table " + std::string(TableName(*table))});
         ok = false;
         continue;
       }
@@ -212,10 +266,10 @@ void ReadJsonlFile(const std::string& name, std::string_view text, std::uint32_t
       }
     }
     if (!ok) continue;
-    for (std::string_view column : known) {
-      if (IsOptionalColumn(*table, column) &&
-          std::find(columns.begin(), columns.end(), column) == columns.end()) {
-        columns.emplace_back(column);
+    for (const ColumnInfo& column : known) {
+      if (column.optional() &&
+          std::find(columns.begin(), columns.end(), column.name) == columns.end()) {
+        columns.emplace_back(column.name);
         raw.values.emplace_back(std::nullopt);
       }
     }

@@ -1,7 +1,7 @@
 #include "row_parser.h"
 
+#include <algorithm>
 #include <charconv>
-#include <cstdio>
 #include <limits>
 
 #include "timestamp_text.h"
@@ -9,28 +9,47 @@
 namespace hubreg::cli {
 namespace {
 
-constexpr std::string_view kAppColumns[] = {"id",          "name",       "app_key",
-                                            "environment", "created_at", "updated_at"};
-constexpr std::string_view kOrganizationColumns[] = {
-    "id",         "threecolts_app_id", "organization_owner_id", "external_id", "name",
-    "created_at", "updated_at"};
-constexpr std::string_view kClientColumns[] = {"id",          "threecolts_organization_id",
-                                               "external_id", "name",
-                                               "db_host",     "db_port",
-                                               "db_name",     "db_user",
-                                               "db_password", "status",
-                                               "created_at",  "updated_at"};
-constexpr std::string_view kUserColumns[] = {"id",     "external_id", "email",     "name",
-                                             "status", "created_at",  "updated_at"};
-constexpr std::string_view kLinkColumns[] = {"client_id", "user_id", "created_at"};
+// Whether any column of Row is secret. The values of such a row are never
+// quoted in a message: when a file's columns are not where its header says
+// (a missing or reordered header), any field may hold the password.
+template <typename Row>
+constexpr bool kHoldsSecret = std::ranges::any_of(kColumnInfos<Row>, &ColumnInfo::secret);
 
 // Reads the columns of one row, remembering every problem.
 class Fields {
  public:
-  Fields(const RawRow& raw, std::vector<RowError>* errors) : raw_(raw), errors_(errors) {}
+  Fields(const RawRow& raw, std::vector<RowError>* errors, bool quote_values)
+      : raw_(raw), errors_(errors), quote_values_(quote_values) {}
 
   bool ok() const { return ok_; }
 
+  template <typename Row, typename T>
+  void Read(const Column<Row, T>& column, T& out) {
+    const auto* value = Find(column.name);
+    if (value == nullptr) {
+      if (!column.info().optional()) Error(column.name, "missing");
+      return;
+    }
+    if (!value->has_value()) {  // NULL: the zero value where allowed
+      if (!column.info().nullable()) Error(column.name, "must not be empty");
+      return;
+    }
+    const std::string& text = **value;
+    const bool is_text = column.kind == ColumnKind::kText || column.kind == ColumnKind::kEmail;
+    if (text.empty() && is_text && !column.info().nullable()) {
+      Error(column.name, "must not be empty");
+      return;
+    }
+    Convert(column.name, column.kind, text, out);
+  }
+
+  void Error(std::string_view column, std::string reason) {
+    errors_->push_back(
+        RowError{std::string(raw_.file), raw_.line, std::string(column), std::move(reason)});
+    ok_ = false;
+  }
+
+ private:
   // nullptr when the source has no such column.
   const std::optional<std::string>* Find(std::string_view column) const {
     const auto& columns = *raw_.columns;
@@ -40,126 +59,68 @@ class Fields {
     return nullptr;
   }
 
-  void Error(std::string_view column, std::string reason) {
-    errors_->push_back(
-        RowError{std::string(raw_.file), raw_.line, std::string(column), std::move(reason)});
-    ok_ = false;
+  // `"value" is not ...`, or `not ...` where values are not shown.
+  void Bad(std::string_view column, const std::string& text, std::string_view problem) {
+    Error(column,
+          quote_values_ ? QuoteValue(text) + " is " + std::string(problem) : std::string(problem));
   }
 
-  // The value of a column that must be present and not NULL.
-  const std::string* Required(std::string_view column) {
-    const auto* value = Find(column);
-    if (value == nullptr) {
-      Error(column, "missing");
-      return nullptr;
+  void Convert(std::string_view column, ColumnKind, const std::string& text, Id& out) {
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+    if (ec != std::errc() || end != text.data() + text.size() || out == kNoId) {
+      Bad(column, text, "not a positive integer id");
+      out = kNoId;
     }
-    if (!value->has_value()) {
-      Error(column, "must not be empty");
-      return nullptr;
+  }
+
+  void Convert(std::string_view column, ColumnKind kind, const std::string& text,
+               std::string& out) {
+    if (kind == ColumnKind::kEmail && text.find('@') == std::string::npos) {
+      Bad(column, text, "not an email address");
     }
-    return &**value;
+    out = text;
   }
 
-  // Text that may be NULL (read as the empty string).
-  std::string Text(std::string_view column) {
-    const auto* value = Find(column);
-    if (value == nullptr) {
-      Error(column, "missing");
-      return {};
-    }
-    return value->value_or(std::string());
-  }
+  void Convert(std::string_view, ColumnKind, const std::string& text, Secret& out) { out = text; }
 
-  std::string RequiredText(std::string_view column) {
-    const std::string* value = Required(column);
-    if (value == nullptr) return {};
-    if (value->empty()) Error(column, "must not be empty");
-    return value ? *value : std::string();
-  }
-
-  Id PositiveId(std::string_view column) {
-    const std::string* value = Required(column);
-    return value ? ParseId(column, *value) : kNoId;
-  }
-
-  // NULL (or a missing optional column) is kNoId.
-  Id OptionalId(std::string_view column) {
-    const auto* value = Find(column);
-    if (value == nullptr || !value->has_value()) return kNoId;
-    return ParseId(column, **value);
-  }
-
-  std::uint16_t Port(std::string_view column) {
-    const auto* value = Find(column);
-    if (value == nullptr) {
-      Error(column, "missing");
-      return 0;
-    }
-    if (!value->has_value()) return 0;
-    const std::string& text = **value;
+  void Convert(std::string_view column, ColumnKind, const std::string& text, std::uint16_t& out) {
     unsigned port = 0;
     const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), port);
-    if (ec != std::errc() || end != text.data() + text.size() || port > 65535) {
-      Error(column, QuoteValue(text) + " is not a port number (0 to 65535)");
-      return 0;
+    if (ec != std::errc() || end != text.data() + text.size() ||
+        port > std::numeric_limits<std::uint16_t>::max()) {
+      Bad(column, text, "not a port number (0 to 65535)");
+      return;
     }
-    return static_cast<std::uint16_t>(port);
+    out = static_cast<std::uint16_t>(port);
   }
 
-  Timestamp Time(std::string_view column) {
-    const std::string* value = Required(column);
-    if (value == nullptr) return {};
-    StatusOr<Timestamp> parsed = ParseTimestamp(*value);
+  void Convert(std::string_view column, ColumnKind, const std::string& text, Timestamp& out) {
+    StatusOr<Timestamp> parsed = ParseTimestamp(text);
     if (!parsed.ok()) {
-      Error(column, QuoteValue(*value) + ": " + parsed.status().message());
-      return {};
+      Error(column, quote_values_ ? QuoteValue(text) + ": " + parsed.status().message()
+                                  : parsed.status().message());
+      return;
     }
-    return *parsed;
+    out = *parsed;
   }
 
-  RecordStatus Status(std::string_view column) {
-    const std::string* value = Required(column);
-    if (value == nullptr) return RecordStatus::kActive;
-    const auto parsed = ParseRecordStatus(*value);
-    if (!parsed) {
-      Error(column, QuoteValue(*value) + " is not active or disabled");
-      return RecordStatus::kActive;
-    }
-    return *parsed;
+  void Convert(std::string_view column, ColumnKind, const std::string& text, RecordStatus& out) {
+    const auto parsed = ParseRecordStatus(text);
+    if (!parsed) return Bad(column, text, "not active or disabled");
+    out = *parsed;
   }
 
-  Environment Env(std::string_view column) {
-    const std::string* value = Required(column);
-    if (value == nullptr) return Environment::kStage;
-    const auto parsed = ParseEnvironment(*value);
-    if (!parsed) {
-      Error(column, QuoteValue(*value) + " is not stage or prod");
-      return Environment::kStage;
-    }
-    return *parsed;
-  }
-
- private:
-  Id ParseId(std::string_view column, const std::string& text) {
-    Id id = 0;
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
-    if (ec != std::errc() || end != text.data() + text.size() || id == 0) {
-      Error(column, QuoteValue(text) + " is not a positive integer id");
-      return kNoId;
-    }
-    return id;
+  void Convert(std::string_view column, ColumnKind, const std::string& text, Environment& out) {
+    const auto parsed = ParseEnvironment(text);
+    if (!parsed) return Bad(column, text, "not stage or prod");
+    out = *parsed;
   }
 
   const RawRow& raw_;
   std::vector<RowError>* errors_;
+  bool quote_values_;
   bool ok_ = true;
 };
-
-template <typename Row>
-std::optional<Row> Result(const Fields& fields, Row row) {
-  if (!fields.ok()) return std::nullopt;
-  return row;
-}
 
 }  // namespace
 
@@ -186,25 +147,9 @@ std::optional<Table> TableByName(std::string_view name) {
   return std::nullopt;
 }
 
-std::span<const std::string_view> ColumnsOf(Table table) {
-  switch (table) {
-    case Table::kApp:
-      return kAppColumns;
-    case Table::kOrganization:
-      return kOrganizationColumns;
-    case Table::kClient:
-      return kClientColumns;
-    case Table::kUser:
-      return kUserColumns;
-    case Table::kClientUser:
-      return kLinkColumns;
-  }
-  return {};
-}
+std::span<const ColumnInfo> ColumnsOf(Table table) { return ColumnsOfTable(TableName(table)); }
 
-bool IsOptionalColumn(Table table, std::string_view column) {
-  return table == Table::kClient && column == "threecolts_organization_id";
-}
+bool HoldsSecret(Table table) { return std::ranges::any_of(ColumnsOf(table), &ColumnInfo::secret); }
 
 std::string RowError::ToString() const {
   return file + ":" + std::to_string(line) + ": " + column + ": " + reason;
@@ -212,72 +157,20 @@ std::string RowError::ToString() const {
 
 std::string QuoteValue(std::string_view value) { return QuoteForMessage(value, 60); }
 
-std::optional<App> ParseApp(const RawRow& raw, std::vector<RowError>* errors) {
-  Fields f(raw, errors);
-  App row;
-  row.id = f.PositiveId("id");
-  row.name = f.Text("name");
-  row.app_key = f.RequiredText("app_key");
-  row.environment = f.Env("environment");
-  row.created_at = f.Time("created_at");
-  row.updated_at = f.Time("updated_at");
-  return Result(f, std::move(row));
+template <typename Row>
+std::optional<Row> ParseRow(const RawRow& raw, std::vector<RowError>* errors) {
+  Fields fields(raw, errors, !kHoldsSecret<Row>);
+  Row row;
+  ForEachColumn<Row>([&](const auto& column) { fields.Read(column, row.*column.member); });
+  if (!fields.ok()) return std::nullopt;
+  return row;
 }
 
-std::optional<Organization> ParseOrganization(const RawRow& raw, std::vector<RowError>* errors) {
-  Fields f(raw, errors);
-  Organization row;
-  row.id = f.PositiveId("id");
-  row.threecolts_app_id = f.PositiveId("threecolts_app_id");
-  row.organization_owner_id = f.PositiveId("organization_owner_id");
-  row.external_id = f.RequiredText("external_id");
-  row.name = f.Text("name");
-  row.created_at = f.Time("created_at");
-  row.updated_at = f.Time("updated_at");
-  return Result(f, std::move(row));
-}
-
-std::optional<Client> ParseClient(const RawRow& raw, std::vector<RowError>* errors) {
-  Fields f(raw, errors);
-  Client row;
-  row.id = f.PositiveId("id");
-  row.threecolts_organization_id = f.OptionalId("threecolts_organization_id");
-  row.external_id = f.RequiredText("external_id");
-  row.name = f.Text("name");
-  row.db_host = f.Text("db_host");
-  row.db_port = f.Port("db_port");
-  row.db_name = f.Text("db_name");
-  row.db_user = f.Text("db_user");
-  row.db_password = f.Text("db_password");
-  row.status = f.Status("status");
-  row.created_at = f.Time("created_at");
-  row.updated_at = f.Time("updated_at");
-  return Result(f, std::move(row));
-}
-
-std::optional<User> ParseUser(const RawRow& raw, std::vector<RowError>* errors) {
-  Fields f(raw, errors);
-  User row;
-  row.id = f.PositiveId("id");
-  row.external_id = f.RequiredText("external_id");
-  row.email = f.RequiredText("email");
-  if (!row.email.empty() && row.email.find('@') == std::string::npos) {
-    f.Error("email", QuoteValue(row.email) + " is not an email address");
-  }
-  row.name = f.Text("name");
-  row.status = f.Status("status");
-  row.created_at = f.Time("created_at");
-  row.updated_at = f.Time("updated_at");
-  return Result(f, std::move(row));
-}
-
-std::optional<ClientUserLink> ParseLink(const RawRow& raw, std::vector<RowError>* errors) {
-  Fields f(raw, errors);
-  ClientUserLink row;
-  row.client_id = f.PositiveId("client_id");
-  row.user_id = f.PositiveId("user_id");
-  row.created_at = f.Time("created_at");
-  return Result(f, row);
-}
+template std::optional<App> ParseRow<App>(const RawRow&, std::vector<RowError>*);
+template std::optional<Organization> ParseRow<Organization>(const RawRow&, std::vector<RowError>*);
+template std::optional<Client> ParseRow<Client>(const RawRow&, std::vector<RowError>*);
+template std::optional<User> ParseRow<User>(const RawRow&, std::vector<RowError>*);
+template std::optional<ClientUserLink> ParseRow<ClientUserLink>(const RawRow&,
+                                                                std::vector<RowError>*);
 
 }  // namespace hubreg::cli

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "hubreg/columns.h"
 #include "hubreg/model.h"
 
 namespace hubreg::cli {
@@ -21,11 +22,12 @@ inline constexpr Table kAllTables[] = {Table::kApp, Table::kUser, Table::kOrgani
 
 std::string_view TableName(Table table);  // "threecolts_app", ..., "client_user"
 std::optional<Table> TableByName(std::string_view name);
-// The columns of a table in schema order (the order export writes).
-std::span<const std::string_view> ColumnsOf(Table table);
-// Whether a file may leave the column out: client.threecolts_organization_id
-// (v1.0 exports have no organizations).
-bool IsOptionalColumn(Table table, std::string_view column);
+// The columns of a table in schema order (the order export writes), as
+// hubreg/columns.h describes them.
+std::span<const ColumnInfo> ColumnsOf(Table table);
+// Whether a row of the table may hold a secret; messages then quote none of
+// its values.
+bool HoldsSecret(Table table);
 
 // `file:line: column: reason`, the shape of every import error.
 struct RowError {
@@ -46,13 +48,13 @@ struct RawRow {
   std::vector<std::optional<std::string>> values;
 };
 
-// Each returns the row, or nullopt after appending one error per bad column
-// to `errors`. Values are never repeated in messages for db_password.
-std::optional<App> ParseApp(const RawRow& raw, std::vector<RowError>* errors);
-std::optional<Organization> ParseOrganization(const RawRow& raw, std::vector<RowError>* errors);
-std::optional<Client> ParseClient(const RawRow& raw, std::vector<RowError>* errors);
-std::optional<User> ParseUser(const RawRow& raw, std::vector<RowError>* errors);
-std::optional<ClientUserLink> ParseLink(const RawRow& raw, std::vector<RowError>* errors);
+// Returns the row, or nullopt after appending one error per bad column to
+// `errors`; each column is read as hubreg/columns.h describes it. No message
+// quotes a value of a row that holds a secret (a client row): a file whose
+// columns are not where its header says may have the password anywhere.
+// Defined for App, Organization, Client, User and ClientUserLink.
+template <typename Row>
+std::optional<Row> ParseRow(const RawRow& raw, std::vector<RowError>* errors);
 
 // A value for a message: in double quotes, control bytes escaped, cut after
 // 60 bytes.

@@ -5,67 +5,24 @@
 #include <utility>
 
 #include "c_api_internal.h"
+#include "c_rows.h"
 
 using hubreg::ClientUserLink;
 using hubreg::View;
-using hubreg::capi::Micros;
 
 namespace {
 
 std::string_view Text(const char* text) { return text == nullptr ? std::string_view() : text; }
 
-void Fill(const hubreg::App& row, hubreg_app* out) {
-  out->id = row.id;
-  out->name = row.name.c_str();
-  out->app_key = row.app_key.c_str();
-  out->environment = static_cast<hubreg_environment>(row.environment);
-  out->created_at = Micros(row.created_at);
-  out->updated_at = Micros(row.updated_at);
-}
+using hubreg::capi::Fill;
 
-void Fill(const hubreg::Organization& row, hubreg_organization* out) {
-  out->id = row.id;
-  out->threecolts_app_id = row.threecolts_app_id;
-  out->organization_owner_id = row.organization_owner_id;
-  out->external_id = row.external_id.c_str();
-  out->name = row.name.c_str();
-  out->created_at = Micros(row.created_at);
-  out->updated_at = Micros(row.updated_at);
-}
-
+// The connection columns of a client: those held in hubreg_client::db.
 void FillConnection(const hubreg::Client& row, hubreg_connection* out) {
-  out->db_host = row.db_host.c_str();
-  out->db_port = row.db_port;
-  out->db_name = row.db_name.c_str();
-  out->db_user = row.db_user.c_str();
-  out->db_password = row.db_password.c_str();
-}
-
-void Fill(const hubreg::Client& row, hubreg_client* out) {
-  out->id = row.id;
-  out->threecolts_organization_id = row.threecolts_organization_id;
-  out->external_id = row.external_id.c_str();
-  out->name = row.name.c_str();
-  FillConnection(row, &out->db);
-  out->status = static_cast<hubreg_record_status>(row.status);
-  out->created_at = Micros(row.created_at);
-  out->updated_at = Micros(row.updated_at);
-}
-
-void Fill(const hubreg::User& row, hubreg_user* out) {
-  out->id = row.id;
-  out->external_id = row.external_id.c_str();
-  out->email = row.email.c_str();
-  out->name = row.name.c_str();
-  out->status = static_cast<hubreg_record_status>(row.status);
-  out->created_at = Micros(row.created_at);
-  out->updated_at = Micros(row.updated_at);
-}
-
-void Fill(const ClientUserLink& row, hubreg_link* out) {
-  out->client_id = row.client_id;
-  out->user_id = row.user_id;
-  out->created_at = Micros(row.created_at);
+  hubreg::capi::ForEachCColumn<hubreg::Client>([&](const auto& column, const auto& member) {
+    if constexpr (requires { member.inner; }) {
+      hubreg::capi::ToC(row.*column.member, out->*member.inner);
+    }
+  });
 }
 
 template <typename Row, typename Out>

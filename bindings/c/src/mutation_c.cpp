@@ -5,6 +5,7 @@
 #include <variant>
 
 #include "c_api_internal.h"
+#include "c_rows.h"
 
 using hubreg::Status;
 using hubreg::capi::Fail;
@@ -20,64 +21,53 @@ Status BadEnum(std::string_view table, std::string_view column, long long value)
                                  std::to_string(value) + " is not one of the enum's values");
 }
 
-Status Convert(const hubreg_app& in, hubreg::App* out) {
-  const long long environment = hubreg::capi::RawEnum(in.environment);
-  if (environment != HUBREG_STAGE && environment != HUBREG_PROD) {
-    return BadEnum(hubreg::kAppTable, "environment", environment);
-  }
-  out->id = in.id;
-  out->name = Copy(in.name);
-  out->app_key = Copy(in.app_key);
-  out->environment = static_cast<hubreg::Environment>(in.environment);
-  out->created_at = FromMicros(in.created_at);
-  out->updated_at = FromMicros(in.updated_at);
+// C value -> hubreg value, checking what C cannot: an enum field may hold
+// any int. Strings are copied; NULL is the empty string.
+Status FromC(std::string_view, std::string_view, std::uint64_t in, hubreg::Id& out) {
+  out = in;
+  return Status::Ok();
+}
+Status FromC(std::string_view, std::string_view, std::uint16_t in, std::uint16_t& out) {
+  out = in;
+  return Status::Ok();
+}
+Status FromC(std::string_view, std::string_view, const char* in, std::string& out) {
+  out = Copy(in);
+  return Status::Ok();
+}
+Status FromC(std::string_view, std::string_view, const char* in, hubreg::Secret& out) {
+  out = Copy(in);
+  return Status::Ok();
+}
+Status FromC(std::string_view, std::string_view, std::int64_t in, hubreg::Timestamp& out) {
+  out = FromMicros(in);
+  return Status::Ok();
+}
+Status FromC(std::string_view table, std::string_view column, const hubreg_environment& in,
+             hubreg::Environment& out) {
+  const long long value = hubreg::capi::RawEnum(in);
+  if (value != HUBREG_STAGE && value != HUBREG_PROD) return BadEnum(table, column, value);
+  out = static_cast<hubreg::Environment>(value);
+  return Status::Ok();
+}
+Status FromC(std::string_view table, std::string_view column, const hubreg_record_status& in,
+             hubreg::RecordStatus& out) {
+  const long long value = hubreg::capi::RawEnum(in);
+  if (value != HUBREG_ACTIVE && value != HUBREG_DISABLED) return BadEnum(table, column, value);
+  out = static_cast<hubreg::RecordStatus>(value);
   return Status::Ok();
 }
 
-Status Convert(const hubreg_organization& in, hubreg::Organization* out) {
-  out->id = in.id;
-  out->threecolts_app_id = in.threecolts_app_id;
-  out->organization_owner_id = in.organization_owner_id;
-  out->external_id = Copy(in.external_id);
-  out->name = Copy(in.name);
-  out->created_at = FromMicros(in.created_at);
-  out->updated_at = FromMicros(in.updated_at);
-  return Status::Ok();
-}
-
-Status Convert(const hubreg_client& in, hubreg::Client* out) {
-  const long long status = hubreg::capi::RawEnum(in.status);
-  if (status != HUBREG_ACTIVE && status != HUBREG_DISABLED) {
-    return BadEnum(hubreg::kClientTable, "status", status);
-  }
-  out->id = in.id;
-  out->threecolts_organization_id = in.threecolts_organization_id;
-  out->external_id = Copy(in.external_id);
-  out->name = Copy(in.name);
-  out->db_host = Copy(in.db.db_host);
-  out->db_port = in.db.db_port;
-  out->db_name = Copy(in.db.db_name);
-  out->db_user = Copy(in.db.db_user);
-  out->db_password = Copy(in.db.db_password);
-  out->status = static_cast<hubreg::RecordStatus>(in.status);
-  out->created_at = FromMicros(in.created_at);
-  out->updated_at = FromMicros(in.updated_at);
-  return Status::Ok();
-}
-
-Status Convert(const hubreg_user& in, hubreg::User* out) {
-  const long long status = hubreg::capi::RawEnum(in.status);
-  if (status != HUBREG_ACTIVE && status != HUBREG_DISABLED) {
-    return BadEnum(hubreg::kUserTable, "status", status);
-  }
-  out->id = in.id;
-  out->external_id = Copy(in.external_id);
-  out->email = Copy(in.email);
-  out->name = Copy(in.name);
-  out->status = static_cast<hubreg::RecordStatus>(in.status);
-  out->created_at = FromMicros(in.created_at);
-  out->updated_at = FromMicros(in.updated_at);
-  return Status::Ok();
+template <typename Row>
+Status Convert(const typename hubreg::capi::CRow<Row>::Type& in, Row* out) {
+  Status status;
+  hubreg::capi::ForEachCColumn<Row>([&](const auto& column, const auto& member) {
+    if (status.ok()) {
+      status = FromC(hubreg::kTableOf<Row>, column.name, hubreg::capi::Member(in, member),
+                     out->*column.member);
+    }
+  });
+  return status;
 }
 
 // Adds `row` as an insert or update; a row that does not convert is recorded
@@ -87,7 +77,7 @@ hubreg_status AddRow(hubreg_batch* batch, const CRow* row) {
   if (batch == nullptr || row == nullptr) return HUBREG_INVALID_ARGUMENT;
   return Guarded(nullptr, [&] {
     Row converted;
-    Status status = Convert(*row, &converted);
+    Status status = Convert<Row>(*row, &converted);
     if (!status.ok()) {
       if (batch->first_error.ok()) {
         batch->first_error =

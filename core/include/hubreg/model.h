@@ -15,6 +15,8 @@
 #include <string>
 #include <string_view>
 
+#include "hubreg/secret.h"
+
 namespace hubreg {
 
 using Id = std::uint64_t;
@@ -58,7 +60,7 @@ struct Client {
   std::uint16_t db_port = 0;
   std::string db_name;
   std::string db_user;
-  std::string db_password;  // secret: never logged, never in an error
+  Secret db_password;  // never logged, never in an error (see secret.h)
   RecordStatus status = RecordStatus::kActive;
   Timestamp created_at{};
   Timestamp updated_at{};
@@ -85,7 +87,8 @@ struct ClientUserLink {
   bool operator==(const ClientUserLink&) const = default;
 };
 
-// Table names as in the schema document.
+// Table names as in the schema document. The columns of each row type are
+// described once, in hubreg/columns.h.
 inline constexpr std::string_view kAppTable = "threecolts_app";
 inline constexpr std::string_view kOrganizationTable = "threecolts_organization";
 inline constexpr std::string_view kClientTable = "client";

@@ -179,9 +179,9 @@ std::vector<Client> GenerateClients(const std::vector<Id>& organization_of, Rand
     client.db_port = port_kind < 7 ? 5432 : port_kind < 9 ? 6432 : 3306;
     client.db_name = ExternalId("acct_", id);
     client.db_user = ExternalId("svc_", id);
-    client.db_password.resize(24);
-    for (char& c : client.db_password)
-      c = kPasswordAlphabet[random.Below(kPasswordAlphabet.size())];
+    std::string password(24, '\0');
+    for (char& c : password) c = kPasswordAlphabet[random.Below(kPasswordAlphabet.size())];
+    client.db_password = std::move(password);
     client.status = random.Chance(20) ? RecordStatus::kDisabled : RecordStatus::kActive;
     std::tie(client.created_at, client.updated_at) = RandomTimes(random);
   }
