@@ -45,8 +45,12 @@ std::uint64_t CheckWholeBatches(const View& view) {
   return batches;
 }
 
-void RunCrashRounds(int compact_every, unsigned seed) {
-  MESSAGE("seed " << seed << ", compact every " << compact_every);
+// With `groups`, the child commits groups of up to kMaxGroup batches with
+// their source state (Store::ApplyGroup) instead of one batch at a time.
+constexpr std::uint64_t kMaxGroup = 4;
+
+void RunCrashRounds(int compact_every, unsigned seed, bool groups = false) {
+  MESSAGE("seed " << seed << ", compact every " << compact_every << (groups ? ", groups" : ""));
   std::mt19937 random(seed);
   std::uniform_int_distribution<int> delay_us(0, 80'000);
   TempDir dir;
@@ -60,7 +64,9 @@ void RunCrashRounds(int compact_every, unsigned seed) {
     // in, every fifth checks the fully durable default.
     const std::string sync = round % 5 == 0 ? "full" : "nosync";
     {
-      Child writer({kHelper, "write", path, std::to_string(compact_every), sync});
+      Child writer(groups ? std::vector<std::string>{kHelper, "group", path, sync}
+                          : std::vector<std::string>{kHelper, "write", path,
+                                                     std::to_string(compact_every), sync});
       // The kill lands at a random moment after the child's first
       // acknowledgement, not after its start: on a slow machine (or under
       // the sanitizers) opening the store can take longer than any fixed
@@ -84,8 +90,15 @@ void RunCrashRounds(int compact_every, unsigned seed) {
     auto store = OpenStore(StoreAt(path));
     const std::uint64_t batches = CheckWholeBatches(store->Read());
     CHECK(batches >= acknowledged);
-    // At most the batch in flight when the child died can be there unacknowledged.
-    CHECK(batches <= acknowledged + 1);
+    // At most the batch (or group) in flight when the child died can be there
+    // unacknowledged.
+    CHECK(batches <= acknowledged + (groups ? kMaxGroup : 1));
+    if (groups) {
+      // The stored position is exactly that of the last batch in the store.
+      StatusOr<std::string> state = store->SourceState();
+      REQUIRE_OK(state);
+      CHECK(*state == "after " + std::to_string(batches));
+    }
     CHECK_OK(store->Verify());
     acknowledged = batches;
   }
@@ -102,4 +115,8 @@ TEST_CASE("every acknowledged batch survives kill -9 and no batch is there in pa
 
 TEST_CASE("kill -9 while compactions run loses no acknowledged batch either") {
   RunCrashRounds(/*compact_every=*/3, /*seed=*/20261130);
+}
+
+TEST_CASE("a group of batches and its source position survive kill -9 together") {
+  RunCrashRounds(/*compact_every=*/0, /*seed=*/20261201, /*groups=*/true);
 }

@@ -8,6 +8,11 @@
 //     every that many batches, and automatic compaction runs after nearly every batch. Meant to be
 //     killed.
 //
+//   crash_writer group DIR SYNC
+//     As write, but applies the numbered batches in groups of 1 to 4 through
+//     Store::ApplyGroup, batch k with source state "after k"; after each
+//     group it writes the group's last k. Meant to be killed.
+//
 //   crash_writer reader DIR
 //     Opens DIR read-only, then for each line on stdin ("refresh") refreshes
 //     and answers "<status code> <last sequence> <users>\n"; exits at EOF.
@@ -96,6 +101,27 @@ int Write(const std::string& dir, int compact_every, const std::string& sync) {
   }
 }
 
+int WriteGroups(const std::string& dir, const std::string& sync) {
+  hubreg::StoreOptions options;
+  options.path = dir;
+  options.sync = sync == "nosync" ? hubreg::SyncMode::kNoSync : hubreg::SyncMode::kFull;
+  options.initial_map_size = 1u << 20;
+  auto store = hubreg::Store::Open(options);
+  if (!store.ok()) return Fail(store.status());
+  hubreg::Id next = (*store)->registry().Read().counts().users + 1;
+  for (hubreg::Id group = 0;; ++group) {
+    std::vector<hubreg::Batch> batches;
+    std::vector<std::string> states;
+    for (hubreg::Id i = 0; i <= group % 4; ++i, ++next) {
+      batches.push_back(NumberedBatch(next));
+      states.push_back("after " + std::to_string(next));
+    }
+    auto result = (*store)->ApplyGroup(batches, states);
+    if (!result.status.ok()) return Fail(result.status);
+    WriteLine(std::to_string(next - 1));
+  }
+}
+
 int Read(const std::string& dir) {
   hubreg::StoreOptions options;
   options.path = dir;
@@ -174,12 +200,14 @@ int Hold(const std::string& dir, bool read) {
 int main(int argc, char** argv) {
   const std::string mode = argc > 2 ? argv[1] : "";
   if (mode == "write" && argc == 5) return Write(argv[2], std::atoi(argv[3]), argv[4]);
+  if (mode == "group" && argc == 4) return WriteGroups(argv[2], argv[3]);
   if (mode == "reader" && argc == 3) return Read(argv[2]);
   if (mode == "hold-read" && argc == 3) return Hold(argv[2], /*read=*/true);
   if (mode == "hold-open" && argc == 3) return Hold(argv[2], /*read=*/false);
   if (mode == "check" && argc == 3) return Check(argv[2]);
   std::fprintf(stderr,
-               "usage: crash_writer write DIR COMPACT_EVERY full|nosync | reader DIR | "
+               "usage: crash_writer write DIR COMPACT_EVERY full|nosync | group DIR full|nosync | "
+               "reader DIR | "
                "hold-read DIR | hold-open DIR | check DIR\n");
   return 1;
 }

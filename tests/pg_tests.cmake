@@ -23,3 +23,22 @@ foreach(name pgoutput_test change_translator_test)
   target_link_libraries(${name} PRIVATE hubreg_pg_testutil hubreg::sync)
   set_tests_properties(${name} PROPERTIES LABELS pg TIMEOUT 300)
 endforeach()
+
+# The replication client (sync/src), against the private server.
+hubreg_add_test(replication_stream_test)
+target_include_directories(replication_stream_test PRIVATE ${PROJECT_SOURCE_DIR}/sync/src)
+target_link_libraries(replication_stream_test PRIVATE hubreg_pg_testutil hubreg::sync
+                                                      PkgConfig::LIBPQ)
+set_tests_properties(replication_stream_test PROPERTIES LABELS pg TIMEOUT 300)
+
+# The follower, in this process and as the `hubreg follow` command.
+if(TARGET hubreg AND TARGET hubreg_generator)
+  hubreg_add_test(follower_test)
+  target_include_directories(follower_test PRIVATE ${PROJECT_SOURCE_DIR}/persist/src
+                             ${CEREAL_INCLUDE_DIR} ${LMDB_INCLUDE_DIR})
+  target_link_libraries(follower_test PRIVATE hubreg_pg_testutil hubreg::sync hubreg::generator)
+  target_compile_definitions(follower_test PRIVATE HUBREG_CLI="$<TARGET_FILE:hubreg>"
+                             HUBREG_CRASH_WRITER="$<TARGET_FILE:crash_writer>")
+  add_dependencies(follower_test hubreg crash_writer)
+  set_tests_properties(follower_test PROPERTIES LABELS pg TIMEOUT 900)
+endif()

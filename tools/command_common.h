@@ -46,6 +46,7 @@ std::string ByteSize(std::uint64_t bytes);
 // set context.exit_code.
 void AddDataCommands(CLI::App& app, Context& context);      // import, export
 void AddSyncCommand(CLI::App& app, Context& context);       // sync
+void AddFollowCommand(CLI::App& app, Context& context);     // follow
 void AddQueryCommands(CLI::App& app, Context& context);     // query ...
 void AddSnapshotCommands(CLI::App& app, Context& context);  // snapshot, restore, verify, stats
 void AddDemoCommand(CLI::App& app, Context& context);       // demo

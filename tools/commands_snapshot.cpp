@@ -5,8 +5,10 @@
 #include <nlohmann/json.hpp>
 
 #include "command_common.h"
+#include "hubreg/follower.h"
 #include "process_memory.h"
 #include "supervisor.h"
+#include "timestamp_text.h"
 
 namespace hubreg::cli {
 namespace {
@@ -164,11 +166,27 @@ int RunVerify(const Context& context, const std::string& file, bool accept_rollb
   return kExitOk;
 }
 
+// The followed source (docs/sync.md), or null when the registry follows none.
+nlohmann::ordered_json FollowJson(const std::optional<FollowState>& state) {
+  if (!state) return nullptr;
+  nlohmann::ordered_json out{{"source", state->source},
+                             {"slot", state->slot},
+                             {"last_applied_lsn", FormatLsn(state->lsn)}};
+  out["source_commit_time"] = state->commit_time == Timestamp{}
+                                  ? nlohmann::ordered_json(nullptr)
+                                  : nlohmann::ordered_json(FormatTimestampText(state->commit_time));
+  out["applied_time"] = FormatTimestampText(state->applied_time);
+  out["lag_seconds"] = std::chrono::duration<double>(state->lag()).count();
+  return out;
+}
+
 int RunStats(const Context& context) {
   StatusOr<std::unique_ptr<Store>> store = OpenForReading(context);
   if (!store.ok()) return Fail(store.status());
   const StoreStats stats = (*store)->Stats();
   const ProcessMemory memory = ReadProcessMemory();
+  StatusOr<std::optional<FollowState>> follow = ReadFollowState(**store);
+  if (!follow.ok()) return Fail(follow.status());
   if (context.json) {
     nlohmann::ordered_json out{{"data", context.data_dir},
                                {"counts", CountsJson(stats.counts)},
@@ -181,7 +199,8 @@ int RunStats(const Context& context) {
                                {"map_used", stats.map_used},
                                {"open_seconds", stats.open_seconds},
                                {"rss_bytes", memory.rss_bytes},
-                               {"peak_rss_bytes", memory.peak_bytes}};
+                               {"peak_rss_bytes", memory.peak_bytes},
+                               {"follow", FollowJson(*follow)}};
     std::printf("%s\n", out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
     return kExitOk;
   }
@@ -200,6 +219,16 @@ int RunStats(const Context& context) {
   std::printf("open time:   %.3f s\n", stats.open_seconds);
   std::printf("memory:      %s resident (peak %s)\n", ByteSize(memory.rss_bytes).c_str(),
               ByteSize(memory.peak_bytes).c_str());
+  if (follow->has_value()) {
+    const FollowState& state = **follow;
+    std::printf("follows:     %s, slot %s\n", state.source.c_str(), state.slot.c_str());
+    std::printf("applied:     up to LSN %s, source commit %s, applied %s, lag %.3f s\n",
+                FormatLsn(state.lsn).c_str(),
+                state.commit_time == Timestamp{} ? "- (first copy)"
+                                                 : FormatTimestampText(state.commit_time).c_str(),
+                FormatTimestampText(state.applied_time).c_str(),
+                std::chrono::duration<double>(state.lag()).count());
+  }
   return kExitOk;
 }
 

@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
 
   AddDataCommands(app, context);
   AddSyncCommand(app, context);
+  AddFollowCommand(app, context);
   AddQueryCommands(app, context);
   AddSnapshotCommands(app, context);
   AddDemoCommand(app, context);

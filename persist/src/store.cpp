@@ -16,6 +16,7 @@
 #include "data_directory.h"
 #include "loading.h"
 #include "snapshot_install.h"
+#include "source_state.h"
 #include "store_layout.h"
 
 namespace hubreg {
@@ -143,6 +144,47 @@ struct Store::Impl {
     if (!writer.ok()) return writer.status();
     commit_record = std::move(*writer);
     return Status::Ok();
+  }
+
+  // ApplyGroup's commit: the group's journal entries and the source state,
+  // in one LMDB transaction. Runs holding the registry's writer lock.
+  Status AppendGroupToJournal(std::span<const CommitResult> group, std::string_view state) {
+    std::vector<std::pair<std::uint64_t, std::string>> entries;
+    for (const CommitResult& result : group) {
+      if (!result.applied.empty()) {
+        entries.emplace_back(result.sequence, persist::EncodeBatch(result.applied));
+      }
+    }
+    std::size_t stored = 0;
+    Status written = directory->Write([&](persist::lmdb::Txn& txn) -> Status {
+      stored = 0;
+      for (const auto& [sequence, bytes] : entries) {
+        StatusOr<std::size_t> size =
+            persist::PutJournalEntry(txn, directory->dbs(), sequence, bytes);
+        if (!size.ok()) return size.status();
+        stored += *size;
+      }
+      return persist::PutSourceState(txn, directory->dbs(), state);
+    });
+    if (!written.ok()) {
+      return written.WithContext("committing a group of " + std::to_string(entries.size()) +
+                                 " batches to the journal");
+    }
+    journal_batches += entries.size();
+    journal_bytes += stored;
+    // One durable commit, one commit record: the group's last batch.
+    if (!entries.empty()) {
+      commit_record.Write({entries.back().first, persist::ComputeCrc32c(entries.back().second)});
+    }
+    return Status::Ok();
+  }
+
+  // After a commit, outside the registry's writer lock (compaction takes it).
+  void CompactIfDue() {
+    if (!CompactionDue()) return;
+    Status compacted = Compact(/*only_if_due=*/true);
+    std::lock_guard<std::mutex> lock(compaction_error_mutex);
+    last_compaction_error = compacted.ok() ? std::string() : compacted.ToString();
   }
 
   bool CompactionDue() const {
@@ -288,12 +330,32 @@ StatusOr<CommitResult> Store::Apply(const Batch& batch) {
   StatusOr<CommitResult> result = impl_->current().Apply(batch);
   // Compaction runs here, not in the commit hook: the hook holds the
   // registry's writer lock, which compaction takes too.
-  if (result.ok() && impl_->CompactionDue()) {
-    Status compacted = impl_->Compact(/*only_if_due=*/true);
-    std::lock_guard<std::mutex> lock(impl_->compaction_error_mutex);
-    impl_->last_compaction_error = compacted.ok() ? std::string() : compacted.ToString();
+  if (result.ok()) impl_->CompactIfDue();
+  return result;
+}
+
+Registry::GroupResult Store::ApplyGroup(std::span<const Batch> batches,
+                                        std::span<const std::string> source_states) {
+  Registry::GroupResult result;
+  if (impl_->options.read_only) {
+    result.status = impl_->ReadOnlyError("applying a group of batches");
+  } else if (batches.size() != source_states.size()) {
+    result.status =
+        Status::InvalidArgument("ApplyGroup: " + std::to_string(batches.size()) + " batches but " +
+                                std::to_string(source_states.size()) + " source states");
+  } else {
+    result = impl_->current().ApplyGroup(batches, [&](std::span<const CommitResult> group) {
+      return impl_->AppendGroupToJournal(group, source_states[group.size() - 1]);
+    });
+    if (!result.committed.empty()) impl_->CompactIfDue();
   }
   return result;
+}
+
+StatusOr<std::string> Store::SourceState() const {
+  StatusOr<DataDirectory::Reader> reader = impl_->directory->BeginRead();
+  if (!reader.ok()) return reader.status().WithContext("reading the source state");
+  return persist::GetSourceState(reader->txn(), impl_->directory->dbs());
 }
 
 Status Store::Compact() {

@@ -20,6 +20,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <thread>
 #include <type_traits>
 #include <vector>
@@ -75,6 +76,25 @@ class Registry {
   // REQUIRES: the calling thread holds no View of this registry: the writer
   // waits for the Views of the copy it overwrites, so it would wait for itself.
   StatusOr<CommitResult> Apply(const Batch& batch);
+
+  // What ApplyGroup did: the batches applied, in order (an empty batch is
+  // listed with the sequence before it, as Apply reports it), and why the
+  // rest were not (OK when every batch was applied).
+  struct GroupResult {
+    std::vector<CommitResult> committed;
+    Status status;
+  };
+  // Makes a group durable; runs instead of the commit hook.
+  using GroupCommit = std::function<Status(std::span<const CommitResult>)>;
+
+  // Applies `batches` in order, each atomically with its own sequence, and
+  // publishes them together after one call of `commit` on all of them, so a
+  // reader never sees a batch before it is durable. If batch k breaks a rule,
+  // batches 0..k-1 are committed and published and status is k's error
+  // ("in mutation i of m, in batch k+1 of n"); `commit` is not called when
+  // k is 0. If `commit` fails, nothing is published: committed is empty and
+  // status is its error. REQUIRES: as Apply.
+  GroupResult ApplyGroup(std::span<const Batch> batches, const GroupCommit& commit);
 
   // One-mutation conveniences. Insert returns the row's id (assigned when the
   // row's id was 0).

@@ -9,7 +9,9 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
+#include <string_view>
 
 #include "hubreg/registry.h"
 #include "hubreg/status.h"
@@ -84,6 +86,23 @@ class Store {
   // Applies the batch and commits it to LMDB; returns only once it is
   // durable (per SyncMode). kReadOnly on a read-only store.
   StatusOr<CommitResult> Apply(const Batch& batch);
+
+  // Group commit for a follower of another database: applies `batches` in
+  // order, each atomically with its own sequence, and commits them in ONE
+  // LMDB transaction together with `source_states[k]`, the caller's position
+  // in its source after batch k (the last applied batch's is stored). Readers
+  // see none of them before that commit is durable (per SyncMode).
+  // If batch k breaks a rule, batches 0..k-1 are committed with
+  // source_states[k-1] and status is k's error; if the commit fails, nothing
+  // is applied. kReadOnly on a read-only store; kInvalidArgument (nothing
+  // applied) when the spans differ in length.
+  Registry::GroupResult ApplyGroup(std::span<const Batch> batches,
+                                   std::span<const std::string> source_states);
+
+  // The source state stored by the last ApplyGroup (empty when there was
+  // none), as on disk now: a read-only store sees the writer's latest, which
+  // may be ahead of its registry until Refresh.
+  StatusOr<std::string> SourceState() const;
 
   // Writes a new snapshot and drops the journal it covers, in one LMDB
   // transaction. Writers wait; readers do not.

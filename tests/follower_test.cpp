@@ -1,0 +1,533 @@
+// The follower (hubreg/follower.h) against a private PostgreSQL 15: the first
+// copy, a random stream of transactions, kill -9 of the follower process,
+// a server restart, a rule-breaking source, TRUNCATE, a schema that does not
+// fit, a dropped slot, and a read-only process that sees the changes.
+#include "hubreg/follower.h"
+
+#include <doctest/doctest.h>
+#include <signal.h>
+
+#include <map>
+#include <set>
+
+#include "follower_testutil.h"
+#include "hubreg/generator.h"
+
+using namespace hubreg;
+using namespace hubreg::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+const std::string kCli = HUBREG_CLI;
+const std::string kHelper = HUBREG_CRASH_WRITER;
+
+void CheckSameTables(const RegistryRows& a, const RegistryRows& b) {
+  CHECK(a.apps == b.apps);
+  CHECK(a.organizations == b.organizations);
+  CHECK(a.clients == b.clients);
+  CHECK(a.users == b.users);
+  CHECK(a.links == b.links);
+}
+
+// Which rows two registries disagree on (users and links), for failure messages.
+std::string Difference(const RegistryRows& a, const RegistryRows& b) {
+  std::string text;
+  std::map<Id, const User*> users;
+  for (const User& u : a.users) users[u.id] = &u;
+  for (const User& u : b.users) {
+    auto it = users.find(u.id);
+    if (it == users.end())
+      text += " missing user " + std::to_string(u.id);
+    else if (!(*it->second == u))
+      text += " different user " + std::to_string(u.id);
+  }
+  std::set<std::pair<Id, Id>> links;
+  for (const ClientUserLink& l : a.links) links.insert({l.client_id, l.user_id});
+  for (const ClientUserLink& l : b.links) {
+    if (!links.contains({l.client_id, l.user_id}))
+      text += " missing link " + std::to_string(l.client_id) + "," + std::to_string(l.user_id);
+  }
+  std::map<Id, const Client*> clients;
+  for (const Client& c : a.clients) clients[c.id] = &c;
+  for (const Client& c : b.clients) {
+    auto it = clients.find(c.id);
+    if (it == clients.end())
+      text += " missing client " + std::to_string(c.id);
+    else if (!(*it->second == c))
+      text += " different client " + std::to_string(c.id);
+  }
+  return text + " sizes " + std::to_string(a.users.size()) + "/" + std::to_string(b.users.size()) +
+         " " + std::to_string(a.links.size()) + "/" + std::to_string(b.links.size());
+}
+
+FollowerOptions OptionsFor(const PgServer& server) {
+  FollowerOptions options;
+  options.conninfo = server.ConnectionString();
+  options.publication = std::string(kSourcePublication);
+  options.slot = "follower";
+  options.min_backoff = 20ms;
+  options.max_backoff = 500ms;
+  return options;
+}
+
+// Random source transactions, written to PostgreSQL and mirrored into an
+// in-memory registry that says what the follower must end with.
+class SourceWriter {
+ public:
+  SourceWriter(PgServer& server, const RegistryRows& base, unsigned seed)
+      : conninfo_(server.ConnectionString()), random_(seed) {
+    auto expected = Registry::FromRows(base, 0);
+    REQUIRE_OK(expected);
+    expected_ = std::move(*expected);
+    next_user_ = base.users.size() + 1;
+    next_client_ = base.clients.size() + 1;
+  }
+
+  // One transaction of 1 to 4 changes, in the source and in the mirror.
+  void WriteTransaction() {
+    StatusOr<PgConnection> conn = PgConnection::Open(conninfo_);
+    REQUIRE_OK(conn);
+    std::string sql = "BEGIN;";
+    Batch batch;
+    touched_.clear();
+    deleted_.clear();
+    const int changes = 1 + static_cast<int>(random_() % 4);
+    for (int i = 0; i < changes; ++i) AddChange(&sql, &batch);
+    if (batch.empty()) return WriteTransaction();  // PostgreSQL would not send it
+    REQUIRE_OK(conn->Exec(sql + "COMMIT"));
+    REQUIRE_OK(expected_->Apply(batch));
+    ++transactions_;
+  }
+
+  RegistryRows Expected() const { return SortedRows(expected_->Read()); }
+  std::uint64_t transactions() const { return transactions_; }
+
+ private:
+  void AddChange(std::string* sql, Batch* batch) {
+    View view = expected_->Read();
+    const Timestamp now = At(1'760'000'000 + static_cast<long long>(random_() % 1000));
+    switch (random_() % 7) {
+      case 0: {  // a new user
+        User user = MakeUser(next_user_, "SU-" + std::to_string(next_user_),
+                             "s" + std::to_string(next_user_) + "@example.com");
+        user.created_at = user.updated_at = now;
+        ++next_user_;
+        *sql += InsertSql(user) + ";";
+        fresh_users_.insert(user.id);
+        batch->Insert(std::move(user));
+        return;
+      }
+      case 1: {  // a new account in an organization
+        const auto& organizations = view.organizations();
+        if (organizations.empty()) return;
+        const Id organization = 1 + random_() % organizations.size();
+        Client client =
+            MakeClient(next_client_, organization, "SACC-" + std::to_string(next_client_));
+        client.created_at = client.updated_at = now;
+        ++next_client_;
+        *sql += InsertSql(client) + ";";
+        batch->Insert(std::move(client));
+        return;
+      }
+      case 2: {  // rename or disable a user
+        const User* user = view.FindUser(1 + random_() % (next_user_ - 1));
+        if (user == nullptr) return;
+        User changed = *user;
+        changed.name = "Renamed " + std::to_string(random_() % 1000);
+        changed.status = random_() % 2 ? RecordStatus::kActive : RecordStatus::kDisabled;
+        changed.updated_at = now;
+        *sql += "UPDATE \"user\" SET name = " + Sql(changed.name) +
+                ", status = " + Sql(ToString(changed.status)) + ", updated_at = " + Sql(now) +
+                " WHERE id = " + std::to_string(changed.id) + ";";
+        batch->Update(std::move(changed));
+        return;
+      }
+      case 3: {  // move an account to another database host
+        const Client* client = view.FindClient(1 + random_() % (next_client_ - 1));
+        if (client == nullptr) return;
+        Client changed = *client;
+        changed.db_host = "db" + std::to_string(random_() % 50) + ".internal";
+        changed.db_port = static_cast<std::uint16_t>(5432 + random_() % 3);
+        changed.updated_at = now;
+        *sql += "UPDATE client SET db_host = " + Sql(changed.db_host) +
+                ", db_port = " + std::to_string(changed.db_port) + ", updated_at = " + Sql(now) +
+                " WHERE id = " + std::to_string(changed.id) + ";";
+        batch->Update(std::move(changed));
+        return;
+      }
+      case 4: {  // link
+        const Id client = 1 + random_() % (next_client_ - 1);
+        const Id user = 1 + random_() % (next_user_ - 1);
+        if (!view.FindClient(client) || !view.FindUser(user) || view.HasLink(client, user)) return;
+        if (Touched(client, user)) return;
+        ClientUserLink link{client, user, now};
+        *sql += InsertSql(link) + ";";
+        batch->Insert(link);
+        return;
+      }
+      case 5: {  // unlink
+        const Id user = 1 + random_() % (next_user_ - 1);
+        for (const Client& client : view.ClientsOfUser(user)) {
+          if (Touched(client.id, user)) return;
+          *sql += "DELETE FROM client_user WHERE client_id = " + std::to_string(client.id) +
+                  " AND user_id = " + std::to_string(user) + ";";
+          batch->Unlink(client.id, user);
+          return;
+        }
+        return;
+      }
+      default: {  // delete a user the stream created, once nothing refers to it
+        for (Id id : fresh_users_) {
+          if (view.FindUser(id) && view.ClientsOfUser(id).begin() == view.ClientsOfUser(id).end() &&
+              !Mentioned(*batch, id)) {
+            *sql += "DELETE FROM \"user\" WHERE id = " + std::to_string(id) + ";";
+            batch->Erase<User>(id);
+            fresh_users_.erase(id);
+            deleted_.insert(id);
+            return;
+          }
+        }
+      }
+    }
+  }
+  // Whether the transaction so far already links or unlinks this pair, or
+  // deletes the user.
+  bool Touched(Id client, Id user) {
+    return deleted_.contains(user) || !touched_.insert({client, user}).second;
+  }
+  static bool Mentioned(const Batch& batch, Id user) {
+    for (const Mutation& m : batch.mutations()) {
+      if (auto* link = std::get_if<InsertRow<ClientUserLink>>(&m);
+          link && link->row.user_id == user)
+        return true;
+      if (auto* insert = std::get_if<InsertRow<User>>(&m); insert && insert->row.id == user)
+        return true;
+    }
+    return false;
+  }
+
+  std::string conninfo_;
+  std::mt19937 random_;
+  std::unique_ptr<Registry> expected_;
+  Id next_user_ = 1;
+  Id next_client_ = 1;
+  std::set<Id> fresh_users_;
+  std::set<std::pair<Id, Id>> touched_;
+  std::set<Id> deleted_;
+  std::uint64_t transactions_ = 0;
+};
+
+gen::GeneratorOptions SmallSource() {
+  gen::GeneratorOptions options;
+  options.organizations = 5;
+  options.clients = 40;
+  options.users = 200;
+  options.links = 300;
+  return options;
+}
+
+std::string QueryOne(const PgServer& server, const std::string& sql) {
+  StatusOr<PgConnection> conn = PgConnection::Open(server.ConnectionString());
+  REQUIRE_OK(conn);
+  StatusOr<std::vector<PgRow>> rows = conn->Query(sql);
+  REQUIRE_OK(rows);
+  REQUIRE(rows->size() == 1);
+  return rows->front().front().value_or("NULL");
+}
+
+}  // namespace
+
+TEST_CASE(
+    "the first copy of a size-S registry equals the source, and a random stream keeps it equal") {
+  auto server = StartSourceServer();
+  const RegistryRows base = gen::Generate(gen::SizeS());
+  {
+    StatusOr<PgConnection> conn = PgConnection::Open(server->ConnectionString());
+    REQUIRE_OK(conn);
+    LoadSource(*conn, base);
+  }
+  TempDir dir;
+  auto store = OpenStore(StoreAt(dir.Path("data")));
+  RunningFollower follower(*store, OptionsFor(*server));
+  REQUIRE(follower.WaitFor([&] { return follower.SawEvent(FollowerEvent::Kind::kCopied); }));
+  SourceWriter writer(*server, base, 20261130);
+  CheckSameTables(SortedRows(store->Read()), writer.Expected());
+  CHECK(store->Read().sequence() == 1);  // the copy is one batch
+
+  MESSAGE("seed 20261130");
+  for (int i = 0; i < 300; ++i) writer.WriteTransaction();
+  // Each source transaction is one batch: a transaction applied twice would
+  // show as a sequence beyond this.
+  const std::uint64_t target = 1 + writer.transactions();
+  REQUIRE_MESSAGE(follower.WaitFor([&] { return store->Read().sequence() >= target; }),
+                  "at sequence " << store->Read().sequence() << " of " << target << ", "
+                                 << follower.follower().status().transactions
+                                 << " transactions: " << follower.Describe()
+                                 << Difference(SortedRows(store->Read()), writer.Expected()));
+  CHECK_OK(follower.Stop());
+  CHECK(store->Read().sequence() == target);
+  CheckSameTables(SortedRows(store->Read()), writer.Expected());
+  StatusOr<std::optional<FollowState>> state = ReadFollowState(*store);
+  REQUIRE_OK(state);
+  REQUIRE(state->has_value());
+  CHECK((*state)->slot == "follower");
+  CHECK((*state)->source.find("postgresql://postgres@") == 0);
+  CHECK((*state)->commit_time != Timestamp{});
+  CHECK((*state)->lag() >= 0us);
+}
+
+TEST_CASE("the follower survives PostgreSQL restarting mid-stream") {
+  auto server = StartSourceServer();
+  const RegistryRows base = gen::Generate(SmallSource());
+  {
+    StatusOr<PgConnection> conn = PgConnection::Open(server->ConnectionString());
+    REQUIRE_OK(conn);
+    LoadSource(*conn, base);
+  }
+  TempDir dir;
+  auto store = OpenStore(StoreAt(dir.Path("data")));
+  RunningFollower follower(*store, OptionsFor(*server));
+  // Transactions committed before the slot exists are in the copy, not in
+  // the stream: write once streaming, so that each is one batch.
+  REQUIRE(follower.WaitFor([&] { return follower.SawEvent(FollowerEvent::Kind::kConnected); }));
+  SourceWriter writer(*server, base, 7);
+  for (int i = 0; i < 40; ++i) writer.WriteTransaction();
+  REQUIRE(follower.WaitFor([&] { return store->Read().sequence() >= 1 + 20; }));
+  REQUIRE_OK(server->Restart(PgServer::StopMode::kFast));
+  for (int i = 0; i < 40; ++i) writer.WriteTransaction();
+  REQUIRE_OK(server->Restart(PgServer::StopMode::kImmediate));
+  for (int i = 0; i < 20; ++i) writer.WriteTransaction();
+  const std::uint64_t target = 1 + writer.transactions();
+  REQUIRE_MESSAGE(follower.WaitFor([&] { return store->Read().sequence() >= target; }),
+                  "at sequence " << store->Read().sequence() << " of " << target << ", "
+                                 << follower.follower().status().transactions
+                                 << " transactions: " << follower.Describe()
+                                 << Difference(SortedRows(store->Read()), writer.Expected()));
+  CHECK_OK(follower.Stop());
+  CHECK(follower.SawEvent(FollowerEvent::Kind::kDisconnected));
+  CHECK(store->Read().sequence() == target);
+  CheckSameTables(SortedRows(store->Read()), writer.Expected());
+}
+
+TEST_CASE(
+    "a source transaction that breaks the registry's rules stops the follower, keeping what came "
+    "before") {
+  auto server = StartSourceServer();
+  TempDir dir;
+  auto store = OpenStore(StoreAt(dir.Path("data")));
+  RunningFollower follower(*store, OptionsFor(*server));
+  REQUIRE(follower.WaitFor([&] { return follower.SawEvent(FollowerEvent::Kind::kConnected); }));
+  StatusOr<PgConnection> conn = PgConnection::Open(server->ConnectionString());
+  REQUIRE_OK(conn);
+  // A source without the registry's case-insensitive unique email.
+  REQUIRE_OK(conn->Exec("DROP INDEX user_email_key"));
+  REQUIRE_OK(conn->Exec(
+      "INSERT INTO \"user\" (id, external_id, email) VALUES (1, 'U-1', 'ann@example.com')"));
+  REQUIRE(follower.WaitFor([&] { return store->Read().sequence() == 1; }));
+  const std::string lsn_before = QueryOne(*server, "SELECT pg_current_wal_lsn()");
+  REQUIRE_OK(conn->Exec(
+      "INSERT INTO \"user\" (id, external_id, email) VALUES (2, 'U-2', 'ANN@example.com')"));
+  std::optional<Status> ended = follower.WaitForEnd();
+  REQUIRE(ended.has_value());
+  CHECK(ended->code() == ErrorCode::kDuplicate);
+  CHECK(ended->message().find("ANN@example.com") != std::string::npos);
+  CHECK(ended->message().find("source transaction committed at ") != std::string::npos);
+  CHECK(ended->message().find("it is not applied nor confirmed") != std::string::npos);
+  // Everything before it is there; it is not, nor confirmed to the server.
+  CHECK(store->Read().FindUser(1) != nullptr);
+  CHECK(store->Read().FindUser(2) == nullptr);
+  CHECK(store->Read().sequence() == 1);
+  const std::optional<Lsn> confirmed = ParseLsn(QueryOne(
+      *server,
+      "SELECT confirmed_flush_lsn FROM pg_replication_slots WHERE slot_name = 'follower'"));
+  REQUIRE(confirmed.has_value());
+  CHECK(*confirmed <= *ParseLsn(lsn_before));
+}
+
+TEST_CASE("TRUNCATE at the source empties the table in the registry") {
+  auto server = StartSourceServer();
+  const RegistryRows base = gen::Generate(SmallSource());
+  {
+    StatusOr<PgConnection> conn = PgConnection::Open(server->ConnectionString());
+    REQUIRE_OK(conn);
+    LoadSource(*conn, base);
+  }
+  TempDir dir;
+  auto store = OpenStore(StoreAt(dir.Path("data")));
+  RunningFollower follower(*store, OptionsFor(*server));
+  REQUIRE(follower.WaitFor([&] { return follower.SawEvent(FollowerEvent::Kind::kConnected); }));
+  REQUIRE(store->Read().counts().links == base.links.size());
+  StatusOr<PgConnection> conn = PgConnection::Open(server->ConnectionString());
+  REQUIRE_OK(conn);
+  REQUIRE_OK(conn->Exec("TRUNCATE client_user"));
+  REQUIRE(follower.WaitFor([&] { return store->Read().sequence() == 2; }));
+  CHECK(store->Read().counts().links == 0);
+  CHECK(store->Read().counts().users == base.users.size());
+  CHECK_OK(follower.Stop());
+}
+
+TEST_CASE("a source column of the wrong type is refused at start with the exact difference") {
+  auto server = StartSourceServer();
+  StatusOr<PgConnection> conn = PgConnection::Open(server->ConnectionString());
+  REQUIRE_OK(conn);
+  REQUIRE_OK(
+      conn->Exec("ALTER TABLE client DROP CONSTRAINT client_db_port_check; "
+                 "ALTER TABLE client ALTER COLUMN db_port TYPE text; "
+                 "ALTER TABLE \"user\" DROP COLUMN email"));
+  TempDir dir;
+  auto store = OpenStore(StoreAt(dir.Path("data")));
+  Follower follower(*store, OptionsFor(*server));
+  std::stop_source stop;
+  const Status status = follower.Run(stop.get_token());
+  CHECK(status.code() == ErrorCode::kInvalidArgument);
+  CHECK(status.message() ==
+        "the source schema does not fit: user.email: missing in source table public.user; "
+        "client.db_port: source type text, expected an integer type");
+  CHECK(QueryOne(*server, "SELECT count(*) FROM pg_replication_slots") == "0");
+}
+
+TEST_CASE("a dropped slot leads to a fresh copy reconciled with the registry, never to skipping") {
+  auto server = StartSourceServer();
+  const RegistryRows base = gen::Generate(SmallSource());
+  {
+    StatusOr<PgConnection> conn = PgConnection::Open(server->ConnectionString());
+    REQUIRE_OK(conn);
+    LoadSource(*conn, base);
+  }
+  TempDir dir;
+  auto store = OpenStore(StoreAt(dir.Path("data")));
+  SourceWriter writer(*server, base, 11);
+  {
+    RunningFollower follower(*store, OptionsFor(*server));
+    REQUIRE(follower.WaitFor([&] { return follower.SawEvent(FollowerEvent::Kind::kConnected); }));
+    CHECK_OK(follower.Stop());
+  }
+  REQUIRE_OK(DropFollowerSlot(server->ConnectionString(), "follower"));
+  CHECK(DropFollowerSlot(server->ConnectionString(), "follower").code() == ErrorCode::kNotFound);
+  // Changes made while no slot kept them.
+  for (int i = 0; i < 20; ++i) writer.WriteTransaction();
+  RunningFollower follower(*store, OptionsFor(*server));
+  REQUIRE(follower.WaitFor([&] { return follower.SawEvent(FollowerEvent::Kind::kConnected); }));
+  bool said_gone = false;
+  for (const FollowerEvent& e : follower.Events()) {
+    if (e.kind == FollowerEvent::Kind::kCopyStarted &&
+        e.message.find("replication slot follower is gone") != std::string::npos) {
+      said_gone = true;
+    }
+  }
+  CHECK(said_gone);
+  CHECK_OK(follower.Stop());
+  CheckSameTables(SortedRows(store->Read()), writer.Expected());
+}
+
+TEST_CASE("a read-only process sees the followed changes after Refresh") {
+  auto server = StartSourceServer();
+  TempDir dir;
+  const std::string path = dir.Path("data");
+  auto store = OpenStore(StoreAt(path));
+  RunningFollower follower(*store, OptionsFor(*server));
+  REQUIRE(follower.WaitFor([&] { return follower.SawEvent(FollowerEvent::Kind::kConnected); }));
+  Child reader({kHelper, "reader", path});
+  reader.Send("refresh");
+  CHECK(reader.ReadLine() == "0 0 0");  // an empty source: the copy wrote nothing
+  StatusOr<PgConnection> conn = PgConnection::Open(server->ConnectionString());
+  REQUIRE_OK(conn);
+  REQUIRE_OK(conn->Exec(
+      "INSERT INTO \"user\" (id, external_id, email) VALUES (1, 'U-1', 'a@example.com')"));
+  REQUIRE(follower.WaitFor([&] { return store->Read().sequence() == 1; }));
+  reader.Send("refresh");
+  CHECK(reader.ReadLine() == "0 1 1");
+  CHECK_OK(follower.Stop());
+}
+
+TEST_CASE(
+    "kill -9 of the follower process at random moments: equal at the end, nothing applied twice") {
+  auto server = StartSourceServer();
+  const RegistryRows base = gen::Generate(SmallSource());
+  {
+    StatusOr<PgConnection> conn = PgConnection::Open(server->ConnectionString());
+    REQUIRE_OK(conn);
+    LoadSource(*conn, base);
+  }
+  TempDir dir;
+  const std::string path = dir.Path("data");
+  const unsigned seed = 20261201;
+  MESSAGE("seed " << seed);
+  std::mt19937 random(seed);
+  SourceWriter writer(*server, base, seed);
+  // The password is ignored by the test server (trust), but must never show.
+  const std::string source = server->Uri() + "?password=Pw-Never-Shown";
+  const std::vector<std::string> follow = {kCli,
+                                           "--data",
+                                           path,
+                                           "-q",
+                                           "follow",
+                                           source,
+                                           "--slot",
+                                           "follower",
+                                           "--publication",
+                                           std::string(kSourcePublication)};
+  constexpr int kRounds = 20;
+  for (int round = 0; round < kRounds; ++round) {
+    CAPTURE(round);
+    Child child(follow);
+    // Transactions committed before the first slot exists are in the copy:
+    // write once the child streams, so that each is one batch.
+    for (;;) {
+      std::optional<std::string> line = child.ReadLine(120'000);
+      REQUIRE_MESSAGE(line.has_value(), "the follower did not start streaming");
+      if (line->rfind("streaming from ", 0) == 0) break;
+    }
+    // Writes while the child follows, and kills it after a random number of
+    // applied groups.
+    const int kill_after = 1 + static_cast<int>(random() % 3);
+    int applied = 0;
+    for (int written = 0; applied < kill_after && written < 200; ++written) {
+      writer.WriteTransaction();
+      for (const std::string& line : child.ReadAvailableLines(0)) {
+        CHECK(line.find("Pw-Never-Shown") == std::string::npos);
+        if (line.rfind("applied ", 0) == 0) ++applied;
+      }
+    }
+    while (applied < kill_after) {
+      std::optional<std::string> line = child.ReadLine(60'000);
+      REQUIRE_MESSAGE(line.has_value(), "the follower printed nothing for 60 s");
+      if (line->rfind("applied ", 0) == 0) ++applied;
+    }
+    child.Kill();
+    const int status = child.Wait();
+    CHECK((WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL));
+  }
+  // A last run catches up and stops cleanly on SIGTERM.
+  const std::uint64_t target = 1 + writer.transactions();
+  Child child(follow);
+  StoreOptions read_only = StoreAt(path);
+  read_only.read_only = true;
+  std::unique_ptr<Store> reader;
+  const auto deadline = std::chrono::steady_clock::now() + 120s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    std::optional<std::string> line = child.ReadLine(1000);
+    if (!reader) {
+      StatusOr<std::unique_ptr<Store>> opened = Store::Open(read_only);
+      if (opened.ok()) reader = std::move(*opened);
+    }
+    if (reader) {
+      REQUIRE_OK(reader->Refresh());
+      if (reader->Read().sequence() >= target) break;
+    }
+  }
+  REQUIRE(reader != nullptr);
+  CHECK(reader->Read().sequence() == target);  // no transaction applied twice
+  ::kill(child.pid(), SIGTERM);
+  const int status = child.Wait();
+  CHECK((WIFEXITED(status) && WEXITSTATUS(status) == 0));
+  CheckSameTables(SortedRows(reader->Read()), writer.Expected());
+
+  Child stats({kCli, "--data", path, "--json", "stats"});
+  std::optional<std::string> json = stats.ReadLine();
+  REQUIRE(json.has_value());
+  CHECK(json->find("\"follow\":{\"source\":\"postgresql://postgres@") != std::string::npos);
+  CHECK(json->find("\"slot\":\"follower\"") != std::string::npos);
+  CHECK(json->find("Pw-Never-Shown") == std::string::npos);
+}

@@ -1,0 +1,170 @@
+// Fixtures for the follower tests: a private PostgreSQL with hub_alpha's
+// source schema, rows written to it as SQL, and a Follower running on its
+// own thread whose events a test can wait for.
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <random>
+#include <thread>
+
+#include "hubreg/follower.h"
+#include "pg_testutil.h"
+#include "store_testutil.h"
+
+namespace hubreg::test {
+
+inline std::unique_ptr<PgServer> StartSourceServer() {
+  StatusOr<std::unique_ptr<PgServer>> server = PgServer::Create();
+  REQUIRE_OK(server);
+  StatusOr<PgConnection> conn = PgConnection::Open((*server)->ConnectionString());
+  REQUIRE_OK(conn);
+  StatusOr<std::string> schema = SourceSchemaSql();
+  REQUIRE_OK(schema);
+  REQUIRE_OK(conn->Exec(*schema));
+  return std::move(server).value();
+}
+
+inline std::string Sql(std::string_view text) {
+  std::string quoted = "'";
+  for (char c : text) {
+    if (c == '\'') quoted += '\'';
+    quoted += c;
+  }
+  return quoted + "'";
+}
+inline std::string Sql(Timestamp t) { return Sql(FormatTimestamp(t)); }
+inline std::string SqlId(Id id) { return id == kNoId ? "NULL" : std::to_string(id); }
+
+inline std::string InsertSql(const App& r) {
+  return "INSERT INTO threecolts_app VALUES (" + std::to_string(r.id) + ", " + Sql(r.name) + ", " +
+         Sql(r.app_key) + ", " + Sql(ToString(r.environment)) + ", " + Sql(r.created_at) + ", " +
+         Sql(r.updated_at) + ")";
+}
+inline std::string InsertSql(const User& r) {
+  return "INSERT INTO \"user\" VALUES (" + std::to_string(r.id) + ", " + Sql(r.external_id) + ", " +
+         Sql(r.email) + ", " + Sql(r.name) + ", " + Sql(ToString(r.status)) + ", " +
+         Sql(r.created_at) + ", " + Sql(r.updated_at) + ")";
+}
+inline std::string InsertSql(const Organization& r) {
+  return "INSERT INTO threecolts_organization VALUES (" + std::to_string(r.id) + ", " +
+         std::to_string(r.threecolts_app_id) + ", " + std::to_string(r.organization_owner_id) +
+         ", " + Sql(r.external_id) + ", " + Sql(r.name) + ", " + Sql(r.created_at) + ", " +
+         Sql(r.updated_at) + ")";
+}
+inline std::string InsertSql(const Client& r) {
+  return "INSERT INTO client VALUES (" + std::to_string(r.id) + ", " +
+         SqlId(r.threecolts_organization_id) + ", " + Sql(r.external_id) + ", " + Sql(r.name) +
+         ", " + Sql(r.db_host) + ", " + std::to_string(r.db_port) + ", " + Sql(r.db_name) + ", " +
+         Sql(r.db_user) + ", " + Sql(r.db_password.Reveal()) + ", " + Sql(ToString(r.status)) + ", " +
+         Sql(r.created_at) + ", " + Sql(r.updated_at) + ")";
+}
+inline std::string InsertSql(const ClientUserLink& r) {
+  return "INSERT INTO client_user VALUES (" + std::to_string(r.client_id) + ", " +
+         std::to_string(r.user_id) + ", " + Sql(r.created_at) + ")";
+}
+
+// Writes `rows` to the source, parents first, in transactions of ~2,000 rows.
+inline void LoadSource(PgConnection& conn, const RegistryRows& rows) {
+  std::string sql;
+  std::size_t pending = 0;
+  auto add = [&](const std::string& statement) {
+    sql += statement + ";";
+    if (++pending == 2000) {
+      REQUIRE_OK(conn.Exec("BEGIN;" + sql + "COMMIT"));
+      sql.clear();
+      pending = 0;
+    }
+  };
+  for (const App& r : rows.apps) add(InsertSql(r));
+  for (const User& r : rows.users) add(InsertSql(r));
+  for (const Organization& r : rows.organizations) add(InsertSql(r));
+  for (const Client& r : rows.clients) add(InsertSql(r));
+  for (const ClientUserLink& r : rows.links) add(InsertSql(r));
+  if (!sql.empty()) REQUIRE_OK(conn.Exec("BEGIN;" + sql + "COMMIT"));
+}
+
+// A Follower on its own thread, and the events it reported.
+class RunningFollower {
+ public:
+  RunningFollower(Store& store, FollowerOptions options) {
+    follower_ =
+        std::make_unique<Follower>(store, std::move(options), [this](const FollowerEvent& e) {
+          std::lock_guard<std::mutex> lock(mutex_);
+          events_.push_back(e);
+          changed_.notify_all();
+        });
+    thread_ = std::jthread([this](std::stop_token stop) {
+      Status result = follower_->Run(stop);
+      std::lock_guard<std::mutex> lock(mutex_);
+      result_ = result;
+      done_ = true;
+      changed_.notify_all();
+    });
+  }
+  ~RunningFollower() { (void)Stop(); }
+
+  // Waits until `predicate` holds (checked after each event and every
+  // 100 ms) or the follower ends; false after `timeout`.
+  template <typename Predicate>
+  bool WaitFor(Predicate predicate, std::chrono::seconds timeout = std::chrono::seconds(120)) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    std::unique_lock<std::mutex> lock(mutex_);
+    for (;;) {
+      lock.unlock();
+      const bool holds = predicate();
+      lock.lock();
+      if (holds) return true;
+      if (done_ || std::chrono::steady_clock::now() > deadline) return false;
+      changed_.wait_for(lock, std::chrono::milliseconds(100));
+    }
+  }
+  // The events and the result so far, for a failure message.
+  std::string Describe() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    std::string text = done_ ? "ended: " + result_.ToString() : std::string("running");
+    for (const FollowerEvent& e : events_) {
+      text += "\n  event " + std::to_string(static_cast<int>(e.kind)) + " " + FormatLsn(e.lsn) +
+              " " + std::to_string(e.transactions) + " " + e.message;
+    }
+    return text;
+  }
+  bool SawEvent(FollowerEvent::Kind kind) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (const FollowerEvent& e : events_) {
+      if (e.kind == kind) return true;
+    }
+    return false;
+  }
+  std::vector<FollowerEvent> Events() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return {events_.begin(), events_.end()};
+  }
+  // Waits for the follower to end by itself and returns its result.
+  std::optional<Status> WaitForEnd(std::chrono::seconds timeout = std::chrono::seconds(120)) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    if (!changed_.wait_for(lock, timeout, [this] { return done_; })) return std::nullopt;
+    return result_;
+  }
+  Status Stop() {
+    if (thread_.joinable()) {
+      thread_.request_stop();
+      thread_.join();
+    }
+    std::lock_guard<std::mutex> lock(mutex_);
+    return result_;
+  }
+  const Follower& follower() const { return *follower_; }
+
+ private:
+  std::unique_ptr<Follower> follower_;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::deque<FollowerEvent> events_;
+  Status result_;
+  bool done_ = false;
+  std::jthread thread_;
+};
+
+}  // namespace hubreg::test
