@@ -66,8 +66,8 @@ void RunCrashRounds(int compact_every, unsigned seed) {
       // the sanitizers) opening the store can take longer than any fixed
       // window, and a round that kills before the first batch tests nothing.
       const std::optional<std::string> first = writer.ReadLine(kFirstAckTimeoutMs);
-      REQUIRE_MESSAGE(first.has_value(), "crash_writer acknowledged no batch within "
-                                             << kFirstAckTimeoutMs << " ms");
+      REQUIRE_MESSAGE(first.has_value(),
+                      "crash_writer acknowledged no batch within " << kFirstAckTimeoutMs << " ms");
       std::this_thread::sleep_for(std::chrono::microseconds(delay_us(random)));
       writer.Kill();
       const int status = writer.Wait();
