@@ -5,7 +5,9 @@
 #   2. AddressSanitizer + UBSan with Boost.MultiIndex safe mode: every C/C++ test;
 #   3. ThreadSanitizer with Boost.MultiIndex invariant checking: the core tests
 #      (the concurrency test among them);
-#   4. clang-format: every C/C++ file must be formatted.
+#   4. libFuzzer: the parsers of outside input fuzzed for 12 s each under ASan +
+#      UBSan (scripts/fuzz.sh; a clang build of its own);
+#   5. clang-format: every C/C++ file must be formatted.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -37,6 +39,9 @@ cmake --build build/tsan -j "$jobs" --target "${core_tests[@]}"
 for test in "${core_tests[@]}"; do
   TSAN_OPTIONS=halt_on_error=1 "build/tsan/tests/$test"
 done
+
+step "libFuzzer harnesses, 12 s each"
+scripts/fuzz.sh 12
 
 step "clang-format"
 # Every file must equal clang-format's output; the difference is shown. clang-format 14

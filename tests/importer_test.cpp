@@ -58,6 +58,13 @@ void CheckSameRows(const RegistryRows& a, const RegistryRows& b) {
   CHECK(a.links == b.links);
 }
 
+std::string ReadText(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
 std::unique_ptr<Registry> Load(RegistryRows rows) {
   auto registry = std::make_unique<Registry>();
   REQUIRE_OK(registry->Apply(MakeImportBatch(std::move(rows))));
@@ -98,6 +105,33 @@ TEST_CASE("a v1.0 export without organizations is read as clients of no organiza
   CHECK(imported.rows.users.size() == 3);
   CHECK(imported.rows.links.size() == 4);
   Load(imported.rows);
+}
+
+TEST_CASE("a file's text read in memory gives the rows and errors of reading the file") {
+  ImportedRows from_files;
+  std::vector<RowError> file_errors;
+  REQUIRE_OK(ReadImport(kData + "/csv-bad/user.csv", DataFormat::kCsv, &from_files, &file_errors));
+  ImportedRows in_memory;
+  std::vector<RowError> memory_errors;
+  ReadCsvText(Table::kUser, "user.csv", ReadText(kData + "/csv-bad/user.csv"), &in_memory,
+              &memory_errors);
+  CHECK(in_memory.files == std::vector<std::string>{"user.csv"});
+  CHECK(in_memory.rows.users == from_files.rows.users);
+  CHECK(Messages(memory_errors) == Messages(file_errors));
+  CHECK(!memory_errors.empty());
+
+  TempDir dir;
+  const ImportedRows imported = ReadClean(kData + "/csv-v1.2");
+  const auto registry = Load(imported.rows);
+  ExportOptions options;
+  options.format = DataFormat::kJsonl;
+  REQUIRE_OK(Export(registry->Read(), dir.path().string(), options));
+  const std::string jsonl = ReadText((dir.path() / "user.jsonl").string());
+  ImportedRows from_jsonl;
+  std::vector<RowError> jsonl_errors;
+  ReadJsonlText("user.jsonl", jsonl, &from_jsonl, &jsonl_errors);
+  CHECK(Messages(jsonl_errors) == std::vector<std::string>{});
+  CHECK(Canonical(from_jsonl.rows).users == Canonical(imported.rows).users);
 }
 
 TEST_CASE("every bad row is reported as file:line: column: reason") {
@@ -183,8 +217,8 @@ TEST_CASE("export leaves passwords empty unless secrets are asked for") {
   CHECK(text.str().find("4,,ACC-4,Legacy account (v1.0),db4.internal,5432,legacy,svc_l,,active,"
                         "2024-11-30T23:59:59Z,2024-11-30T23:59:59Z\n") != std::string::npos);
   const Status again = Export(registry->Read(), dir.path().string(), ExportOptions{}).status();
-  CHECK(again.message() ==
-        (dir.path() / "threecolts_app.csv").string() + " already exists (pass --force to overwrite)");
+  CHECK(again.message() == (dir.path() / "threecolts_app.csv").string() +
+                               " already exists (pass --force to overwrite)");
 }
 
 TEST_CASE("malformed JSONL lines are reported with their line and key") {

@@ -49,4 +49,8 @@ struct LoadedSnapshot {
 // name the file and, where it applies, the offset and expected vs found.
 StatusOr<LoadedSnapshot> ReadSnapshotFile(const std::string& file);
 
+// The checks of ReadSnapshotFile on a whole file already in memory. `file`
+// only names the file in messages.
+StatusOr<LoadedSnapshot> DecodeSnapshotFile(std::string_view bytes, const std::string& file);
+
 }  // namespace hubreg::persist
