@@ -107,8 +107,8 @@ Percentiles Phase(Store& store, const Dataset& data, int readers, bool with_writ
 
 void ReadsUnderWrites(benchmark::State& state, Size size, int readers) {
   const Dataset& data = GetDataset(size);
-  TempDirectory directory("contention");
-  auto store = Store::Open(NoAutoCompaction(directory.path()));
+  const auto directory = ScratchDirectory("contention");
+  auto store = Store::Open(NoAutoCompaction(directory->path()));
   CheckOk(store.status(), "open store");
   CheckOk(LoadRows(**store, data.rows, 10), "load rows");
   Percentiles idle, busy;

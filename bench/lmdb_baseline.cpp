@@ -4,7 +4,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <filesystem>
 #include <utility>
 #include <vector>
 
@@ -81,17 +80,12 @@ void PutPairs(MDB_txn* txn, MDB_dbi dbi, std::vector<std::pair<Id, Id>> pairs) {
 
 }  // namespace
 
-LmdbRegistry::LmdbRegistry(const RegistryRows& rows) {
-  char pattern[] = "/tmp/hubreg-bench-lmdb-XXXXXX";
-  if (mkdtemp(pattern) == nullptr) {
-    std::perror("hubreg_bench: mkdtemp");
-    std::abort();
-  }
-  directory_ = pattern;
+LmdbRegistry::LmdbRegistry(const RegistryRows& rows) : directory_(ScratchDirectory("lmdb")) {
   Check(mdb_env_create(&env_), "mdb_env_create");
   Check(mdb_env_set_maxdbs(env_, 16), "mdb_env_set_maxdbs");
   Check(mdb_env_set_mapsize(env_, std::size_t{16} << 30), "mdb_env_set_mapsize");
-  Check(mdb_env_open(env_, directory_.c_str(), MDB_NOSYNC | MDB_NOTLS, 0600), "mdb_env_open");
+  Check(mdb_env_open(env_, directory_->path().c_str(), MDB_NOSYNC | MDB_NOTLS, 0600),
+        "mdb_env_open");
 
   MDB_txn* txn = nullptr;
   Check(mdb_txn_begin(env_, nullptr, 0, &txn), "mdb_txn_begin");
@@ -150,11 +144,7 @@ LmdbRegistry::LmdbRegistry(const RegistryRows& rows) {
   Check(mdb_txn_commit(txn), "mdb_txn_commit");
 }
 
-LmdbRegistry::~LmdbRegistry() {
-  mdb_env_close(env_);
-  std::error_code ignored;
-  std::filesystem::remove_all(directory_, ignored);
-}
+LmdbRegistry::~LmdbRegistry() { mdb_env_close(env_); }
 
 LmdbRegistry::Reader::Reader(const LmdbRegistry& registry) : registry_(registry) {
   Check(mdb_txn_begin(registry.env_, nullptr, MDB_RDONLY, &txn_), "mdb_txn_begin (read)");

@@ -12,10 +12,12 @@
 #include <lmdb.h>
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
 #include "hubreg/registry.h"
+#include "temp_directory.h"
 
 namespace hubreg::bench {
 
@@ -55,7 +57,7 @@ class LmdbRegistry {
   };
 
  private:
-  std::string directory_;
+  std::unique_ptr<test::TempDir> directory_;
   MDB_env* env_ = nullptr;
   MDB_dbi users_ = 0, user_by_external_id_ = 0, user_by_email_ = 0, clients_ = 0,
           client_by_external_id_ = 0, organizations_ = 0, clients_of_user_ = 0,

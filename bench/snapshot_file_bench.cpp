@@ -32,7 +32,7 @@ double Seconds(Clock::time_point since) {
 
 // A snapshot file of the size's registry, written once per process.
 struct SnapshotFixture {
-  std::unique_ptr<TempDirectory> directory;
+  std::unique_ptr<test::TempDir> directory;
   std::string file;
   std::vector<char> bytes;
   std::uint64_t entities = 0;
@@ -44,8 +44,8 @@ const SnapshotFixture& GetSnapshotFixture(Size size) {
   if (slot) return *slot;
   slot = std::make_unique<SnapshotFixture>();
   const Dataset& data = GetDataset(size);
-  slot->directory = std::make_unique<TempDirectory>("file-" + std::string(SizeName(size)));
-  slot->file = slot->directory->path() + "/registry.snapshot";
+  slot->directory = ScratchDirectory("file-" + std::string(SizeName(size)));
+  slot->file = slot->directory->Path("registry.snapshot");
   CheckOk(persist::WriteSnapshotFile(data.registry->Read(), slot->file), "write snapshot file");
   std::ifstream in(slot->file, std::ios::binary);
   slot->bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());

@@ -60,7 +60,7 @@ const DataDirectories& GetDataDirectories(Size size) {
   dirs.entities = rows.apps.size() + rows.organizations.size() + rows.clients.size() +
                   rows.users.size() + rows.links.size();
 
-  dirs.journal = std::make_unique<TempDirectory>("journal-" + name);
+  dirs.journal = ScratchDirectory("journal-" + name);
   {
     StoreOptions options = NoAutoCompaction(dirs.journal->path());
     options.sync = SyncMode::kNoSync;  // building the fixture need not be durable
@@ -68,7 +68,7 @@ const DataDirectories& GetDataDirectories(Size size) {
     CheckOk(store.status(), "open journal store");
     CheckOk(LoadRows(**store, rows, 100), "load rows");
   }
-  dirs.snapshot = std::make_unique<TempDirectory>("snapshot-" + name);
+  dirs.snapshot = ScratchDirectory("snapshot-" + name);
   std::filesystem::copy(
       dirs.journal->path(), dirs.snapshot->path(),
       std::filesystem::copy_options::recursive | std::filesystem::copy_options::overwrite_existing);

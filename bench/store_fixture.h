@@ -23,8 +23,8 @@ Status LoadRows(Store& store, const RegistryRows& rows, std::size_t batches);
 //   journal: every row in 100 journal batches, no snapshot;
 //   snapshot: the same registry compacted into one snapshot, no journal.
 struct DataDirectories {
-  std::unique_ptr<TempDirectory> journal;
-  std::unique_ptr<TempDirectory> snapshot;
+  std::unique_ptr<test::TempDir> journal;
+  std::unique_ptr<test::TempDir> snapshot;
   std::uint64_t snapshot_bytes = 0;
   std::uint64_t entities = 0;  // rows of every table, links included
 };

@@ -2,23 +2,12 @@
 
 #include <cstdio>
 #include <cstdlib>
-#include <filesystem>
 
 namespace hubreg::bench {
 
-TempDirectory::TempDirectory(const std::string& label) {
+std::unique_ptr<test::TempDir> ScratchDirectory(const std::string& label) {
   const char* base = std::getenv("HUBREG_BENCH_TMPDIR");
-  std::string pattern = std::string(base ? base : "/tmp") + "/hubreg-bench-" + label + "-XXXXXX";
-  if (mkdtemp(pattern.data()) == nullptr) {
-    std::perror("hubreg_bench: mkdtemp");
-    std::abort();
-  }
-  path_ = pattern;
-}
-
-TempDirectory::~TempDirectory() {
-  std::error_code ignored;
-  std::filesystem::remove_all(path_, ignored);
+  return std::make_unique<test::TempDir>("bench-" + label, base ? base : "/tmp");
 }
 
 void CheckOk(const Status& status, const char* what) {

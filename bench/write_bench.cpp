@@ -35,8 +35,8 @@ std::unique_ptr<Store> OpenLoaded(const std::string& path, SyncMode sync) {
 }
 
 void SingleMutation(benchmark::State& state, SyncMode sync) {
-  TempDirectory directory("write");
-  std::unique_ptr<Store> store = OpenLoaded(directory.path(), sync);
+  const auto directory = ScratchDirectory("write");
+  std::unique_ptr<Store> store = OpenLoaded(directory->path(), sync);
   std::uint64_t number = 0;
   for (auto _ : state) {
     CheckOk(store->Apply(Batch().Insert(FreshUser(++number))).status(), "apply");
@@ -45,8 +45,8 @@ void SingleMutation(benchmark::State& state, SyncMode sync) {
 }
 
 void BulkBatch(benchmark::State& state) {
-  TempDirectory directory("bulk");
-  std::unique_ptr<Store> store = OpenLoaded(directory.path(), SyncMode::kFull);
+  const auto directory = ScratchDirectory("bulk");
+  std::unique_ptr<Store> store = OpenLoaded(directory->path(), SyncMode::kFull);
   std::uint64_t number = 0;
   for (auto _ : state) {
     state.PauseTiming();

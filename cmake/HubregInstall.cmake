@@ -1,6 +1,6 @@
 # Install rules and the CMake package, so that another project can use
 #   find_package(hubreg REQUIRED)
-#   target_link_libraries(app PRIVATE hubreg::core hubreg::persist)
+#   target_link_libraries(app PRIVATE hubreg::core hubreg::persist hubreg::c)
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 

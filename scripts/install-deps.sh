@@ -11,6 +11,7 @@ packages=(
   pkg-config libpq-dev postgresql-15
   python3 python3-dev python3-pytest pybind11-dev
   python3-matplotlib clang-format
+  clang-14 libclang-rt-14-dev
 )
 
 missing=()

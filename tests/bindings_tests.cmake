@@ -1,7 +1,7 @@
 # Tests of bindings/: the C API from a C99 program, the exported symbols of
 # libhubreg_c.so, and the Python module with pytest.
 if(TARGET hubreg_c)
-  add_executable(c_api_test c_api_test.c)
+  add_executable(c_api_test c_api_test.c temp_dir.cpp)
   target_link_libraries(c_api_test PRIVATE hubreg::c Threads::Threads)
   set_target_properties(c_api_test PROPERTIES C_STANDARD 99 C_STANDARD_REQUIRED ON C_EXTENSIONS OFF)
   target_compile_options(c_api_test PRIVATE -Wall -Wextra -Wpedantic)
@@ -14,7 +14,6 @@ if(TARGET hubreg_c)
     target_link_options(c_api_test PRIVATE -fsanitize=${HUBREG_SANITIZE})
   endif()
   add_test(NAME c_api_test COMMAND c_api_test)
-  set_tests_properties(c_api_test PROPERTIES ENVIRONMENT "HUBREG_TEST_TMP=${CMAKE_CURRENT_BINARY_DIR}")
 
   add_test(NAME c_api_exports_only_hubreg_symbols
            COMMAND ${CMAKE_COMMAND} -DNM=${CMAKE_NM} -DLIBRARY=$<TARGET_FILE:hubreg_c>

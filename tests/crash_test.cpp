@@ -2,10 +2,14 @@
 // acknowledges each after Apply returns; it is killed with SIGKILL at random
 // moments, many times over the same data directory. After each kill the
 // directory must hold every acknowledged batch, and no batch only in part.
+// Longer campaigns (scripts/crash-campaign.sh) set the rounds of each case
+// with HUBREG_CRASH_ROUNDS and another seed with HUBREG_TEST_SEED.
 #include <doctest/doctest.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <optional>
 #include <random>
 #include <thread>
@@ -18,7 +22,7 @@ using namespace hubreg::test;
 namespace {
 
 const std::string kHelper = HUBREG_CRASH_WRITER;
-constexpr int kRounds = 30;
+constexpr int kDefaultRounds = 30;
 // Generous: it bounds only a child that never acknowledges anything (a hang),
 // never the normal case, which returns as soon as the first line arrives.
 constexpr int kFirstAckTimeoutMs = 120'000;
@@ -49,15 +53,28 @@ std::uint64_t CheckWholeBatches(const View& view) {
 // their source state (Store::ApplyGroup) instead of one batch at a time.
 constexpr std::uint64_t kMaxGroup = 4;
 
+int Rounds() {
+  const char* text = std::getenv("HUBREG_CRASH_ROUNDS");
+  return text != nullptr ? std::max(1, std::atoi(text)) : kDefaultRounds;
+}
+
+// The case's own seed, or HUBREG_TEST_SEED plus `offset`.
+unsigned Seed(unsigned own, unsigned offset) {
+  const char* text = std::getenv("HUBREG_TEST_SEED");
+  return text != nullptr ? static_cast<unsigned>(std::strtoul(text, nullptr, 10)) + offset : own;
+}
+
 void RunCrashRounds(int compact_every, unsigned seed, bool groups = false) {
-  MESSAGE("seed " << seed << ", compact every " << compact_every << (groups ? ", groups" : ""));
+  const int rounds = Rounds();
+  MESSAGE("seed " << seed << ", compact every " << compact_every << (groups ? ", groups" : "")
+                  << ", " << rounds << " rounds");
   std::mt19937 random(seed);
   std::uniform_int_distribution<int> delay_us(0, 80'000);
   TempDir dir;
   const std::string path = dir.Path("data");
   std::uint64_t acknowledged = 0;  // the highest batch any child acknowledged
   std::uint64_t total_acks = 0;
-  for (int round = 0; round < kRounds; ++round) {
+  for (int round = 0; round < rounds; ++round) {
     CAPTURE(round);
     // kill -9 leaves the page cache to the kernel, so kNoSync protects
     // against it as well as kFull; most rounds use it to get many batches
@@ -102,21 +119,21 @@ void RunCrashRounds(int compact_every, unsigned seed, bool groups = false) {
     CHECK_OK(store->Verify());
     acknowledged = batches;
   }
-  MESSAGE(total_acks << " batches acknowledged in " << kRounds << " rounds, " << acknowledged
+  MESSAGE(total_acks << " batches acknowledged in " << rounds << " rounds, " << acknowledged
                      << " in the store");
-  CHECK(total_acks >= static_cast<std::uint64_t>(kRounds));
+  CHECK(total_acks >= static_cast<std::uint64_t>(rounds));
 }
 
 }  // namespace
 
 TEST_CASE("every acknowledged batch survives kill -9 and no batch is there in part") {
-  RunCrashRounds(/*compact_every=*/0, /*seed=*/20261129);
+  RunCrashRounds(/*compact_every=*/0, Seed(20261129, 0));
 }
 
 TEST_CASE("kill -9 while compactions run loses no acknowledged batch either") {
-  RunCrashRounds(/*compact_every=*/3, /*seed=*/20261130);
+  RunCrashRounds(/*compact_every=*/3, Seed(20261130, 1));
 }
 
 TEST_CASE("a group of batches and its source position survive kill -9 together") {
-  RunCrashRounds(/*compact_every=*/0, /*seed=*/20261201, /*groups=*/true);
+  RunCrashRounds(/*compact_every=*/0, Seed(20261201, 2), /*groups=*/true);
 }

@@ -1,10 +1,13 @@
-// The CSV reader, one test per well-formed and malformed shape.
+// The CSV reader, one test per well-formed and malformed shape, and the
+// writer's quoting read back.
 #include "csv_reader.h"
 
 #include <doctest/doctest.h>
 
 #include <string>
 #include <vector>
+
+#include "csv_writer.h"
 
 namespace hubreg::cli {
 namespace {
@@ -176,6 +179,18 @@ TEST_CASE("malformed UTF-8 shapes are all found") {
   CHECK(FindInvalidUtf8("\xf4\x90\x80\x80") == 0u);            // above U+10FFFF
   CHECK(FindInvalidUtf8("x\xc3") == 1u);                       // truncated
   CHECK(FindInvalidUtf8("\xe2\x82x") == 0u);                   // bad continuation
+}
+
+TEST_CASE("CSV fields are quoted only when needed and read back unchanged") {
+  std::string out;
+  AppendCsvRecord(&out, {"plain", std::nullopt, "", "a,b", "say \"hi\"", "two\nlines", " pad"});
+  CHECK(out == "plain,,\"\",\"a,b\",\"say \"\"hi\"\"\",\"two\nlines\",\" pad\"\n");
+  CsvReader reader(out);
+  CsvRecord record;
+  CsvError error;
+  REQUIRE(reader.Next(&record, &error) == CsvStep::kRecord);
+  CHECK(record.fields ==
+        Fields{"plain", std::nullopt, "", "a,b", "say \"hi\"", "two\nlines", " pad"});
 }
 
 }  // namespace

@@ -26,35 +26,33 @@ bool SameRows(const RegistryRows& a, const RegistryRows& b) {
          a.users == b.users && a.links == b.links;
 }
 
-TEST_CASE("the benchmark sizes keep size L's ratios") {
+TEST_CASE("sizes S and M are size L scaled down, every table by the same factor") {
   const GeneratorOptions l = SizeL();
-  CHECK(l.users == 1'000'000);
-  CHECK(l.clients == 100'000);
-  CHECK(l.organizations == 5'000);
-  CHECK(l.links == 3'000'000);
-  CHECK(l.apps == 2);
-  CHECK(SizeM().users == 100'000);
-  CHECK(SizeM().links == 300'000);
-  CHECK(SizeS().users == 10'000);
-  CHECK(SizeS().organizations == 50);
-  const GeneratorOptions demo = DemoSize();
-  CHECK(demo.organizations == 1'000);
-  CHECK(demo.clients == 50'000);
-  CHECK(demo.users == 500'000);
-  CHECK(demo.links == 2'000'000);
+  for (const GeneratorOptions& size : {SizeS(), SizeM()}) {
+    CAPTURE(size.users);
+    REQUIRE(size.users > 0);
+    REQUIRE(l.users % size.users == 0);
+    const std::size_t factor = l.users / size.users;
+    CHECK(factor > 1);
+    CHECK(size.organizations * factor == l.organizations);
+    CHECK(size.clients * factor == l.clients);
+    CHECK(size.links * factor == l.links);
+    CHECK(size.apps == l.apps);  // stage and prod at every size
+  }
+  CHECK(SizeM().users == 10 * SizeS().users);
 }
 
 TEST_CASE("generated rows have exactly the requested counts and load into a registry") {
   INFO("seed 42");
-  RegistryRows rows = Generate(Small());
-  CHECK(rows.apps.size() == 2);
-  CHECK(rows.organizations.size() == 50);
-  CHECK(rows.clients.size() == 1'000);
-  CHECK(rows.users.size() == 10'000);
-  CHECK(rows.links.size() == 30'000);
+  const GeneratorOptions options = Small();
+  RegistryRows rows = Generate(options);
+  const TableCounts requested{options.apps, options.organizations, options.clients, options.users,
+                              options.links};
+  CHECK(TableCounts{rows.apps.size(), rows.organizations.size(), rows.clients.size(),
+                    rows.users.size(), rows.links.size()} == requested);
   auto registry = Registry::FromRows(std::move(rows), 1);
   REQUIRE_OK(registry);
-  CHECK((*registry)->Read().counts() == TableCounts{2, 50, 1'000, 10'000, 30'000});
+  CHECK((*registry)->Read().counts() == requested);
 }
 
 TEST_CASE("the same seed gives the same rows and another seed other rows") {

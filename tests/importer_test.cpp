@@ -10,12 +10,14 @@
 #include <sstream>
 
 #include "exporter.h"
+#include "temp_dir.h"
 #include "testutil.h"
 
 namespace hubreg::cli {
 namespace {
 
 namespace fs = std::filesystem;
+using test::TempDir;
 
 const std::string kData = HUBREG_TEST_DATA_DIR;
 
@@ -34,16 +36,6 @@ ImportedRows ReadClean(const std::string& path, DataFormat format = DataFormat::
   CHECK(Messages(errors) == std::vector<std::string>{});
   return imported;
 }
-
-// A directory under the system's temporary directory, removed afterwards.
-struct TempDir {
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "hubreg-cli-test-XXXXXX").string();
-    path = mkdtemp(pattern.data());
-  }
-  ~TempDir() { fs::remove_all(path); }
-  fs::path path;
-};
 
 // Rows in a canonical order, for comparing two reads.
 RegistryRows Canonical(RegistryRows rows) {
@@ -64,6 +56,13 @@ void CheckSameRows(const RegistryRows& a, const RegistryRows& b) {
   CHECK(a.clients == b.clients);
   CHECK(a.users == b.users);
   CHECK(a.links == b.links);
+}
+
+std::string ReadText(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
 }
 
 std::unique_ptr<Registry> Load(RegistryRows rows) {
@@ -108,6 +107,33 @@ TEST_CASE("a v1.0 export without organizations is read as clients of no organiza
   Load(imported.rows);
 }
 
+TEST_CASE("a file's text read in memory gives the rows and errors of reading the file") {
+  ImportedRows from_files;
+  std::vector<RowError> file_errors;
+  REQUIRE_OK(ReadImport(kData + "/csv-bad/user.csv", DataFormat::kCsv, &from_files, &file_errors));
+  ImportedRows in_memory;
+  std::vector<RowError> memory_errors;
+  ReadCsvText(Table::kUser, "user.csv", ReadText(kData + "/csv-bad/user.csv"), &in_memory,
+              &memory_errors);
+  CHECK(in_memory.files == std::vector<std::string>{"user.csv"});
+  CHECK(in_memory.rows.users == from_files.rows.users);
+  CHECK(Messages(memory_errors) == Messages(file_errors));
+  CHECK(!memory_errors.empty());
+
+  TempDir dir;
+  const ImportedRows imported = ReadClean(kData + "/csv-v1.2");
+  const auto registry = Load(imported.rows);
+  ExportOptions options;
+  options.format = DataFormat::kJsonl;
+  REQUIRE_OK(Export(registry->Read(), dir.path().string(), options));
+  const std::string jsonl = ReadText((dir.path() / "user.jsonl").string());
+  ImportedRows from_jsonl;
+  std::vector<RowError> jsonl_errors;
+  ReadJsonlText("user.jsonl", jsonl, &from_jsonl, &jsonl_errors);
+  CHECK(Messages(jsonl_errors) == std::vector<std::string>{});
+  CHECK(Canonical(from_jsonl.rows).users == Canonical(imported.rows).users);
+}
+
 TEST_CASE("every bad row is reported as file:line: column: reason") {
   ImportedRows imported;
   std::vector<RowError> errors;
@@ -141,12 +167,12 @@ TEST_CASE("rows clashing with the registry are reported against the registry") {
 
 TEST_CASE("a header with an unknown or missing column is refused before any row") {
   TempDir dir;
-  std::ofstream(dir.path / "user.csv")
+  std::ofstream(dir.path() / "user.csv")
       << "id,external_id,mail,name,status,created_at,updated_at\n"
       << "1,U-1,a@b.c,A,active,2025-01-01 00:00:00,2025-01-01 00:00:00\n";
   ImportedRows imported;
   std::vector<RowError> errors;
-  REQUIRE_OK(ReadImport(dir.path.string(), DataFormat::kCsv, &imported, &errors));
+  REQUIRE_OK(ReadImport(dir.path().string(), DataFormat::kCsv, &imported, &errors));
   CHECK(Messages(errors) ==
         std::vector<std::string>{"user.csv:1: \"mail\": unknown column for table user",
                                  "user.csv:1: email: missing from the header"});
@@ -157,7 +183,7 @@ TEST_CASE("a path without table files is an error, not an empty import") {
   TempDir dir;
   ImportedRows imported;
   std::vector<RowError> errors;
-  const Status status = ReadImport(dir.path.string(), DataFormat::kCsv, &imported, &errors);
+  const Status status = ReadImport(dir.path().string(), DataFormat::kCsv, &imported, &errors);
   CHECK(status.code() == ErrorCode::kNotFound);
   const Status missing = ReadImport("/no/such/dir", DataFormat::kCsv, &imported, &errors);
   CHECK(missing.message() == "/no/such/dir: no such file or directory");
@@ -172,10 +198,10 @@ TEST_CASE("import then export with secrets gives the same rows, in CSV and in JS
     ExportOptions options;
     options.format = format;
     options.include_secrets = true;
-    StatusOr<ExportSummary> summary = Export(registry->Read(), dir.path.string(), options);
+    StatusOr<ExportSummary> summary = Export(registry->Read(), dir.path().string(), options);
     REQUIRE_OK(summary);
     CHECK(summary->files.size() == 5);
-    const ImportedRows again = ReadClean(dir.path.string(), format);
+    const ImportedRows again = ReadClean(dir.path().string(), format);
     CheckSameRows(Canonical(again.rows), Canonical(imported.rows));
   }
 }
@@ -183,21 +209,21 @@ TEST_CASE("import then export with secrets gives the same rows, in CSV and in JS
 TEST_CASE("export leaves passwords empty unless secrets are asked for") {
   auto registry = Load(ReadClean(kData + "/csv-v1.2").rows);
   TempDir dir;
-  REQUIRE_OK(Export(registry->Read(), dir.path.string(), ExportOptions{}));
-  std::ifstream in(dir.path / "client.csv");
+  REQUIRE_OK(Export(registry->Read(), dir.path().string(), ExportOptions{}));
+  std::ifstream in(dir.path() / "client.csv");
   std::stringstream text;
   text << in.rdbuf();
   CHECK(text.str().find("s3cret") == std::string::npos);
   CHECK(text.str().find("4,,ACC-4,Legacy account (v1.0),db4.internal,5432,legacy,svc_l,,active,"
                         "2024-11-30T23:59:59Z,2024-11-30T23:59:59Z\n") != std::string::npos);
-  const Status again = Export(registry->Read(), dir.path.string(), ExportOptions{}).status();
-  CHECK(again.message() ==
-        (dir.path / "threecolts_app.csv").string() + " already exists (pass --force to overwrite)");
+  const Status again = Export(registry->Read(), dir.path().string(), ExportOptions{}).status();
+  CHECK(again.message() == (dir.path() / "threecolts_app.csv").string() +
+                               " already exists (pass --force to overwrite)");
 }
 
 TEST_CASE("malformed JSONL lines are reported with their line and key") {
   TempDir dir;
-  const fs::path file = dir.path / "bad.jsonl";
+  const fs::path file = dir.path() / "bad.jsonl";
   std::ofstream(file)
       << R"({"table":"user","id":1,"external_id":"U-1","email":"a@b.c","name":null,"status":"active","created_at":"2025-01-01 00:00:00","updated_at":"2025-01-01T00:00:00Z"})"
       << "\n{not json\n"

@@ -120,6 +120,28 @@ TEST_CASE("a saved snapshot file verifies and reads back every row, field and ne
   CheckSameRows(SortedRows(loaded->registry->Read()), SortedRows(registry->Read()));
 }
 
+TEST_CASE("a snapshot file already in memory decodes as reading it from disk does") {
+  TempDir dir;
+  const GoodFile good(dir);
+  StatusOr<persist::LoadedSnapshot> decoded = persist::DecodeSnapshotFile(good.bytes, good.path);
+  REQUIRE_OK(decoded);
+  StatusOr<persist::LoadedSnapshot> read = ReadSnapshotFile(good.path);
+  REQUIRE_OK(read);
+  CHECK(decoded->info.schema_version == read->info.schema_version);
+  CHECK(decoded->info.sequence == read->info.sequence);
+  CHECK(decoded->info.counts == read->info.counts);
+  CHECK(decoded->info.file_bytes == read->info.file_bytes);
+  CheckSameRows(SortedRows(decoded->registry->Read()), SortedRows(read->registry->Read()));
+
+  std::string damaged = good.bytes;
+  damaged[100] ^= 0x01;  // in the payload
+  std::string path;
+  const Status from_disk = ReadDamaged(dir, damaged, &path);
+  const Status in_memory = persist::DecodeSnapshotFile(damaged, path).status();
+  CHECK(in_memory.code() == ErrorCode::kCorruption);
+  CHECK(in_memory.message() == from_disk.message());
+}
+
 TEST_CASE("a saved snapshot file is private to its owner and leaves no temporary file") {
   TempDir dir;
   std::string path = dir.Path("registry.snapshot");

@@ -3,8 +3,6 @@
 // never writes v1.0).
 #pragma once
 
-#include <stdlib.h>
-
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -15,6 +13,7 @@
 
 #include "hubreg/registry.h"
 #include "schema_v10.h"
+#include "temp_dir.h"
 #include "testutil.h"
 
 namespace hubreg::test {
@@ -143,27 +142,6 @@ inline std::unique_ptr<Registry> FixedRegistry() {
   REQUIRE_OK(registry->Apply(AwkwardBatch()));
   return registry;
 }
-
-// A directory under /tmp, removed with everything in it at the end.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "hubreg-test-XXXXXX").string();
-    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  std::string Path(std::string_view name) const { return (path_ / name).string(); }
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
 
 inline std::string ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

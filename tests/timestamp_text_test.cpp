@@ -54,10 +54,12 @@ TEST_CASE("the export form reads back to the same instant") {
   CHECK(FormatTimestampText(kBase) == "2026-01-02T03:04:05Z");
 }
 
+// The end of every refusal: the forms accepted.
+const std::string kExpectedForms =
+    " (expected e.g. 2026-01-02 03:04:05, optional .ffffff and +00, or 2026-01-02T03:04:05Z)";
+
 TEST_CASE("malformed timestamps are refused with the reason") {
-  const std::string expected =
-      " (expected e.g. 2026-01-02 03:04:05, optional .ffffff and +00, "
-      "or 2026-01-02T03:04:05Z)";
+  const std::string& expected = kExpectedForms;
   CHECK(Refusal("yesterday") == "not a timestamp" + expected);
   CHECK(Refusal("2026-01-02") == "not a timestamp" + expected);
   CHECK(Refusal("2026-13-02 03:04:05") == "no such date" + expected);
@@ -68,6 +70,17 @@ TEST_CASE("malformed timestamps are refused with the reason") {
   CHECK(Refusal("2026-01-02 03:04:05+1") == "malformed UTC offset" + expected);
   CHECK(Refusal("2026-01-02 03:04:05+16") == "UTC offset out of range" + expected);
   CHECK(Refusal("2026-01-02 03:04:05 UTC") == "unexpected text after the time" + expected);
+}
+
+// Found by timestamp_fuzzer: accepted, then exported as "10000-01-01T13:59:26Z",
+// which import refused.
+TEST_CASE("an offset that carries the time out of the years 0000 to 9999 is refused") {
+  const std::string expected = "outside the years 0000 to 9999 in UTC" + kExpectedForms;
+  CHECK(Refusal("9999-12-31 23:59:26-14") == expected);
+  CHECK(Refusal("0000-01-01 00:30:00+01") == expected);
+  CHECK(FormatTimestampText(Parsed("9999-12-31 23:59:59.999999+00")) ==
+        "9999-12-31T23:59:59.999999Z");
+  CHECK(FormatTimestampText(Parsed("0000-01-01 01:00:00+01")) == "0000-01-01T00:00:00Z");
 }
 
 }  // namespace

@@ -124,30 +124,31 @@ void AddDataCommands(CLI::App& app, Context& context) {
   };
   auto args = std::make_shared<Args>();
 
-  CLI::App* import = app.add_subcommand(
+  CLI::App* import_command = app.add_subcommand(
       "import", "Load an export (CSV files named after the tables, or JSONL) as one atomic batch");
-  import->add_option("PATH", args->path, "Directory of <table>.csv files, one such file, or JSONL")
+  import_command
+      ->add_option("PATH", args->path, "Directory of <table>.csv files, one such file, or JSONL")
       ->required();
-  import->add_option("--format", args->format, "Input format")
+  import_command->add_option("--format", args->format, "Input format")
       ->check(CLI::IsMember({"csv", "jsonl"}))
       ->capture_default_str();
-  import->callback([&context, args] {
-    context.exit_code = RunImport(context, args->path, args->format);
-});
+  import_command->callback(
+      [&context, args] { context.exit_code = RunImport(context, args->path, args->format); });
 
-CLI::App* exporter =
-    app.add_subcommand("export", "Write every table to DIR as <table>.csv (or .jsonl)");
-exporter->add_option("DIR", args->path, "Directory to write (created when missing)")->required();
-exporter->add_option("--format", args->format, "Output format")
-    ->check(CLI::IsMember({"csv", "jsonl"}))
-    ->capture_default_str();
-exporter->add_flag("--include-secrets", args->include_secrets,
-                   "Write db_password (otherwise left empty)");
-exporter->add_flag("--force", args->force, "Overwrite table files already in DIR");
-exporter->callback([&context, args] {
-  context.exit_code =
-      RunExport(context, args->path, args->format, args->include_secrets, args->force);
-});
-}  // namespace hubreg::cli
+  CLI::App* export_command =
+      app.add_subcommand("export", "Write every table to DIR as <table>.csv (or .jsonl)");
+  export_command->add_option("DIR", args->path, "Directory to write (created when missing)")
+      ->required();
+  export_command->add_option("--format", args->format, "Output format")
+      ->check(CLI::IsMember({"csv", "jsonl"}))
+      ->capture_default_str();
+  export_command->add_flag("--include-secrets", args->include_secrets,
+                           "Write db_password (otherwise left empty)");
+  export_command->add_flag("--force", args->force, "Overwrite table files already in DIR");
+  export_command->callback([&context, args] {
+    context.exit_code =
+        RunExport(context, args->path, args->format, args->include_secrets, args->force);
+  });
+}
 
 }  // namespace hubreg::cli

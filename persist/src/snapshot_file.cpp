@@ -122,8 +122,13 @@ StatusOr<LoadedSnapshot> ReadSnapshotFile(const std::string& file) {
   SnapshotFileHeader parsed;
   StatusOr<std::string> bytes = ReadCheckedFile(file, &parsed);
   if (!bytes.ok()) return bytes.status();
-  const SnapshotFileHeader* header = &parsed;
-  StatusOr<std::string_view> payload = CheckSnapshotFileBody(*bytes, *header, file);
+  return DecodeSnapshotFile(*bytes, file);
+}
+
+StatusOr<LoadedSnapshot> DecodeSnapshotFile(std::string_view bytes, const std::string& file) {
+  StatusOr<SnapshotFileHeader> header = ParseSnapshotFileHeader(bytes, file);
+  if (!header.ok()) return header.status();
+  StatusOr<std::string_view> payload = CheckSnapshotFileBody(bytes, *header, file);
   if (!payload.ok()) return payload.status();
 
   StatusOr<RegistryRows> rows = DecodeSnapshot(*payload, header->schema_version);
@@ -146,7 +151,7 @@ StatusOr<LoadedSnapshot> ReadSnapshotFile(const std::string& file) {
   loaded.info.schema_version = header->schema_version;
   loaded.info.sequence = header->sequence;
   loaded.info.counts = header->counts;
-  loaded.info.file_bytes = bytes->size();
+  loaded.info.file_bytes = bytes.size();
   loaded.registry = std::move(*registry);
   return loaded;
 }

@@ -55,4 +55,8 @@ struct LoadedSnapshot {
 // offset and expected vs found.
 StatusOr<LoadedSnapshot> ReadSnapshotFile(const std::string& file);
 
+// The checks of ReadSnapshotFile on a whole file already in memory. `file`
+// only names the file in messages.
+StatusOr<LoadedSnapshot> DecodeSnapshotFile(std::string_view bytes, const std::string& file);
+
 }  // namespace hubreg::persist

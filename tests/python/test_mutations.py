@@ -134,7 +134,3 @@ def test_a_closed_registry_refuses_calls():
     with pytest.raises(hubreg.InvalidArgumentError) as error:
         reg.find_user(1)
     assert str(error.value) == "the registry is closed"
-
-
-def test_every_build_opens_data_directories():
-    assert hubreg.have_persistence is True

@@ -64,6 +64,16 @@ def test_snapshots_save_and_restore(tmp_path):
         assert reg.resolve("ACC-1", "U-2").allowed
 
 
+def test_have_persistence_says_whether_data_directories_and_snapshots_work(tmp_path):
+    try:
+        with hubreg.open(str(tmp_path / "data"), sync="no_sync") as reg:
+            reg.save_snapshot(str(tmp_path / "registry.snapshot"))
+        works = True
+    except hubreg.Error:
+        works = False
+    assert hubreg.have_persistence is works
+
+
 def test_an_in_memory_registry_has_no_snapshot_file(tmp_path):
     with hubreg.Registry() as reg:
         with pytest.raises(hubreg.InvalidArgumentError):

@@ -314,6 +314,22 @@ Status ReadImport(const std::string& path, DataFormat format, ImportedRows* out,
   return Status::Ok();
 }
 
+void ReadCsvText(Table table, const std::string& name, std::string_view text, ImportedRows* out,
+                 std::vector<RowError>* errors) {
+  RowSink sink(out, errors);
+  const auto index = static_cast<std::uint32_t>(out->files.size());
+  out->files.push_back(name);
+  ReadCsvFile(table, name, text, index, &sink, errors, {}, 0, text.size());
+}
+
+void ReadJsonlText(const std::string& name, std::string_view text, ImportedRows* out,
+                   std::vector<RowError>* errors) {
+  RowSink sink(out, errors);
+  const auto index = static_cast<std::uint32_t>(out->files.size());
+  out->files.push_back(name);
+  ReadJsonlFile(name, text, index, &sink, errors, {}, 0, text.size());
+}
+
 void SortErrors(std::vector<RowError>* errors) {
   std::stable_sort(errors->begin(), errors->end(), [](const RowError& a, const RowError& b) {
     return std::tie(a.file, a.line) < std::tie(b.file, b.line);

@@ -48,6 +48,14 @@ struct ImportedRows {
 Status ReadImport(const std::string& path, DataFormat format, ImportedRows* out,
                   std::vector<RowError>* errors, const ProgressFn& progress = {});
 
+// What ReadImport does with the text of one file, already in memory: a CSV
+// file of `table`, or a JSONL file. `name` names the file in messages and is
+// appended to out->files.
+void ReadCsvText(Table table, const std::string& name, std::string_view text, ImportedRows* out,
+                 std::vector<RowError>* errors);
+void ReadJsonlText(const std::string& name, std::string_view text, ImportedRows* out,
+                   std::vector<RowError>* errors);
+
 // Checks the rules between rows: unique ids and keys within the import and
 // against `existing`, and that every reference points at a row of the import
 // or of `existing`. Appends one error per offending row.

@@ -96,7 +96,14 @@ StatusOr<Timestamp> ParseTimestamp(std::string_view text) {
 
   const Timestamp local =
       sys_days(date) + hours(*hour) + minutes(*minute) + seconds(*second) + microseconds(micros);
-  return Timestamp(local - minutes(offset_minutes));
+  const Timestamp utc = local - minutes(offset_minutes);
+  // Export writes four-digit years in UTC: an offset must not carry the time
+  // out of them, or the export could not be imported again.
+  const auto utc_year = year_month_day(floor<days>(utc)).year();
+  if (utc_year < std::chrono::year(0) || utc_year > std::chrono::year(9999)) {
+    return Malformed("outside the years 0000 to 9999 in UTC");
+  }
+  return utc;
 }
 
 std::string FormatTimestampText(Timestamp t) { return FormatTimestamp(t); }
