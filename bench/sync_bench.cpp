@@ -22,6 +22,7 @@
 #include "importer.h"
 #include "store_fixture.h"
 #include "suite.h"
+#include "temp_dir.h"
 
 namespace hubreg::bench {
 namespace {
@@ -75,9 +76,9 @@ StoreOptions DefaultOptions(const std::string& path) {
 
 // Two exports of one size and a store holding the first, built on first use.
 struct SyncFixture {
-  std::unique_ptr<TempDirectory> exports;
+  std::unique_ptr<test::TempDir> exports;
   std::string original, changed;
-  std::unique_ptr<TempDirectory> data;
+  std::unique_ptr<test::TempDir> data;
   std::unique_ptr<Store> store;
   std::uint64_t rows = 0;  // of every table, links included
 };
@@ -89,13 +90,13 @@ SyncFixture& GetFixture(Size size) {
   RegistryRows rows = gen::Generate(OptionsFor(size));
   fixture.rows = rows.apps.size() + rows.organizations.size() + rows.clients.size() +
                  rows.users.size() + rows.links.size();
-  fixture.exports = std::make_unique<TempDirectory>("sync-exports");
-  fixture.original = fixture.exports->path() + "/original";
-  fixture.changed = fixture.exports->path() + "/changed";
+  fixture.exports = std::make_unique<test::TempDir>("sync-exports");
+  fixture.original = fixture.exports->Path("original");
+  fixture.changed = fixture.exports->Path("changed");
   WriteExport(ChangedRows(rows), fixture.changed);
   WriteExport(rows, fixture.original);
-  fixture.data = std::make_unique<TempDirectory>("sync-store");
-  auto store = Store::Open(DefaultOptions(fixture.data->path()));
+  fixture.data = std::make_unique<test::TempDir>("sync-store");
+  auto store = Store::Open(DefaultOptions(fixture.data->path().string()));
   CheckOk(store.status(), "open store");
   CheckOk(LoadRows(**store, rows, 1), "load store");
   // The writer replays each batch on its second copy at the next write; a
@@ -122,8 +123,8 @@ void Import(benchmark::State& state, Size size) {
   for (auto _ : state) {
     state.PauseTiming();
     {
-      TempDirectory directory("sync-import");
-      auto store = Store::Open(DefaultOptions(directory.path()));
+      test::TempDir directory("sync-import");
+      auto store = Store::Open(DefaultOptions(directory.path().string()));
       CheckOk(store.status(), "open empty store");
       state.ResumeTiming();
       CheckOk((*store)->Apply(cli::MakeImportBatch(ReadChecked(fixture.original))).status(),
