@@ -1,6 +1,7 @@
 #include "initial_copy.h"
 
 #include "copy_text.h"
+#include "sql_quote.h"
 
 namespace hubreg::sync {
 namespace {

@@ -79,9 +79,4 @@ class PgConn {
 // InvalidArgument, never quoting the string, when libpq cannot parse it.
 StatusOr<std::string> DescribeSource(const std::string& conninfo);
 
-// Quotes an SQL identifier ("user" -> "\"user\"").
-std::string QuoteIdentifier(std::string_view name);
-// Quotes an SQL string literal ('...', quotes doubled).
-std::string QuoteLiteral(std::string_view text);
-
 }  // namespace hubreg::sync

@@ -5,6 +5,8 @@
 #include <boost/endian/conversion.hpp>
 #include <cstring>
 
+#include "sql_quote.h"
+
 namespace hubreg::sync {
 namespace {
 

@@ -2,28 +2,12 @@
 
 #include <charconv>
 
+#include "sql_quote.h"
+
 namespace hubreg::sync {
 namespace {
 
 std::size_t Index(RegistryTable table) { return static_cast<std::size_t>(table); }
-
-std::string QuoteIdentifier(std::string_view name) {
-  std::string quoted = "\"";
-  for (char c : name) {
-    if (c == '"') quoted += '"';
-    quoted += c;
-  }
-  return quoted + "\"";
-}
-
-std::string QuoteLiteral(std::string_view text) {
-  std::string quoted = "'";
-  for (char c : text) {
-    if (c == '\'') quoted += '\'';
-    quoted += c;
-  }
-  return quoted + "'";
-}
 
 std::string QualifiedName(const SourceTableName& name) { return name.schema + "." + name.table; }
 

@@ -1,5 +1,7 @@
 #include "source_schema.h"
 
+#include "sql_quote.h"
+
 namespace hubreg::sync {
 
 Status CheckSourceSchema(PgConn& conn, const ChangeTranslator& translator,
