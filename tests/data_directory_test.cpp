@@ -12,6 +12,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "command_testutil.h"
 #include "store_testutil.h"
 
 using namespace hubreg;
@@ -38,29 +39,10 @@ CommandResult RunHubreg(const std::vector<std::string>& args, bool as_nobody = f
   }
   command.push_back(kHubreg);
   command.insert(command.end(), args.begin(), args.end());
-  int out[2];
-  REQUIRE(::pipe2(out, O_CLOEXEC) == 0);
-  const pid_t pid = ::fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    ::dup2(out[1], STDOUT_FILENO);
-    ::dup2(out[1], STDERR_FILENO);
-    std::vector<char*> argv;
-    for (const std::string& arg : command) argv.push_back(const_cast<char*>(arg.c_str()));
-    argv.push_back(nullptr);
-    ::execv(argv[0], argv.data());
-    ::_exit(127);
-  }
-  ::close(out[1]);
+  CommandOutput run = RunCommand(command);
   CommandResult result;
-  char chunk[4096];
-  for (ssize_t n; (n = ::read(out[0], chunk, sizeof chunk)) > 0;) {
-    result.output.append(chunk, static_cast<std::size_t>(n));
-  }
-  ::close(out[0]);
-  int status = 0;
-  REQUIRE(::waitpid(pid, &status, 0) == pid);
-  if (WIFEXITED(status)) result.exit_status = WEXITSTATUS(status);
+  result.output = std::move(run.output);
+  if (WIFEXITED(run.wait_status)) result.exit_status = WEXITSTATUS(run.wait_status);
   return result;
 }
 

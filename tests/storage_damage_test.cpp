@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <random>
 
+#include "command_testutil.h"
 #include "commit_record.h"
 #include "store_testutil.h"
 
@@ -28,34 +29,12 @@ const std::string kCsv = HUBREG_TEST_DATA_DIR "/csv-v1.2";
 constexpr std::size_t kPageSize = 4096;
 constexpr std::size_t kTxnIdOffset = 144;  // of a meta page (lmdb_env.cpp)
 
-struct CommandResult {
-  int wait_status = 0;
-  std::string output;  // stdout and stderr
-};
+using CommandResult = CommandOutput;
 
 CommandResult RunHubreg(const std::vector<std::string>& args) {
-  int out[2];
-  REQUIRE(::pipe2(out, O_CLOEXEC) == 0);
-  const pid_t pid = ::fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    ::dup2(out[1], STDOUT_FILENO);
-    ::dup2(out[1], STDERR_FILENO);
-    std::vector<char*> argv{const_cast<char*>(kHubreg.c_str())};
-    for (const std::string& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
-    argv.push_back(nullptr);
-    ::execv(argv[0], argv.data());
-    ::_exit(127);
-  }
-  ::close(out[1]);
-  CommandResult result;
-  char chunk[4096];
-  for (ssize_t n; (n = ::read(out[0], chunk, sizeof chunk)) > 0;) {
-    result.output.append(chunk, static_cast<std::size_t>(n));
-  }
-  ::close(out[0]);
-  REQUIRE(::waitpid(pid, &result.wait_status, 0) == pid);
-  return result;
+  std::vector<std::string> command{kHubreg};
+  command.insert(command.end(), args.begin(), args.end());
+  return RunCommand(command);
 }
 
 // Ids from 100 up: the CSV fixture that the tests import uses 1-6.
