@@ -87,25 +87,13 @@ class Follower {
             *row);
       }
     }
-    Sort(rows);
-    return rows;
-  }
-
-  RegistryRows RegistryContent() {
-    const View view = registry_.Read();
-    RegistryRows rows;
-    rows.apps.assign(view.apps().begin(), view.apps().end());
-    rows.organizations.assign(view.organizations().begin(), view.organizations().end());
-    rows.clients.assign(view.clients().begin(), view.clients().end());
-    rows.users.assign(view.users().begin(), view.users().end());
-    rows.links.assign(view.links().begin(), view.links().end());
-    Sort(rows);
+    test::SortRows(rows);
     return rows;
   }
 
   void CheckEqualToSource() {
     const RegistryRows source = SourceRows();
-    const RegistryRows registry = RegistryContent();
+    const RegistryRows registry = test::SortedRows(registry_.Read());
     CHECK(registry.apps == source.apps);
     CHECK(registry.organizations == source.organizations);
     CHECK(registry.clients == source.clients);
@@ -114,17 +102,6 @@ class Follower {
   }
 
  private:
-  static void Sort(RegistryRows& rows) {
-    const auto by_id = [](const auto& a, const auto& b) { return a.id < b.id; };
-    std::sort(rows.apps.begin(), rows.apps.end(), by_id);
-    std::sort(rows.organizations.begin(), rows.organizations.end(), by_id);
-    std::sort(rows.clients.begin(), rows.clients.end(), by_id);
-    std::sort(rows.users.begin(), rows.users.end(), by_id);
-    std::sort(rows.links.begin(), rows.links.end(), [](const auto& a, const auto& b) {
-      return std::pair(a.client_id, a.user_id) < std::pair(b.client_id, b.user_id);
-    });
-  }
-
   Status ApplyAll(std::vector<Batch>& batches) {
     for (const Batch& batch : batches) {
       if (batch.empty()) continue;

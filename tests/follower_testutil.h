@@ -16,13 +16,8 @@
 namespace hubreg::test {
 
 inline std::unique_ptr<PgServer> StartSourceServer() {
-  StatusOr<std::unique_ptr<PgServer>> server = PgServer::Create();
+  StatusOr<std::unique_ptr<PgServer>> server = StartServerWithSchema();
   REQUIRE_OK(server);
-  StatusOr<PgConnection> conn = PgConnection::Open((*server)->ConnectionString());
-  REQUIRE_OK(conn);
-  StatusOr<std::string> schema = SourceSchemaSql();
-  REQUIRE_OK(schema);
-  REQUIRE_OK(conn->Exec(*schema));
   return std::move(server).value();
 }
 
@@ -57,8 +52,8 @@ inline std::string InsertSql(const Client& r) {
   return "INSERT INTO client VALUES (" + std::to_string(r.id) + ", " +
          SqlId(r.threecolts_organization_id) + ", " + Sql(r.external_id) + ", " + Sql(r.name) +
          ", " + Sql(r.db_host) + ", " + std::to_string(r.db_port) + ", " + Sql(r.db_name) + ", " +
-         Sql(r.db_user) + ", " + Sql(r.db_password.Reveal()) + ", " + Sql(ToString(r.status)) + ", " +
-         Sql(r.created_at) + ", " + Sql(r.updated_at) + ")";
+         Sql(r.db_user) + ", " + Sql(r.db_password.Reveal()) + ", " + Sql(ToString(r.status)) +
+         ", " + Sql(r.created_at) + ", " + Sql(r.updated_at) + ")";
 }
 inline std::string InsertSql(const ClientUserLink& r) {
   return "INSERT INTO client_user VALUES (" + std::to_string(r.client_id) + ", " +

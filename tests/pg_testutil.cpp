@@ -428,7 +428,7 @@ StatusOr<std::vector<std::string>> PgConnection::CopyOut(const std::string& sql)
   return lines;
 }
 
-StatusOr<std::unique_ptr<PgSource>> PgSource::Create() {
+StatusOr<std::unique_ptr<PgServer>> StartServerWithSchema() {
   StatusOr<std::unique_ptr<PgServer>> server = PgServer::Create();
   if (!server.ok()) return server.status();
   StatusOr<PgConnection> conn = PgConnection::Open((*server)->ConnectionString());
@@ -436,6 +436,14 @@ StatusOr<std::unique_ptr<PgSource>> PgSource::Create() {
   StatusOr<std::string> schema = SourceSchemaSql();
   if (!schema.ok()) return schema.status();
   HUBREG_RETURN_IF_ERROR(conn->Exec(*schema));
+  return server;
+}
+
+StatusOr<std::unique_ptr<PgSource>> PgSource::Create() {
+  StatusOr<std::unique_ptr<PgServer>> server = StartServerWithSchema();
+  if (!server.ok()) return server.status();
+  StatusOr<PgConnection> conn = PgConnection::Open((*server)->ConnectionString());
+  if (!conn.ok()) return conn.status();
   HUBREG_RETURN_IF_ERROR(
       conn->Exec("SELECT pg_create_logical_replication_slot('hubreg_test', 'pgoutput')"));
   return std::unique_ptr<PgSource>(

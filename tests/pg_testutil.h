@@ -115,6 +115,9 @@ class PgConnection {
   PGconn* conn_ = nullptr;
 };
 
+// A new test server holding the source schema (SourceSchemaSql).
+StatusOr<std::unique_ptr<PgServer>> StartServerWithSchema();
+
 // A test server holding the source schema, with a logical replication slot
 // `hubreg_test` (pgoutput) created after the schema.
 class PgSource {

@@ -18,13 +18,8 @@ using namespace std::chrono_literals;
 namespace {
 
 std::unique_ptr<PgServer> StartWithSchema() {
-  StatusOr<std::unique_ptr<PgServer>> server = PgServer::Create();
+  StatusOr<std::unique_ptr<PgServer>> server = StartServerWithSchema();
   REQUIRE_OK(server);
-  StatusOr<PgConnection> conn = PgConnection::Open((*server)->ConnectionString());
-  REQUIRE_OK(conn);
-  StatusOr<std::string> schema = SourceSchemaSql();
-  REQUIRE_OK(schema);
-  REQUIRE_OK(conn->Exec(*schema));
   return std::move(server).value();
 }
 

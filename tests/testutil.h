@@ -90,15 +90,9 @@ inline Client MakeClient(Id id, Id organization_id, std::string external_id,
   return client;
 }
 
-// The rows of a view, each table sorted by key, so two states compare equal
-// when they hold the same rows.
-inline RegistryRows SortedRows(const View& view) {
-  RegistryRows rows;
-  rows.apps.assign(view.apps().begin(), view.apps().end());
-  rows.organizations.assign(view.organizations().begin(), view.organizations().end());
-  rows.clients.assign(view.clients().begin(), view.clients().end());
-  rows.users.assign(view.users().begin(), view.users().end());
-  rows.links.assign(view.links().begin(), view.links().end());
+// Sorts each table of `rows` by key, so two sets of rows compare equal when
+// they hold the same rows.
+inline void SortRows(RegistryRows& rows) {
   auto by_id = [](const auto& a, const auto& b) { return a.id < b.id; };
   std::sort(rows.apps.begin(), rows.apps.end(), by_id);
   std::sort(rows.organizations.begin(), rows.organizations.end(), by_id);
@@ -107,6 +101,17 @@ inline RegistryRows SortedRows(const View& view) {
   std::sort(rows.links.begin(), rows.links.end(), [](const auto& a, const auto& b) {
     return std::pair(a.client_id, a.user_id) < std::pair(b.client_id, b.user_id);
   });
+}
+
+// The rows of a view, each table sorted by key (SortRows).
+inline RegistryRows SortedRows(const View& view) {
+  RegistryRows rows;
+  rows.apps.assign(view.apps().begin(), view.apps().end());
+  rows.organizations.assign(view.organizations().begin(), view.organizations().end());
+  rows.clients.assign(view.clients().begin(), view.clients().end());
+  rows.users.assign(view.users().begin(), view.users().end());
+  rows.links.assign(view.links().begin(), view.links().end());
+  SortRows(rows);
   rows.next_app_id = view.tables().next_app_id;
   rows.next_organization_id = view.tables().next_organization_id;
   rows.next_client_id = view.tables().next_client_id;
