@@ -12,7 +12,8 @@ seconds=${1:?usage: scripts/fuzz.sh SECONDS [HARNESS...]}
 shift
 harnesses=("$@")
 if [ ${#harnesses[@]} -eq 0 ]; then
-  harnesses=(csv_import_fuzzer jsonl_import_fuzzer timestamp_fuzzer snapshot_fuzzer journal_fuzzer)
+  harnesses=(csv_import_fuzzer jsonl_import_fuzzer timestamp_fuzzer snapshot_fuzzer journal_fuzzer
+    pgoutput_fuzzer)
 fi
 build=${HUBREG_FUZZ_BUILD_DIR:-build/fuzz}
 

@@ -22,7 +22,6 @@ struct Traits;
 
 template <>
 struct Traits<App> {
-  static constexpr std::size_t kIndex = kApps;
   static const App* Find(const View& view, Id id) { return view.FindApp(id); }
   static const auto& Rows(const View& view) { return view.apps(); }
   static const std::string& Key(const App& row) { return row.app_key; }
@@ -30,7 +29,6 @@ struct Traits<App> {
 };
 template <>
 struct Traits<Organization> {
-  static constexpr std::size_t kIndex = kOrganizations;
   static const Organization* Find(const View& view, Id id) { return view.FindOrganization(id); }
   static const auto& Rows(const View& view) { return view.organizations(); }
   static const std::string& Key(const Organization& row) { return row.external_id; }
@@ -38,7 +36,6 @@ struct Traits<Organization> {
 };
 template <>
 struct Traits<Client> {
-  static constexpr std::size_t kIndex = kClients;
   static const Client* Find(const View& view, Id id) { return view.FindClient(id); }
   static const auto& Rows(const View& view) { return view.clients(); }
   static const std::string& Key(const Client& row) { return row.external_id; }
@@ -46,7 +43,6 @@ struct Traits<Client> {
 };
 template <>
 struct Traits<User> {
-  static constexpr std::size_t kIndex = kUsers;
   static const User* Find(const View& view, Id id) { return view.FindUser(id); }
   static const auto& Rows(const View& view) { return view.users(); }
   static const std::string& Key(const User& row) { return row.external_id; }

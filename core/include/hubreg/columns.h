@@ -74,6 +74,12 @@ struct Column {
 
   constexpr ColumnInfo info() const { return {name, kind, flags}; }
 };
+// Spelled out because clang before 17 does not deduce an aggregate's
+// template arguments from its members (P1816), and the fuzz build uses clang 14.
+template <typename Row, typename T>
+Column(std::string_view, T Row::*, ColumnKind) -> Column<Row, T>;
+template <typename Row, typename T>
+Column(std::string_view, T Row::*, ColumnKind, ColumnFlags) -> Column<Row, T>;
 
 // A table: its name and its columns, all of one row type.
 template <typename Row, typename... T>
