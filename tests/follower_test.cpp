@@ -227,6 +227,15 @@ gen::GeneratorOptions SmallSource() {
   return options;
 }
 
+// Fills `server`'s source tables with a generated registry and returns its rows.
+RegistryRows LoadGeneratedSource(PgServer& server, const gen::GeneratorOptions& size) {
+  const RegistryRows base = gen::Generate(size);
+  StatusOr<PgConnection> conn = PgConnection::Open(server.ConnectionString());
+  REQUIRE_OK(conn);
+  LoadSource(*conn, base);
+  return base;
+}
+
 std::string QueryOne(const PgServer& server, const std::string& sql) {
   StatusOr<PgConnection> conn = PgConnection::Open(server.ConnectionString());
   REQUIRE_OK(conn);
@@ -241,12 +250,7 @@ std::string QueryOne(const PgServer& server, const std::string& sql) {
 TEST_CASE(
     "the first copy of a size-S registry equals the source, and a random stream keeps it equal") {
   auto server = StartSourceServer();
-  const RegistryRows base = gen::Generate(gen::SizeS());
-  {
-    StatusOr<PgConnection> conn = PgConnection::Open(server->ConnectionString());
-    REQUIRE_OK(conn);
-    LoadSource(*conn, base);
-  }
+  const RegistryRows base = LoadGeneratedSource(*server, gen::SizeS());
   TempDir dir;
   auto store = OpenStore(StoreAt(dir.Path("data")));
   RunningFollower follower(*store, OptionsFor(*server));
@@ -279,12 +283,7 @@ TEST_CASE(
 
 TEST_CASE("the follower survives PostgreSQL restarting mid-stream") {
   auto server = StartSourceServer();
-  const RegistryRows base = gen::Generate(SmallSource());
-  {
-    StatusOr<PgConnection> conn = PgConnection::Open(server->ConnectionString());
-    REQUIRE_OK(conn);
-    LoadSource(*conn, base);
-  }
+  const RegistryRows base = LoadGeneratedSource(*server, SmallSource());
   TempDir dir;
   auto store = OpenStore(StoreAt(dir.Path("data")));
   RunningFollower follower(*store, OptionsFor(*server));
@@ -347,12 +346,7 @@ TEST_CASE(
 
 TEST_CASE("TRUNCATE at the source empties the table in the registry") {
   auto server = StartSourceServer();
-  const RegistryRows base = gen::Generate(SmallSource());
-  {
-    StatusOr<PgConnection> conn = PgConnection::Open(server->ConnectionString());
-    REQUIRE_OK(conn);
-    LoadSource(*conn, base);
-  }
+  const RegistryRows base = LoadGeneratedSource(*server, SmallSource());
   TempDir dir;
   auto store = OpenStore(StoreAt(dir.Path("data")));
   RunningFollower follower(*store, OptionsFor(*server));
@@ -389,12 +383,7 @@ TEST_CASE("a source column of the wrong type is refused at start with the exact 
 
 TEST_CASE("a dropped slot leads to a fresh copy reconciled with the registry, never to skipping") {
   auto server = StartSourceServer();
-  const RegistryRows base = gen::Generate(SmallSource());
-  {
-    StatusOr<PgConnection> conn = PgConnection::Open(server->ConnectionString());
-    REQUIRE_OK(conn);
-    LoadSource(*conn, base);
-  }
+  const RegistryRows base = LoadGeneratedSource(*server, SmallSource());
   TempDir dir;
   auto store = OpenStore(StoreAt(dir.Path("data")));
   SourceWriter writer(*server, base, 11);
@@ -444,12 +433,7 @@ TEST_CASE("a read-only process sees the followed changes after Refresh") {
 TEST_CASE(
     "kill -9 of the follower process at random moments: equal at the end, nothing applied twice") {
   auto server = StartSourceServer();
-  const RegistryRows base = gen::Generate(SmallSource());
-  {
-    StatusOr<PgConnection> conn = PgConnection::Open(server->ConnectionString());
-    REQUIRE_OK(conn);
-    LoadSource(*conn, base);
-  }
+  const RegistryRows base = LoadGeneratedSource(*server, SmallSource());
   TempDir dir;
   const std::string path = dir.Path("data");
   const unsigned seed = 20261201;

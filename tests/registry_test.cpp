@@ -177,12 +177,7 @@ TEST_CASE("RunExclusive sees the latest state") {
 TEST_CASE("a registry built from rows equals one built by inserts") {
   auto reference = SampleRegistry();
   View view = reference->Read();
-  RegistryRows rows;
-  rows.apps.assign(view.apps().begin(), view.apps().end());
-  rows.organizations.assign(view.organizations().begin(), view.organizations().end());
-  rows.clients.assign(view.clients().begin(), view.clients().end());
-  rows.users.assign(view.users().begin(), view.users().end());
-  rows.links.assign(view.links().begin(), view.links().end());
+  RegistryRows rows = SortedRows(view);
   rows.next_user_id = 50;
 
   auto built = Registry::FromRows(rows, 7);
