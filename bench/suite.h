@@ -26,6 +26,7 @@ void RegisterMemoryBenchmarks(const std::vector<Size>& sizes);
 void RegisterSnapshotFileBenchmarks(const std::vector<Size>& sizes);
 void RegisterStoreBenchmarks(const std::vector<Size>& sizes);
 void RegisterSyncBenchmarks(const std::vector<Size>& sizes);
+void RegisterAccessChangeBenchmarks(const std::vector<Size>& sizes);
 
 // `hubreg_bench --hubreg_open_store=DIR`: the child process of the
 // startup/snapshot_new_process benchmark. Opens DIR, prints the seconds
