@@ -5,6 +5,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake git
+  dpkg-dev file
   libboost-dev liblmdb-dev lmdb-utils libcereal-dev
   doctest-dev libbenchmark-dev libsqlite3-dev
   libcli11-dev nlohmann-json3-dev

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets everything up and runs hubreg's whole test suite, as CI does:
 #   1. an optimised build with warnings as errors: every test (C++, C, Python,
-#      the hubreg command end to end), plus the benchmarks built (not run);
+#      the hubreg command end to end), plus the benchmarks built (not run); then
+#      its .deb (cpack), unpacked into a scratch root, with consumers built against it;
 #   2. AddressSanitizer + UBSan with Boost.MultiIndex safe mode: every C/C++ test;
 #   3. ThreadSanitizer with Boost.MultiIndex invariant checking: the core tests
 #      (the concurrency test among them);
@@ -22,6 +23,10 @@ cmake -S . -B build/release -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHUBREG_WERROR=ON
   -DHUBREG_BUILD_BENCH=ON
 cmake --build build/release -j "$jobs"
 ctest --test-dir build/release -j "$jobs" --timeout 600
+
+step "the .deb: made by cpack, unpacked into a scratch root, consumers built against it"
+cmake -DHUBREG_BUILD_DIR="$PWD/build/release" -DCONSUMER_SOURCE_DIR="$PWD/tests/find-package" \
+  -DWORK_DIR="$PWD/build/release/deb-test" -DMODE=deb -P tests/find-package/run.cmake
 
 step "AddressSanitizer + UndefinedBehaviorSanitizer"
 cmake -S . -B build/asan -DCMAKE_BUILD_TYPE=Debug -DHUBREG_WERROR=ON \

@@ -1,13 +1,10 @@
 # Tests of the durable store (persist/): round trips, compaction, map growth,
 # read-only processes, kill -9 crash safety and damaged data directories.
 find_path(CEREAL_INCLUDE_DIR cereal/cereal.hpp REQUIRED)
-find_path(LMDB_INCLUDE_DIR lmdb.h REQUIRED)
-find_library(LMDB_LIBRARY lmdb REQUIRED)
 
 # The child process the multi-process tests start and kill.
 add_executable(crash_writer crash_writer.cpp)
-target_include_directories(crash_writer PRIVATE ${LMDB_INCLUDE_DIR})
-target_link_libraries(crash_writer PRIVATE hubreg::persist ${LMDB_LIBRARY})
+target_link_libraries(crash_writer PRIVATE hubreg::persist LMDB::lmdb)
 hubreg_target_options(crash_writer)
 
 # The steady writer of the soak test and scripts/soak.sh.
@@ -19,8 +16,8 @@ hubreg_target_options(soak_writer)
 foreach(test store_test store_layout_test crash_test store_corruption_test group_commit_test)
   hubreg_add_test(${test})
   target_include_directories(${test} PRIVATE ${PROJECT_SOURCE_DIR}/persist/src
-                             ${CEREAL_INCLUDE_DIR} ${LMDB_INCLUDE_DIR})
-  target_link_libraries(${test} PRIVATE hubreg::persist ${LMDB_LIBRARY})
+                             ${CEREAL_INCLUDE_DIR})
+  target_link_libraries(${test} PRIVATE hubreg::persist LMDB::lmdb)
   target_compile_definitions(${test} PRIVATE HUBREG_CRASH_WRITER="$<TARGET_FILE:crash_writer>")
   add_dependencies(${test} crash_writer)
   set_tests_properties(${test} PROPERTIES LABELS persist)
@@ -32,8 +29,8 @@ if(TARGET hubreg)
   foreach(test storage_damage_test data_directory_test)
     hubreg_add_test(${test})
     target_include_directories(${test} PRIVATE ${PROJECT_SOURCE_DIR}/persist/src
-                               ${CEREAL_INCLUDE_DIR} ${LMDB_INCLUDE_DIR})
-    target_link_libraries(${test} PRIVATE hubreg::persist ${LMDB_LIBRARY})
+                               ${CEREAL_INCLUDE_DIR})
+    target_link_libraries(${test} PRIVATE hubreg::persist LMDB::lmdb)
     target_compile_definitions(${test} PRIVATE HUBREG_BIN="$<TARGET_FILE:hubreg>"
                                HUBREG_TEST_DATA_DIR="${CMAKE_CURRENT_SOURCE_DIR}/data")
     add_dependencies(${test} hubreg)
