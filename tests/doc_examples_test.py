@@ -105,6 +105,7 @@ class Runner:
         self.prefix = prefix
         self.env = dict(os.environ)
         self.env["PREFIX"] = str(prefix)
+        self.env["HUBREG_SOURCE"] = str(args.source)
         self.env["PATH"] = f"{prefix / 'bin'}{os.pathsep}{self.env.get('PATH', '')}"
         self.env["PYTHONPATH"] = str(prefix / "lib" / "python3" / "dist-packages")
         self.env["PYTHONDONTWRITEBYTECODE"] = "1"
