@@ -11,6 +11,7 @@ packages=(
   libcli11-dev nlohmann-json3-dev
   pkg-config libpq-dev postgresql-15
   python3 python3-dev python3-pytest pybind11-dev
+  python3-venv python3-pip python3-setuptools python3-wheel
   python3-matplotlib clang-format
   clang-14 libclang-rt-14-dev
 )
