@@ -11,7 +11,8 @@
 //       stream_rows_per_second: a replication connection receiving the burst
 //         and decoding every message (DecodePgOutput), applying nothing;
 //       follower_rows_per_second: the Follower restarted, until every burst
-//         transaction is applied and durable (the iteration's time).
+//         transaction is applied and durable (the iteration's time), in
+//         `commits` durable LMDB commits.
 //   follow/lag/<size>: single-row source transactions (200 at S, else 1,000)
 //     one after the other; for each, the time from the source's COMMIT
 //     returning to a second process (a read-only Store calling Refresh in a
@@ -111,6 +112,11 @@ class FollowerThread {
     std::lock_guard<std::mutex> lock(mutex_);
     return seen_.contains(kind);
   }
+  // Durable LMDB commits of streamed transactions (kApplied events).
+  std::uint64_t commits() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return commits_;
+  }
   const Follower& follower() const { return follower_; }
   void Stop() {
     if (!thread_.joinable()) return;
@@ -123,6 +129,7 @@ class FollowerThread {
   void OnEvent(const FollowerEvent& event) {
     std::lock_guard<std::mutex> lock(mutex_);
     seen_.insert(event.kind);
+    if (event.kind == FollowerEvent::Kind::kApplied) ++commits_;
     changed_.notify_all();
   }
   void OnEnd(Status result) {
@@ -135,6 +142,7 @@ class FollowerThread {
   std::mutex mutex_;
   std::condition_variable changed_;
   std::set<FollowerEvent::Kind> seen_;
+  std::uint64_t commits_ = 0;
   Status result_;
   bool done_ = false;
   Follower follower_;
@@ -203,6 +211,7 @@ void Throughput(benchmark::State& state, Size size) {
   }
   const std::uint64_t transactions = WriteBurst(conn, 1000, changes);
   double server_seconds = 0, stream_seconds = 0;
+  std::uint64_t commits = 0;
   for (auto _ : state) {
     auto start = Clock::now();
     Exec(conn,
@@ -219,12 +228,14 @@ void Throughput(benchmark::State& state, Size size) {
     follower.WaitFor([&] { return follower.follower().status().transactions >= transactions; },
                      "catching up");
     state.SetIterationTime(Seconds(Clock::now() - start));
+    commits = follower.commits();
   }
   const auto rate = [&](double seconds) {
     return benchmark::Counter(static_cast<double>(changes) / seconds);
   };
   state.counters["changes"] = static_cast<double>(changes);
   state.counters["transactions"] = static_cast<double>(transactions);
+  state.counters["commits"] = static_cast<double>(commits);
   state.counters["server_rows_per_second"] = rate(server_seconds);
   state.counters["stream_rows_per_second"] = rate(stream_seconds);
   state.counters["follower_rows_per_second"] = benchmark::Counter(
