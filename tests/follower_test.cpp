@@ -709,3 +709,57 @@ TEST_CASE("hubreg follow --drop-slot drops the slot and leaves the data director
   REQUIRE_OK(state);
   CHECK(*state == source_state);
 }
+
+TEST_CASE(
+    "a user's id changed at a source with ON UPDATE CASCADE moves its links and organizations") {
+  auto server = StartSourceServer();
+  LoadGeneratedSource(*server, SmallSource());
+  StatusOr<PgConnection> conn = PgConnection::Open(server->ConnectionString());
+  REQUIRE_OK(conn);
+  REQUIRE_OK(conn->Exec(
+      "ALTER TABLE client_user DROP CONSTRAINT client_user_user_id_fkey,"
+      " ADD FOREIGN KEY (user_id) REFERENCES \"user\" (id) ON UPDATE CASCADE;"
+      "ALTER TABLE threecolts_organization"
+      " DROP CONSTRAINT threecolts_organization_organization_owner_id_fkey,"
+      " ADD FOREIGN KEY (organization_owner_id) REFERENCES \"user\" (id) ON UPDATE CASCADE"));
+  const Id owner = std::stoull(
+      QueryOne(*server, "SELECT organization_owner_id FROM threecolts_organization WHERE id = 1"));
+  const std::string owned = QueryOne(
+      *server, "SELECT count(*) FROM threecolts_organization WHERE organization_owner_id = " +
+                   std::to_string(owner));
+  REQUIRE_OK(conn->Exec("INSERT INTO client_user SELECT id, " + std::to_string(owner) +
+                        ", now() FROM client WHERE id <= 3 ON CONFLICT DO NOTHING"));
+  const std::string links = QueryOne(
+      *server, "SELECT count(*) FROM client_user WHERE user_id = " + std::to_string(owner));
+  TempDir dir;
+  auto store = OpenStore(StoreAt(dir.Path("data")));
+  RunningFollower follower(*store, OptionsFor(*server));
+  REQUIRE(follower.WaitFor([&] { return follower.SawEvent(FollowerEvent::Kind::kConnected); }));
+  const std::uint64_t before = store->Read().sequence();
+  const User old_user = *store->Read().FindUser(owner);
+
+  constexpr Id kNewId = 100'000;
+  REQUIRE_OK(conn->Exec("UPDATE \"user\" SET id = " + std::to_string(kNewId) +
+                        " WHERE id = " + std::to_string(owner)));
+  REQUIRE_MESSAGE(follower.WaitFor([&] { return store->Read().sequence() > before; }),
+                  follower.Describe());
+  CHECK_OK(follower.Stop());
+  const View view = store->Read();
+  CHECK(view.sequence() == before + 1);  // one source transaction, one batch
+  CHECK(view.FindUser(owner) == nullptr);
+  const User* moved = view.FindUser(kNewId);
+  REQUIRE(moved != nullptr);
+  CHECK(moved->email == old_user.email);
+  CHECK(moved->external_id == old_user.external_id);
+  CHECK(view.FindOrganization(1)->organization_owner_id == kNewId);
+  std::size_t owned_now = 0;
+  for (const Organization& o : view.organizations()) owned_now += o.organization_owner_id == kNewId;
+  CHECK(std::to_string(owned_now) == owned);
+  std::size_t linked = 0;
+  for (const Client& c : view.ClientsOfUser(kNewId)) {
+    (void)c;
+    ++linked;
+  }
+  CHECK(std::to_string(linked) == links);
+  CHECK(view.ClientsOfUser(owner).begin() == view.ClientsOfUser(owner).end());
+}
