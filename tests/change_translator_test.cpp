@@ -345,6 +345,21 @@ TEST_CASE("a stream of real transactions leaves the registry equal to the source
   }
 }
 
+TEST_CASE("a changed id of a row the registry does not hold names the table and the old key") {
+  Follower follower;
+  follower.Exec(kSeed);
+  follower.Exec("DELETE FROM client_user WHERE user_id = 8");
+  REQUIRE_OK(follower.CatchUp());
+  REQUIRE_OK(follower.registry().Apply(Batch().Erase<User>(8)).status());
+  follower.Exec("UPDATE \"user\" SET id = 9 WHERE id = 8");
+  const Status status = follower.CatchUp();
+  CHECK(status.code() == ErrorCode::kNotFound);
+  CHECK_MESSAGE(status.message().rfind(
+                    "user 8: no such row to update; in the transaction committed at LSN ", 0) == 0,
+                status.message());
+  CHECK(follower.registry().Read().FindUser(9) == nullptr);
+}
+
 TEST_CASE("a row the registry cannot take names the table, the key and the LSN, never a password") {
   Follower follower;
   follower.Exec(kSeed);

@@ -335,9 +335,10 @@ Status ChangeTranslator::Update(const PgUpdate& update, const View& state, Batch
   // parked, so that the new one can take its unique keys, and erased at the
   // commit, once nothing refers to it any more.
   std::optional<SourceRow> old_row = Current(table, old_key->first, state);
-  if (!old_row)
+  if (!old_row) {
     return WithContext(Status::NotFound("no such row to update"), table,
                        DescribeKey(table, *old_key));
+  }
   std::visit(
       [&](auto& r) {
         if constexpr (!std::is_same_v<std::decay_t<decltype(r)>, ClientUserLink>) {
