@@ -70,6 +70,7 @@ int main(int argc, char** argv) {
   hubreg::bench::RegisterStoreBenchmarks(sizes);
   hubreg::bench::RegisterSyncBenchmarks(sizes);
   hubreg::bench::RegisterAccessChangeBenchmarks(sizes);
+  hubreg::bench::RegisterFollowBenchmarks(sizes);
 
   int remaining_count = static_cast<int>(remaining.size());
   benchmark::Initialize(&remaining_count, remaining.data());

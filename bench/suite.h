@@ -6,7 +6,7 @@
 // Names are slash-separated and parsed by bench/report.py:
 //   lookup/<operation>/<engine>/<mode>/<size>
 //   startup/<method>/<size>, write/<kind>, memory/<size>,
-//   under_writes/<readers>/<size>, sync/<kind>/<size>
+//   under_writes/<readers>/<size>, sync/<kind>/<size>, follow/<kind>/<size>
 #pragma once
 
 #include <string_view>
@@ -27,6 +27,7 @@ void RegisterSnapshotFileBenchmarks(const std::vector<Size>& sizes);
 void RegisterStoreBenchmarks(const std::vector<Size>& sizes);
 void RegisterSyncBenchmarks(const std::vector<Size>& sizes);
 void RegisterAccessChangeBenchmarks(const std::vector<Size>& sizes);
+void RegisterFollowBenchmarks(const std::vector<Size>& sizes);
 
 // `hubreg_bench --hubreg_open_store=DIR`: the child process of the
 // startup/snapshot_new_process benchmark. Opens DIR, prints the seconds

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <charconv>
 
+#include "parked_keys.h"
+
 namespace hubreg::sync {
 namespace {
 
@@ -203,6 +205,10 @@ Status ChangeTranslator::Translate(const PgMessage& message, const View& state, 
         using M = std::decay_t<decltype(m)>;
         if constexpr (std::is_same_v<M, PgBegin>) {
           transaction_lsn_ = m.final_lsn;
+          for (auto& ids : moving_) ids.clear();
+          return Status::Ok();
+        } else if constexpr (std::is_same_v<M, PgCommit>) {
+          EraseMoved(batch);
           return Status::Ok();
         } else if constexpr (std::is_same_v<M, PgType>) {
           type_names_[m.oid] = m.schema.empty() ? m.name : m.schema + "." + m.name;
@@ -218,7 +224,7 @@ Status ChangeTranslator::Translate(const PgMessage& message, const View& state, 
         } else if constexpr (std::is_same_v<M, PgTruncate>) {
           return Truncate(m, state, batch);
         } else {
-          return Status::Ok();  // Commit, Origin
+          return Status::Ok();  // Origin
         }
       },
       message);
@@ -244,6 +250,7 @@ Status ChangeTranslator::Insert(const PgInsert& insert, Batch* batch) {
         row.status(), table,
         id != nullptr && id->kind == PgValue::Kind::kText && id->text.size() < 24 ? id->text : "");
   }
+  if (table != RegistryTable::kClientUser) EraseIfMoving(table, KeyOf(*row).first, batch);
   AppendInsert(*row, batch);
   return Status::Ok();
 }
@@ -318,9 +325,47 @@ Status ChangeTranslator::Update(const PgUpdate& update, const View& state, Batch
         *row);
     return Status::Ok();
   }
-  AppendErase(table, *old_key, batch);
+  if (table == RegistryTable::kClientUser) {
+    AppendErase(table, *old_key, batch);
+    AppendInsert(*row, batch);
+    return Status::Ok();
+  }
+  // The row's id changed. The source moves the rows that refer to it in the
+  // same transaction (ON UPDATE CASCADE), after this message: the old row is
+  // parked, so that the new one can take its unique keys, and erased at the
+  // commit, once nothing refers to it any more.
+  std::optional<SourceRow> old_row = Current(table, old_key->first, state);
+  if (!old_row) {
+    return WithContext(Status::NotFound("no such row to update"), table,
+                       DescribeKey(table, *old_key));
+  }
+  std::visit(
+      [&](auto& r) {
+        if constexpr (!std::is_same_v<std::decay_t<decltype(r)>, ClientUserLink>) {
+          Park(r);
+          batch->Update(r);
+        }
+      },
+      *old_row);
+  EraseIfMoving(table, new_key.first, batch);
   AppendInsert(*row, batch);
+  moving_[Index(table)].insert(old_key->first);
   return Status::Ok();
+}
+
+void ChangeTranslator::EraseIfMoving(RegistryTable table, Id id, Batch* batch) {
+  if (Index(table) >= kRowTables || !moving_[Index(table)].erase(id)) return;
+  AppendErase(table, {id, kNoId}, batch);
+}
+
+void ChangeTranslator::EraseMoved(Batch* batch) {
+  // Rows that refer to others first, as the registry refuses to erase a row
+  // still referred to.
+  for (RegistryTable table : {RegistryTable::kClient, RegistryTable::kOrganization,
+                              RegistryTable::kUser, RegistryTable::kApp}) {
+    for (Id id : moving_[Index(table)]) AppendErase(table, {id, kNoId}, batch);
+    moving_[Index(table)].clear();
+  }
 }
 
 Status ChangeTranslator::Delete(const PgDelete& erase, Batch* batch) {
@@ -451,6 +496,7 @@ void ChangeTranslator::Remember(const Batch& batch, std::size_t first, const Vie
           } else {
             using Row = typename ErasedRow<M>::type;
             pending_rows_[Index(TableOf<Row>())][mutation.id] = std::nullopt;
+            moving_[Index(TableOf<Row>())].erase(mutation.id);
             if constexpr (std::is_same_v<Row, Client> || std::is_same_v<Row, User>) {
               erase_links_of(mutation.id, std::is_same_v<Row, Client>);
             }

@@ -360,6 +360,12 @@ struct Follower::Impl {
       } else if (auto* commit = std::get_if<sync::PgCommit>(&*message)) {
         in_transaction = false;
         if (!skip) {
+          // The commit completes the batch: rows whose id changed are erased.
+          Status completed = [&] {
+            View view = store.Read();
+            return translator->Translate(*message, view, &current);
+          }();
+          if (!completed.ok()) return Attempt::Fatal(completed);
           FollowState position = Position(commit->end_lsn, commit->commit_time, system_id);
           arrived.push_back({std::move(current), std::string(), std::move(position)});
         }
@@ -436,7 +442,9 @@ FollowerStatus Follower::status() const {
 Status DropFollowerSlot(const std::string& conninfo, const std::string& slot) {
   StatusOr<ReplicationStream> stream = ReplicationStream::Open(conninfo);
   if (!stream.ok()) return stream.status();
-  return stream->DropSlot(slot);
+  // An operator dropping the slot of a follower that still runs is told so
+  // at once, rather than kept waiting until that follower stops.
+  return stream->DropSlot(slot, /*wait_while_active=*/false);
 }
 
 }  // namespace hubreg

@@ -77,13 +77,13 @@ StatusOr<CreatedSlot> ReplicationStream::CreateSlot(const std::string& slot) {
   return created;
 }
 
-Status ReplicationStream::DropSlot(const std::string& slot) {
+Status ReplicationStream::DropSlot(const std::string& slot, bool wait_while_active) {
   StatusOr<std::optional<Lsn>> exists = SlotPosition(slot);
   if (!exists.ok()) return exists.status();
   if (!exists->has_value()) return Status::NotFound("replication slot " + slot + " does not exist");
   return conn_
-      .Exec("DROP_REPLICATION_SLOT " + QuoteIdentifier(slot) + " WAIT", PGRES_COMMAND_OK,
-            "dropping replication slot " + slot)
+      .Exec("DROP_REPLICATION_SLOT " + QuoteIdentifier(slot) + (wait_while_active ? " WAIT" : ""),
+            PGRES_COMMAND_OK, "dropping replication slot " + slot)
       .status();
 }
 

@@ -48,8 +48,11 @@ class ReplicationStream {
   // CREATE_REPLICATION_SLOT name LOGICAL pgoutput EXPORT_SNAPSHOT. The
   // snapshot lives until this connection runs its next command.
   StatusOr<CreatedSlot> CreateSlot(const std::string& slot);
-  // DROP_REPLICATION_SLOT name WAIT. kNotFound when there is no such slot.
-  Status DropSlot(const std::string& slot);
+  // DROP_REPLICATION_SLOT name, with WAIT when `wait_while_active`: the
+  // server then waits until no walsender uses the slot (one just terminated
+  // may hold it a moment longer); without, a slot in use is refused at once
+  // (kIo naming the process using it). kNotFound when there is no such slot.
+  Status DropSlot(const std::string& slot, bool wait_while_active = true);
   // The slot's confirmed position, or nullopt when the slot does not exist
   // (a query on pg_replication_slots; kInvalidArgument when it exists but is
   // not a logical pgoutput slot of this database).
