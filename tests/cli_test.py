@@ -706,6 +706,9 @@ def test_a_mistyped_command_is_named_with_the_closest_choices(tmp_path):
     assert "did you mean 'stats'?" in run("--json", "stat", check=2).stderr
     # An option's value is not taken for a command.
     assert "'querry'" in run("--data", "query", "querry", check=2).stderr
+    # After an unknown option, CLI11's message names it.
+    result = run("--dta", "x", "stats", check=2)
+    assert "unknown command" not in result.stderr and "--dta" in result.stderr
     result = run("frobnicate", check=2)
     assert result.stderr.startswith("hubreg: unknown command 'frobnicate'; the commands are: "
                                     "import, export, sync, follow, query, snapshot, restore, "

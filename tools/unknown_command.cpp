@@ -98,7 +98,10 @@ Walk WalkCommands(const CLI::App& app, const std::vector<std::string>& args) {
       // An option's value is the next word unless given as --name=value.
       if (token.find('=') != std::string::npos) continue;
       const CLI::Option* option = FindOption(walk.command, token);
-      if (option != nullptr && option->get_expected_min() > 0) ++i;
+      // After an unknown option, whether the next word is its value cannot
+      // be told: CLI11's own message names the option.
+      if (option == nullptr) break;
+      if (option->get_expected_min() > 0) ++i;
       continue;
     }
     if (SubcommandNames(*walk.command).empty()) continue;  // a positional argument
