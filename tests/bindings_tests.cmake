@@ -3,6 +3,7 @@
 if(TARGET hubreg_c)
   add_executable(c_api_test c_api_test.c temp_dir.cpp)
   target_link_libraries(c_api_test PRIVATE hubreg::c Threads::Threads)
+  target_compile_definitions(c_api_test PRIVATE HUBREG_EXPECTED_VERSION="${PROJECT_VERSION}")
   set_target_properties(c_api_test PROPERTIES C_STANDARD 99 C_STANDARD_REQUIRED ON C_EXTENSIONS OFF)
   target_compile_options(c_api_test PRIVATE -Wall -Wextra -Wpedantic)
   if(HUBREG_WERROR)

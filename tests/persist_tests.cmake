@@ -12,6 +12,11 @@ add_executable(soak_writer soak_writer.cpp)
 target_link_libraries(soak_writer PRIVATE hubreg::persist hubreg::generator)
 hubreg_target_options(soak_writer)
 
+# Statistics as data and as Prometheus text (public API only).
+hubreg_add_test(metrics_test)
+target_link_libraries(metrics_test PRIVATE hubreg::persist)
+set_tests_properties(metrics_test PROPERTIES LABELS persist)
+
 # The tests reach into persist/src for the LMDB layout and the fault hook.
 foreach(test store_test store_layout_test crash_test store_corruption_test group_commit_test)
   hubreg_add_test(${test})

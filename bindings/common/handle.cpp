@@ -93,6 +93,19 @@ Status Handle::Refresh() {
   return Status::InvalidArgument("refresh needs a registry opened read-only on a data directory");
 }
 
+StatusOr<StoreStats> Handle::Stats() const {
+  if (backend_->store) return backend_->store->Stats();
+  return Status::InvalidArgument("statistics need a registry opened on a data directory");
+}
+
+Status Handle::Compact() {
+  if (read_only_) {
+    return Status::ReadOnly("the registry at \"" + path_ + "\" is open read-only");
+  }
+  if (backend_->store) return backend_->store->Compact();
+  return Status::InvalidArgument("compaction needs a registry opened on a data directory");
+}
+
 std::uint64_t Handle::LastSequence() const {
   // Through a View: a refresh on another thread may replace the registry.
   if (backend_->store) return backend_->store->Read().sequence();

@@ -12,6 +12,7 @@
 #include "hubreg/batch.h"
 #include "hubreg/registry.h"
 #include "hubreg/status.h"
+#include "hubreg/store.h"
 #include "hubreg/view.h"
 
 namespace hubreg::bindings {
@@ -54,6 +55,10 @@ class Handle {
   Status SaveSnapshot(const std::string& file) const;
   // Read-only data directories: catches up with the writing process.
   Status Refresh();
+  // The store's statistics (data directories only).
+  StatusOr<StoreStats> Stats() const;
+  // Folds the journal into a new snapshot (writable data directories only).
+  Status Compact();
 
   bool read_only() const { return read_only_; }
   bool persistent() const { return persistent_; }

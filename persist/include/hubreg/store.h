@@ -153,4 +153,9 @@ StatusOr<SnapshotFileInfo> VerifySnapshotFile(const std::string& file);
 Status RestoreSnapshotFile(const std::string& file, const StoreOptions& target,
                            bool overwrite = false);
 
+// Whether `file` is a regular file that starts with the snapshot file magic
+// ("HUBREGSN"; nothing else is checked): to tell a snapshot file given where a
+// data directory was expected. False when it cannot be read. Never blocks.
+bool IsSnapshotFile(const std::string& file);
+
 }  // namespace hubreg
