@@ -6,6 +6,6 @@ target_link_libraries(generator_test PRIVATE hubreg::generator)
 # so a broken baseline shows up in ctest (a few seconds).
 if(TARGET hubreg_bench)
   add_test(NAME bench_smoke COMMAND hubreg_bench --sizes=S --benchmark_min_time=0.001
-    --benchmark_filter=^lookup/user_by_id|^lookup/resolve|^memory/S|^sync/)
+    --benchmark_filter=^lookup/user_by_id|^lookup/resolve|^memory/S|^sync/|^wake/latency)
   set_tests_properties(bench_smoke PROPERTIES LABELS bench TIMEOUT 120)
 endif()
