@@ -6,7 +6,7 @@
 // Names are slash-separated and parsed by bench/report.py:
 //   lookup/<operation>/<engine>/<mode>/<size>
 //   startup/<method>/<size>, write/<kind>, memory/<size>,
-//   under_writes/<readers>/<size>, sync/<kind>/<size>, follow/<kind>/<size>
+//   under_writes/<readers>/<size>, sync/<kind>/<size>, follow/<kind>/<size>, wake/<what>
 #pragma once
 
 #include <string_view>
@@ -34,5 +34,11 @@ void RegisterFollowBenchmarks(const std::vector<Size>& sizes);
 // Store::Open took and exits; 1 with the error on stderr if it failed.
 inline constexpr std::string_view kOpenStoreFlag = "--hubreg_open_store=";
 int RunOpenStoreChild(const char* path);
+
+// Waiting for commits across processes (wake_bench.cpp): `hubreg_bench
+// --hubreg_wake_child=MODE:DIR` is the waiting read-only process.
+void RegisterWakeBenchmarks();
+inline constexpr std::string_view kWakeChildFlag = "--hubreg_wake_child=";
+int RunWakeChild(const char* mode_and_path);
 
 }  // namespace hubreg::bench

@@ -40,8 +40,10 @@ cmake -S . -B build/tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHUBREG_WERROR=ON \
   -DHUBREG_SANITIZE=thread -DHUBREG_BOOST_SAFE_MODE=ON -DHUBREG_BOOST_INVARIANTS=ON \
   -DHUBREG_BUILD_PYTHON=OFF
 core_tests=(status_test registry_test lookup_test integrity_test node_arena_test concurrency_test)
-cmake --build build/tsan -j "$jobs" --target "${core_tests[@]}"
-for test in "${core_tests[@]}"; do
+# Also the store's waits and background refresh across threads (3 s; builds persist).
+tsan_tests=("${core_tests[@]}" commit_signal_test)
+cmake --build build/tsan -j "$jobs" --target "${tsan_tests[@]}"
+for test in "${tsan_tests[@]}"; do
   TSAN_OPTIONS=halt_on_error=1 "build/tsan/tests/$test"
 done
 

@@ -53,3 +53,18 @@ target_compile_definitions(soak_test PRIVATE HUBREG_SOAK_WRITER="$<TARGET_FILE:s
                            HUBREG_CRASH_WRITER="$<TARGET_FILE:crash_writer>")
 add_dependencies(soak_test soak_writer crash_writer)
 set_tests_properties(soak_test PROPERTIES LABELS "persist;soak" TIMEOUT 900)
+
+# Waiting for commits across processes: the commit signal, WaitForCommit and
+# background refresh (issue 11). wait_child is the waiting process.
+add_executable(wait_child wait_child.cpp)
+target_link_libraries(wait_child PRIVATE hubreg::persist)
+hubreg_target_options(wait_child)
+hubreg_add_test(commit_signal_test)
+target_include_directories(commit_signal_test PRIVATE ${PROJECT_SOURCE_DIR}/persist/src
+                           ${CEREAL_INCLUDE_DIR} ${LMDB_INCLUDE_DIR})
+target_link_libraries(commit_signal_test PRIVATE hubreg::persist)
+target_compile_definitions(commit_signal_test PRIVATE
+                           HUBREG_WAIT_CHILD="$<TARGET_FILE:wait_child>"
+                           HUBREG_CRASH_WRITER="$<TARGET_FILE:crash_writer>")
+add_dependencies(commit_signal_test wait_child crash_writer)
+set_tests_properties(commit_signal_test PROPERTIES LABELS persist)

@@ -81,7 +81,8 @@ int RunRestore(const Context& context, const std::string& file, bool force) {
   }
   StoreOptions target;
   target.path = context.data_dir;
-  const Status restored = RestoreSnapshotFile(file, target, force);
+  std::uint64_t sequence = 0;  // above the replaced registry's (docs/storage.md, "Restoring")
+  const Status restored = RestoreSnapshotFile(file, target, force, &sequence);
   if (!restored.ok()) {
     if (restored.message().find("already holds data") != std::string::npos) {
       return Fail(context.data_dir + " already holds a registry; pass --force to replace it");
@@ -94,7 +95,7 @@ int RunRestore(const Context& context, const std::string& file, bool force) {
   if (context.json) {
     nlohmann::ordered_json out{{"file", file}, {"data", context.data_dir}, {"seconds", seconds}};
     if (info.ok()) {
-      out["sequence"] = info->sequence;
+      out["sequence"] = sequence;
       out["counts"] = CountsJson(info->counts);
     }
     std::printf("%s\n", out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
@@ -102,7 +103,7 @@ int RunRestore(const Context& context, const std::string& file, bool force) {
     std::printf("restored %s into %s", file.c_str(), context.data_dir.c_str());
     if (info.ok()) {
       std::printf(" (sequence %llu, %zu users, %zu clients, %zu links)",
-                  static_cast<unsigned long long>(info->sequence), info->counts.users,
+                  static_cast<unsigned long long>(sequence), info->counts.users,
                   info->counts.clients, info->counts.links);
     }
     std::printf(" in %.2f s\n", seconds);

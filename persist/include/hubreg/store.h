@@ -7,6 +7,7 @@
 // disk I/O or for compaction.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -43,6 +44,12 @@ struct StoreOptions {
   // writer with this set opens anyway and records what data.mdb holds as
   // the state to check later opens against. Ignored by read-only stores.
   bool accept_rollback = false;
+  // Read-only stores: a thread of the store waits for the writer's commits
+  // (WaitForCommit) and calls Refresh after each, so the registry follows
+  // the writer without the caller refreshing. Stopped and joined by ~Store.
+  // Its last error, if any, is in StoreStats::last_refresh_error.
+  // Ignored by writable stores (always current).
+  bool background_refresh = false;
 };
 
 struct StoreStats {
@@ -63,6 +70,16 @@ struct StoreStats {
   // Read-only stores: earlier registries still kept because Views of them
   // were alive when Refresh reloaded (freed by a later Refresh).
   std::uint64_t retired_registries = 0;
+  // Whether WaitForCommit sleeps on the data directory's commit signal
+  // (woken by the writer's commits). False when the file is missing or
+  // damaged: a read-only store's waits then look at LMDB every 50 ms.
+  bool commit_signal = false;
+  // Read-only stores: how often Refresh found data.mdb replaced (a restore
+  // into the directory) and reloaded everything from the new one.
+  std::uint64_t replacements = 0;
+  // Read-only stores with background_refresh: the last failed background
+  // Refresh's error (empty when the last one succeeded).
+  std::string last_refresh_error;
 };
 
 class Store {
@@ -114,7 +131,24 @@ class Store {
   // registry stays valid for Views and references taken before). OK and
   // nothing to do on a writable store.
   // REQUIRES: the calling thread holds no View of this store.
+  //
+  // A data directory replaced under a read-only store (a restore, e.g.
+  // `hubreg restore --force`, swaps in a new data.mdb; the old file stays
+  // open and unchanged) is noticed here: the store reopens the directory and
+  // loads the new registry, and StoreStats::replacements counts it. Views
+  // and references taken before stay valid, as after any reload.
   Status Refresh();
+
+  // Blocks until a batch with a sequence above `after_sequence` is durable,
+  // at most `timeout`. Returns true when one is (at once if one already
+  // is), false on timeout. A writable store waits on its own commits. A
+  // read-only store sleeps on the commit signal the writing process wakes
+  // (docs/storage.md, "Waiting for commits"): true means "call Refresh to
+  // see it", also when the data directory was replaced. Never spins. Errors
+  // (kIo, kCorruption) come from reading LMDB's state.
+  // Thread-safe; any number of threads may wait.
+  StatusOr<bool> WaitForCommit(std::uint64_t after_sequence,
+                               std::chrono::milliseconds timeout) const;
 
   StoreStats Stats() const;
 
@@ -150,8 +184,13 @@ StatusOr<SnapshotFileInfo> VerifySnapshotFile(const std::string& file);
 
 // Loads a snapshot file into `target.path`, which must not hold a registry
 // (unless `overwrite`). On any error the target is left as it was.
+// Sequences never go back in a data directory: the restored registry is at
+// the file's sequence, or one above the highest the replaced directory had
+// used, whichever is higher (docs/storage.md, "Restoring"); it is stored in
+// *restored_sequence when given. Read-only stores open on the target see
+// the new registry at their next Refresh (StoreStats::replacements).
 Status RestoreSnapshotFile(const std::string& file, const StoreOptions& target,
-                           bool overwrite = false);
+                           bool overwrite = false, std::uint64_t* restored_sequence = nullptr);
 
 // Whether `file` is a regular file that starts with the snapshot file magic
 // ("HUBREGSN"; nothing else is checked): to tell a snapshot file given where a
