@@ -460,6 +460,7 @@ static void test_names_and_persistence_calls(void) {
   hubreg_registry* reg = NULL;
   EXPECT_STR(hubreg_status_name(HUBREG_FOREIGN_KEY), "foreign key", "status names");
   EXPECT_STR(hubreg_status_name(HUBREG_NO_MEMORY), "out of memory", "status names");
+  EXPECT_STR(hubreg_status_name(HUBREG_RESYNC_REQUIRED), "resync required", "status names");
   EXPECT_STR(hubreg_status_name((hubreg_status)55), "unknown status", "unknown status");
   EXPECT_STR(hubreg_verdict_name((hubreg_verdict)1000), "unknown verdict", "unknown verdict");
   EXPECT_STATUS(hubreg_open_memory(&reg), HUBREG_OK, "open");

@@ -23,6 +23,7 @@ TEST_CASE("an error prints its code name and message") {
   CHECK(Status::Io("x").ToString() == "I/O error: x");
   CHECK(Status::Version("x").ToString() == "unsupported version: x");
   CHECK(Status::ReadOnly("x").ToString() == "read-only: x");
+  CHECK(Status::ResyncRequired("x").ToString() == "resync required: x");
 }
 
 TEST_CASE("context is appended to an error and ignored on ok") {

@@ -10,7 +10,7 @@ namespace {
 
 // Indexed by ErrorCode; [0] is the base class hubreg.Error. Created once at
 // import and kept for the life of the process (the module holds them too).
-std::array<PyObject*, 10> exception_classes{};
+std::array<PyObject*, 11> exception_classes{};
 
 PyObject* MakeClass(py::module_& m, const char* name, const char* doc, PyObject* bases) {
   std::string qualified = std::string("hubreg.") + name;
@@ -46,6 +46,8 @@ void RegisterErrors(py::module_& m) {
       {ErrorCode::kVersion, "VersionError", nullptr,
        "A format or schema version this build cannot read."},
       {ErrorCode::kReadOnly, "ReadOnlyError", nullptr, "A write through a read-only registry."},
+      {ErrorCode::kResyncRequired, "ResyncRequiredError", nullptr,
+       "A change feed cursor is older than what is kept: start again from a state."},
   };
   for (const Kind& kind : kinds) {
     py::tuple bases = kind.builtin != nullptr

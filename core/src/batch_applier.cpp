@@ -112,6 +112,7 @@ Status BatchApplier::ApplyOne(const InsertRow<Row>& insert, Mutation* applied) {
     Traits::Table(tables_).template get<ById>().erase(id);
     Traits::NextId(tables_) = previous_next_id;
   });
+  Record<Row>(std::nullopt, row);
   *applied = InsertRow<Row>{std::move(row)};
   return Status::Ok();
 }
@@ -133,6 +134,7 @@ Status BatchApplier::ApplyOne(const UpdateRow<Row>& update, Mutation* applied) {
   Row previous = *it;
   // CheckRow has ruled out every collision, so replace cannot fail.
   by_id.replace(it, row);
+  Record<Row>(previous, row);
   undo_.push_back([this, previous = std::move(previous)] {
     auto& index = Traits::Table(tables_).template get<ById>();
     index.replace(index.find(previous.id), previous);
@@ -156,9 +158,11 @@ Status BatchApplier::ApplyOne(const EraseRow<Row>& erase, Mutation* applied) {
   std::vector<ClientUserLink> links = LinksOf(tables_, stored);
   for (const ClientUserLink& link : links) {
     EraseLinkRow(tables_, link.client_id, link.user_id);
+    Record<ClientUserLink>(link, std::nullopt);
   }
   Row previous = stored;
   by_id.erase(it);
+  Record<Row>(previous, std::nullopt);
   undo_.push_back([this, previous = std::move(previous), links = std::move(links)] {
     Traits::Table(tables_).insert(previous);
     tables_.links.insert(links.begin(), links.end());
@@ -173,6 +177,7 @@ Status BatchApplier::ApplyOne(const InsertRow<ClientUserLink>& insert, Mutation*
   HUBREG_RETURN_IF_ERROR(CheckRow(tables_, link, /*replacing=*/false));
   tables_.links.insert(link);
   undo_.push_back([this, link] { EraseLinkRow(tables_, link.client_id, link.user_id); });
+  Record<ClientUserLink>(std::nullopt, link);
   *applied = InsertRow<ClientUserLink>{link};
   return Status::Ok();
 }
@@ -184,6 +189,7 @@ Status BatchApplier::ApplyOne(const EraseLink& erase, Mutation* applied) {
   ClientUserLink previous = *it;
   by_pair.erase(it);
   undo_.push_back([this, previous] { tables_.links.insert(previous); });
+  Record<ClientUserLink>(previous, std::nullopt);
   *applied = erase;
   return Status::Ok();
 }

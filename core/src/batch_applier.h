@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "hubreg/batch.h"
+#include "hubreg/change.h"
 #include "hubreg/detail/tables.h"
 #include "hubreg/status.h"
 
@@ -13,7 +14,11 @@ namespace hubreg::detail {
 
 class BatchApplier {
  public:
-  BatchApplier(Tables& tables, Timestamp now) : tables_(tables), now_(now) {}
+  // With `changes`, every row each successful Apply touched is appended to
+  // it, before and after, in order (cascaded link erases first); what an
+  // undone mutation appended is not removed: the caller drops the batch.
+  BatchApplier(Tables& tables, Timestamp now, std::vector<Change>* changes = nullptr)
+      : tables_(tables), now_(now), changes_(changes) {}
   BatchApplier(const BatchApplier&) = delete;
   BatchApplier& operator=(const BatchApplier&) = delete;
 
@@ -35,8 +40,15 @@ class BatchApplier {
   Status ApplyOne(const InsertRow<ClientUserLink>& insert, Mutation* applied);
   Status ApplyOne(const EraseLink& erase, Mutation* applied);
 
+  template <typename Row>
+  void Record(std::optional<Row> before, std::optional<Row> after) {
+    if (changes_ != nullptr)
+      changes_->emplace_back(RowChange<Row>{std::move(before), std::move(after)});
+  }
+
   Tables& tables_;
   Timestamp now_;
+  std::vector<Change>* changes_;
   std::vector<std::function<void()>> undo_;
 };
 

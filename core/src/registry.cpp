@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "batch_applier.h"
+#include "registry_feed.h"
 #include "registry_instance.h"
 
 namespace hubreg {
@@ -59,8 +60,11 @@ void View::Release() {
 Registry::Registry() : Registry(std::make_unique<Instance>(), std::make_unique<Instance>()) {}
 
 Registry::Registry(std::unique_ptr<Instance> first, std::unique_ptr<Instance> second)
-    : instances_{std::move(first), std::move(second)}, clock_(SystemNow) {
+    : instances_{std::move(first), std::move(second)},
+      clock_(SystemNow),
+      feed_(std::make_unique<Feed>()) {
   last_sequence_.store(instances_[0]->sequence);
+  feed_->published = instances_[0]->sequence;
 }
 
 Registry::~Registry() {
@@ -115,7 +119,8 @@ StatusOr<CommitResult> Registry::Apply(const Batch& batch) {
   CatchUpStandby();
   const int standby_index = 1 - active_.load();
   Instance& standby = *instances_[standby_index];
-  detail::BatchApplier applier(standby.tables, clock_());
+  const Timestamp now = clock_();
+  detail::BatchApplier applier(standby.tables, now, &result.changes.changes);
   result.sequence += 1;
   result.applied.mutations().reserve(batch.size());
   try {
@@ -129,6 +134,7 @@ StatusOr<CommitResult> Registry::Apply(const Batch& batch) {
       }
       result.applied.Add(std::move(applied));
     }
+    detail::FinishChangeBatch(standby.tables, result.sequence, now, result.changes);
     if (commit_hook_) {
       Status committed = commit_hook_(result);
       if (!committed.ok()) {
@@ -144,6 +150,8 @@ StatusOr<CommitResult> Registry::Apply(const Batch& batch) {
   active_.store(standby_index, std::memory_order_seq_cst);
   last_sequence_.store(result.sequence);
   pending_.push_back(result.applied);
+  Publish(std::move(result.changes));
+  result.changes = ChangeBatch{result.sequence, now, {}, {}, {}};
   return result;
 }
 

@@ -6,6 +6,7 @@
 
 #include "batch_applier.h"
 #include "hubreg/registry.h"
+#include "registry_feed.h"
 #include "registry_instance.h"
 
 namespace hubreg {
@@ -31,8 +32,8 @@ Registry::GroupResult Registry::ApplyGroup(std::span<const Batch> batches,
       CommitResult result;
       result.sequence = sequence;
       if (!batch.empty()) {
-        detail::BatchApplier& applier =
-            *appliers.emplace_back(std::make_unique<detail::BatchApplier>(standby.tables, now));
+        detail::BatchApplier& applier = *appliers.emplace_back(
+            std::make_unique<detail::BatchApplier>(standby.tables, now, &result.changes.changes));
         result.applied.mutations().reserve(batch.size());
         for (std::size_t i = 0; i < batch.size(); ++i) {
           Mutation applied;
@@ -51,6 +52,7 @@ Registry::GroupResult Registry::ApplyGroup(std::span<const Batch> batches,
         }
         if (!out.status.ok()) break;
         result.sequence = ++sequence;
+        detail::FinishChangeBatch(standby.tables, result.sequence, now, result.changes);
       }
       out.committed.push_back(std::move(result));
     }
@@ -72,8 +74,11 @@ Registry::GroupResult Registry::ApplyGroup(std::span<const Batch> batches,
   standby.sequence = sequence;
   active_.store(standby_index, std::memory_order_seq_cst);
   last_sequence_.store(sequence);
-  for (const CommitResult& result : out.committed) {
-    if (!result.applied.empty()) pending_.push_back(result.applied);
+  for (CommitResult& result : out.committed) {
+    if (result.applied.empty()) continue;
+    pending_.push_back(result.applied);
+    Publish(std::move(result.changes));
+    result.changes = ChangeBatch{result.sequence, now, {}, {}, {}};
   }
   return out;
 }

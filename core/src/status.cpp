@@ -26,6 +26,8 @@ std::string_view ErrorCodeName(ErrorCode code) {
       return "unsupported version";
     case ErrorCode::kReadOnly:
       return "read-only";
+    case ErrorCode::kResyncRequired:
+      return "resync required";
   }
   return "unknown error";
 }

@@ -40,6 +40,8 @@ hubreg_status ToCStatus(ErrorCode code) {
       return HUBREG_VERSION;
     case ErrorCode::kReadOnly:
       return HUBREG_READ_ONLY;
+    case ErrorCode::kResyncRequired:
+      return HUBREG_RESYNC_REQUIRED;
   }
   return HUBREG_INTERNAL;
 }
@@ -66,7 +68,7 @@ hubreg_status Fail(const hubreg_registry* reg, const Status& status) {
 
 using namespace hubreg::capi;
 
-static_assert(HUBREG_READ_ONLY == static_cast<int>(ErrorCode::kReadOnly),
+static_assert(HUBREG_RESYNC_REQUIRED == static_cast<int>(ErrorCode::kResyncRequired),
               "hubreg_status mirrors hubreg::ErrorCode");
 
 extern "C" {
@@ -80,7 +82,7 @@ const char* hubreg_status_name(hubreg_status status) {
     default:
       break;
   }
-  if (status >= HUBREG_OK && status <= HUBREG_READ_ONLY) {
+  if (status >= HUBREG_OK && status <= HUBREG_RESYNC_REQUIRED) {
     // ErrorCodeName returns views of string literals, so data() is terminated.
     return hubreg::ErrorCodeName(static_cast<ErrorCode>(status)).data();
   }

@@ -6,6 +6,7 @@
 #include <variant>
 #include <vector>
 
+#include "hubreg/change.h"
 #include "hubreg/model.h"
 
 namespace hubreg {
@@ -87,10 +88,16 @@ class Batch {
 
 // What a successful Apply did: the batch's sequence number and the batch as
 // it was applied, with every id and timestamp filled in. Replaying `applied`
-// on the state before it yields the same state (the journal relies on this).
+// on the state before it yields the same state.
 struct CommitResult {
   std::uint64_t sequence = 0;
   Batch applied;
+  // What the batch changed, row by row (the journal stores this). Complete
+  // for the commit hook and GroupCommit; when the batch is published it is
+  // moved into the registry's change feed, so in the CommitResult that Apply
+  // and ApplyGroup return only `sequence` and `committed_at` are left: read
+  // the rows with Registry::Changes(sequence - 1, ...).
+  ChangeBatch changes;
 };
 
 }  // namespace hubreg

@@ -16,16 +16,20 @@
 
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <thread>
 #include <type_traits>
 #include <vector>
 
 #include "hubreg/batch.h"
+#include "hubreg/change.h"
+#include "hubreg/feed.h"
 #include "hubreg/model.h"
 #include "hubreg/status.h"
 #include "hubreg/view.h"
@@ -124,6 +128,30 @@ class Registry {
 
   std::uint64_t LastSequence() const;
 
+  // The change feed (hubreg/feed.h, docs/feed.md). The registry keeps the
+  // ChangeBatches of its last FeedCapacity() batches in memory; Apply only
+  // moves each into this ring and wakes the waiting cursors.
+  static constexpr std::size_t kDefaultFeedCapacity = 4096;
+
+  // The batch with sequence after_sequence + 1, waiting up to `timeout` for
+  // it to be published; nullopt when it has not been by then.
+  // kResyncRequired when it is no longer (or was never) kept: its message
+  // names the batches kept, and a View taken now is a state to start again
+  // from. Thread-safe; never delays Apply or readers beyond a short lock.
+  StatusOr<std::optional<ChangeBatch>> Changes(std::uint64_t after_sequence,
+                                               std::chrono::milliseconds timeout) const;
+
+  // Runs Changes from `after_sequence` on a thread of its own, handing each
+  // batch (and a final kResync event, whose restart_sequence is
+  // LastSequence() at that moment) to `callback`.
+  Subscription Subscribe(std::uint64_t after_sequence, Subscription::Callback callback) const;
+
+  // How many batches the feed keeps (0: none; Changes then always answers
+  // kResyncRequired or waits). Dropping below the number held drops the
+  // oldest. Thread-safe.
+  void SetFeedCapacity(std::size_t batches);
+  std::size_t FeedCapacity() const;
+
   // Whether any View of this registry is alive. Only a statement about the
   // moment of the call: an owner that has stopped handing the registry out
   // (e.g. a read-only Store that reloaded) uses it to know when it may free it.
@@ -131,10 +159,13 @@ class Registry {
 
  private:
   struct Instance;
+  struct Feed;
 
   Registry(std::unique_ptr<Instance> first, std::unique_ptr<Instance> second);
   Instance& Standby();
   void CatchUpStandby();
+  // Moves a published batch's changes into the feed and wakes its cursors.
+  void Publish(ChangeBatch&& changes);
 
   // Two copies of the state ("left-right"): readers use the active one while
   // the writer changes the standby, then they swap. See docs/design.md.
@@ -147,6 +178,7 @@ class Registry {
   Clock clock_;
   // Fills the standby copy after a bulk load; joined before the first write.
   std::thread standby_builder_;
+  std::unique_ptr<Feed> feed_;
 };
 
 template <typename Row>

@@ -24,6 +24,7 @@ enum class ErrorCode {
   kIo,               // the operating system or LMDB refused an operation
   kVersion,          // a format or schema version this build cannot read
   kReadOnly,         // a write was attempted through a read-only handle
+  kResyncRequired,   // a change feed cursor is older than what is kept: start again from a state
 };
 
 // Stable lower-case name of a code, e.g. "not found", "foreign key".
@@ -51,6 +52,9 @@ class [[nodiscard]] Status {
   static Status Io(std::string message) { return {ErrorCode::kIo, std::move(message)}; }
   static Status Version(std::string message) { return {ErrorCode::kVersion, std::move(message)}; }
   static Status ReadOnly(std::string message) { return {ErrorCode::kReadOnly, std::move(message)}; }
+  static Status ResyncRequired(std::string message) {
+    return {ErrorCode::kResyncRequired, std::move(message)};
+  }
 
   Status(ErrorCode code, std::string message) : code_(code), message_(std::move(message)) {}
 

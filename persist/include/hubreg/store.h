@@ -10,10 +10,13 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 
+#include "hubreg/change.h"
+#include "hubreg/feed.h"
 #include "hubreg/registry.h"
 #include "hubreg/status.h"
 
@@ -50,6 +53,17 @@ struct StoreOptions {
   // Its last error, if any, is in StoreStats::last_refresh_error.
   // Ignored by writable stores (always current).
   bool background_refresh = false;
+  // The change feed's window in the journal (docs/feed.md): compaction keeps
+  // the newest journal entries its snapshot covers, at most this many
+  // batches and at most this many bytes (whichever limit is reached first),
+  // so that a cursor within them resumes exactly. 0 keeps none. Start-up
+  // never replays them, and compaction decisions count only the entries
+  // after the snapshot.
+  std::uint64_t feed_retention_batches = 100'000;
+  std::uint64_t feed_retention_bytes = 64u << 20;
+  // How many recent batches a writable store's registry keeps in memory for
+  // the feed (Registry::SetFeedCapacity); older ones are read from the journal.
+  std::size_t feed_memory_batches = Registry::kDefaultFeedCapacity;
 };
 
 struct StoreStats {
@@ -151,6 +165,27 @@ class Store {
                                std::chrono::milliseconds timeout) const;
 
   StoreStats Stats() const;
+
+  // The change feed (hubreg/feed.h, docs/feed.md). The batch with sequence
+  // after_sequence + 1: from the registry's in-memory ring when it holds it,
+  // else from the journal in LMDB (one short read transaction).
+  // kResyncRequired when neither holds it any more (compacted past the
+  // feed's window, or written before the change feed): start again from a
+  // whole state, e.g. Read() (a View's sequence() is its cursor) or the
+  // stored snapshot, whose sequence the message names and
+  // Stats().snapshot_sequence gives (on a read-only store, after Refresh). A writable store waits
+  // up to `timeout` for the batch to be committed (nullopt if it is not); so does a read-only
+  // store, which reads the writer's journal and sleeps until the writer's next commit
+  // (WaitForCommit). A read-only store's answer may be ahead of its own registry until Refresh, and
+  // a data directory replaced under it (a restore) answers kResyncRequired until Refresh has loaded
+  // it. Thread-safe; Apply and readers never wait for it.
+  StatusOr<std::optional<ChangeBatch>> Changes(std::uint64_t after_sequence,
+                                               std::chrono::milliseconds timeout) const;
+
+  // Runs Changes from `after_sequence` on a thread of its own, handing each
+  // batch (and a final kResync event, whose restart_sequence is the stored
+  // snapshot's sequence) to `callback`.
+  Subscription Subscribe(std::uint64_t after_sequence, Subscription::Callback callback) const;
 
   // Checks the stored snapshot and journal decode and that the registry they
   // describe satisfies every integrity rule and has the sequence and row

@@ -52,7 +52,7 @@
 extern "C" {
 #endif
 
-/* ---- Status codes: HUBREG_OK .. HUBREG_READ_ONLY mirror hubreg::ErrorCode. */
+/* ---- Status codes: HUBREG_OK .. HUBREG_RESYNC_REQUIRED mirror hubreg::ErrorCode. */
 typedef enum hubreg_status {
   HUBREG_OK = 0,
   HUBREG_NOT_FOUND = 1,        /* the row (or file) named does not exist */
@@ -64,6 +64,7 @@ typedef enum hubreg_status {
   HUBREG_IO = 7,               /* the operating system or LMDB refused an operation */
   HUBREG_VERSION = 8,          /* a format or schema version this build cannot read */
   HUBREG_READ_ONLY = 9,        /* a write through a read-only handle */
+  HUBREG_RESYNC_REQUIRED = 10, /* a change feed cursor is older than what is kept */
   HUBREG_NO_MEMORY = 100,      /* an allocation failed */
   HUBREG_INTERNAL = 101        /* an unexpected internal error (a bug in hubreg) */
 } hubreg_status;
