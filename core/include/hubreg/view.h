@@ -22,6 +22,9 @@
 namespace hubreg {
 
 class Registry;
+namespace detail {
+struct ViewAccess;
+}  // namespace detail
 
 // Rows of one table in index order, e.g. the clients of an organization.
 template <typename Iterator>
@@ -264,6 +267,7 @@ class View {
 
  private:
   friend class Registry;
+  friend struct detail::ViewAccess;  // the integrity checker (row_checks.cpp)
   View(const detail::Tables* tables, std::uint64_t sequence, void* reader_slot)
       : tables_(tables), sequence_(sequence), reader_slot_(reader_slot) {}
   void Release();
