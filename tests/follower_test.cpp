@@ -126,7 +126,7 @@ class SourceWriter {
         return;
       }
       case 1: {  // a new account in an organization
-        const auto& organizations = view.organizations();
+        const auto organizations = view.Rows<Organization>();
         if (organizations.empty()) return;
         const Id organization = 1 + random_() % organizations.size();
         Client client =

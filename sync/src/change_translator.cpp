@@ -394,7 +394,8 @@ Status ChangeTranslator::Truncate(const PgTruncate& truncate, const View& state,
   // Links first, then children before the rows they refer to.
   if (truncated[Index(RegistryTable::kClientUser)]) {
     std::set<LinkKey> links;
-    for (const ClientUserLink& link : state.links()) links.insert({link.client_id, link.user_id});
+    for (const ClientUserLink& link : state.Rows<ClientUserLink>())
+      links.insert({link.client_id, link.user_id});
     for (const auto& [key, present] : pending_links_) {
       if (present) {
         links.insert(key);
@@ -413,16 +414,16 @@ Status ChangeTranslator::Truncate(const PgTruncate& truncate, const View& state,
     };
     switch (table) {
       case RegistryTable::kApp:
-        add(state.apps());
+        add(state.Rows<App>());
         break;
       case RegistryTable::kOrganization:
-        add(state.organizations());
+        add(state.Rows<Organization>());
         break;
       case RegistryTable::kClient:
-        add(state.clients());
+        add(state.Rows<Client>());
         break;
       case RegistryTable::kUser:
-        add(state.users());
+        add(state.Rows<User>());
         break;
       case RegistryTable::kClientUser:
         break;

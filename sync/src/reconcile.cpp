@@ -20,28 +20,28 @@ struct Traits;
 template <>
 struct Traits<App> {
   static const App* Find(const View& view, Id id) { return view.FindApp(id); }
-  static const auto& Rows(const View& view) { return view.apps(); }
+  static auto Rows(const View& view) { return view.Rows<App>(); }
   static const std::string& Key(const App& row) { return row.app_key; }
   static void Park(App& row) { sync::Park(row); }
 };
 template <>
 struct Traits<Organization> {
   static const Organization* Find(const View& view, Id id) { return view.FindOrganization(id); }
-  static const auto& Rows(const View& view) { return view.organizations(); }
+  static auto Rows(const View& view) { return view.Rows<Organization>(); }
   static const std::string& Key(const Organization& row) { return row.external_id; }
   static void Park(Organization& row) { sync::Park(row); }
 };
 template <>
 struct Traits<Client> {
   static const Client* Find(const View& view, Id id) { return view.FindClient(id); }
-  static const auto& Rows(const View& view) { return view.clients(); }
+  static auto Rows(const View& view) { return view.Rows<Client>(); }
   static const std::string& Key(const Client& row) { return row.external_id; }
   static void Park(Client& row) { sync::Park(row); }
 };
 template <>
 struct Traits<User> {
   static const User* Find(const View& view, Id id) { return view.FindUser(id); }
-  static const auto& Rows(const View& view) { return view.users(); }
+  static auto Rows(const View& view) { return view.Rows<User>(); }
   static const std::string& Key(const User& row) { return row.external_id; }
   static void Park(User& row) { sync::Park(row); }
 };
@@ -301,7 +301,7 @@ StatusOr<Reconciliation> Reconcile(const View& current, const RegistryRows& targ
     if (matched < counts.links) {
       std::vector<std::pair<Id, Id>> stored;
       stored.reserve(counts.links);
-      for (const ClientUserLink& have : current.links()) {
+      for (const ClientUserLink& have : current.Rows<ClientUserLink>()) {
         stored.emplace_back(have.client_id, have.user_id);
       }
       std::sort(stored.begin(), stored.end());

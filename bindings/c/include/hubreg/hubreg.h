@@ -235,9 +235,7 @@ HUBREG_API hubreg_status hubreg_owner_of_organization(const hubreg_view* view,
  * _next returns HUBREG_OK and fills *out, or HUBREG_NOT_FOUND at the end.
  * An unknown id yields an empty sequence. Order is unspecified. */
 typedef struct hubreg_iter {
-  const void* private_view;
-  const void* private_link;
-  uint64_t private_key;
+  uint64_t private_state[3]; /* the library's own iterator */
 } hubreg_iter;
 
 HUBREG_API void hubreg_clients_of_user_begin(const hubreg_view* view, uint64_t user_id,
