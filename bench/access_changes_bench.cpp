@@ -1,4 +1,4 @@
-// Access-changed events (core/src/access_changes.h): the cost of computing a
+// Access-changed events (ComputeAccessChanges, hubreg/change.h): the cost of computing a
 // batch's events from its row changes, for a batch that links a user to one
 // account and for one that disables a user linked to 800 accounts. Neither
 // should depend on the registry's size: compare sizes S and M. (Size L is not
@@ -9,7 +9,7 @@
 #include <memory>
 #include <string>
 
-#include "access_changes.h"
+#include "hubreg/change.h"
 #include "hubreg/registry.h"
 #include "suite.h"
 
@@ -55,15 +55,15 @@ const Fixture* GetFixture(Size size, std::string& error) {
   Id one = kNoId;
   {
     const View view = r.Read();
-    if (view.clients().size() <= kLinkedAccounts) {
+    if (view.Rows<Client>().size() <= kLinkedAccounts) {
       error = "fewer than 801 accounts";
       return nullptr;
     }
-    many = view.tables().next_user_id;
+    many = view.next_ids().user;
     one = many + 1;
     setup.Insert(BenchUser(many)).Insert(BenchUser(one));
     std::size_t linked = 0;
-    for (const Client& client : view.clients()) {
+    for (const Client& client : view.Rows<Client>()) {
       if (linked++ == kLinkedAccounts) {
         setup.Link(client.id, one);
         break;
@@ -110,7 +110,7 @@ void ComputeEvents(benchmark::State& state, Size size, ChangeBatch Fixture::*whi
   ChangeBatch batch = fixture->*which;
   const View view = fixture->registry->Read();
   for (auto _ : state) {
-    detail::ComputeAccessChanges(view.tables(), batch);
+    ComputeAccessChanges(view, batch);
     benchmark::DoNotOptimize(batch.access.data());
   }
   if (batch.access.size() != want) {

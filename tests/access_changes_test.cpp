@@ -1,8 +1,6 @@
-// Access-changed events (core/src/access_changes.h): one named case per kind
+// Access-changed events (ComputeAccessChanges, hubreg/change.h): one named case per kind
 // of change, and random batches checked against a brute-force oracle that
 // asks View::Resolve about every pair before and after each batch.
-#include "access_changes.h"
-
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -18,6 +16,7 @@
 #include <vector>
 
 #include "change_recorder.h"
+#include "hubreg/change.h"
 #include "hubreg/generator.h"
 #include "testutil.h"
 
@@ -54,7 +53,7 @@ void CheckEvents(const ChangeBatch& batch, const std::vector<AccessChange>& acce
 // `batch` with its access events, `registry` holding the state after it.
 ChangeBatch WithEvents(const Registry& registry, ChangeBatch batch) {
   const View view = registry.Read();
-  detail::ComputeAccessChanges(view.tables(), batch);
+  ComputeAccessChanges(view, batch);
   return batch;
 }
 
@@ -342,8 +341,8 @@ class MutationSource {
   explicit MutationSource(unsigned seed) : random_(seed) {}
 
   std::vector<Mutation> Next(const View& view) {
-    const Id user = PickId(view.tables().next_user_id);
-    const Id client = PickId(view.tables().next_client_id);
+    const Id user = PickId(view.next_ids().user);
+    const Id client = PickId(view.next_ids().client);
     const User* user_row = view.FindUser(user);
     const Client* client_row = view.FindClient(client);
     auto update_user = [&](auto&& change) -> std::vector<Mutation> {
@@ -379,7 +378,7 @@ class MutationSource {
       case 7:
         return {EraseRow<Client>{client}};
       case 8: {
-        const Id organization = Below(8) == 0 ? kNoId : PickId(view.tables().next_organization_id);
+        const Id organization = Below(8) == 0 ? kNoId : PickId(view.next_ids().organization);
         return update_client([&](Client& c) { c.threecolts_organization_id = organization; });
       }
       case 9:
@@ -413,14 +412,13 @@ class MutationSource {
       case 11:
         return update_client([&](Client& c) { c.external_id = Fresh("ACC"); });
       case 12: {
-        User row = MakeUser(view.tables().next_user_id, Fresh("U"), Fresh("e") + "@example.com");
+        User row = MakeUser(view.next_ids().user, Fresh("U"), Fresh("e") + "@example.com");
         if (Below(4) == 0) row.status = RecordStatus::kDisabled;
         return {InsertRow<User>{row}};
       }
       case 13:
-        return {InsertRow<Client>{MakeClient(view.tables().next_client_id,
-                                             PickId(view.tables().next_organization_id),
-                                             Fresh("ACC"))}};
+        return {InsertRow<Client>{MakeClient(view.next_ids().client,
+                                             PickId(view.next_ids().organization), Fresh("ACC"))}};
       default:
         return update_user([&](User& u) { u.email = Fresh("e") + "@example.org"; });
     }

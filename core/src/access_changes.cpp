@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "access_verdict.h"
+#include "view_access.h"
 
 namespace hubreg::detail {
 namespace {
@@ -164,3 +165,11 @@ void ComputeAccessChanges(const Tables& after, ChangeBatch& batch) {
 }
 
 }  // namespace hubreg::detail
+
+namespace hubreg {
+
+void ComputeAccessChanges(const View& after, ChangeBatch& batch) {
+  detail::ComputeAccessChanges(detail::ViewAccess::Of(after), batch);
+}
+
+}  // namespace hubreg

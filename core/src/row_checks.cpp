@@ -11,14 +11,10 @@
 #include "batch_applier.h"
 #include "hubreg/columns.h"
 #include "hubreg/integrity.h"
+#include "view_access.h"
 
 namespace hubreg {
 namespace detail {
-
-// What View::tables_ is, for CheckNewRows.
-struct ViewAccess {
-  static const Tables& Of(const View& view) { return *view.tables_; }
-};
 
 namespace {
 

@@ -267,7 +267,7 @@ class View {
 
  private:
   friend class Registry;
-  friend struct detail::ViewAccess;  // the integrity checker (row_checks.cpp)
+  friend struct detail::ViewAccess;  // core/src/view_access.h
   View(const detail::Tables* tables, std::uint64_t sequence, void* reader_slot)
       : tables_(tables), sequence_(sequence), reader_slot_(reader_slot) {}
   void Release();
