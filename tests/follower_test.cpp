@@ -385,6 +385,15 @@ TEST_CASE(
   CHECK(status.transactions == writer.transactions());
   CHECK(status.largest_group > 1);
   CHECK(status.groups < status.transactions);
+  // One kApplied event per LMDB commit, with its transactions.
+  std::uint64_t applied_events = 0, applied_transactions = 0;
+  for (const FollowerEvent& e : follower.Events()) {
+    if (e.kind != FollowerEvent::Kind::kApplied) continue;
+    ++applied_events;
+    applied_transactions += e.transactions;
+  }
+  CHECK(applied_events == status.groups);
+  CHECK(applied_transactions == status.transactions);
   // The stored position is the last transaction's, and it is confirmed.
   StatusOr<std::optional<FollowState>> state = ReadFollowState(*store);
   REQUIRE_OK(state);

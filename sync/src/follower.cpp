@@ -119,7 +119,7 @@ struct Follower::Impl {
     std::lock_guard<std::mutex> lock(status_mutex);
     status.state = report.last;
     status.transactions += report.transactions;
-    status.groups += report.groups;
+    status.groups += report.groups.size();
     status.largest_group = std::max(status.largest_group, report.largest_group);
   }
 
@@ -213,9 +213,11 @@ struct Follower::Impl {
     if (report.transactions > 0) {
       translator->MarkApplied(report.last_number);
       AddCommitted(report);
-      Emit(Event(FollowerEvent::Kind::kApplied)
-               .WithTransactions(report.transactions)
-               .WithLsn(report.last.lsn));
+      for (const sync::CommitReport::Group& group : report.groups) {
+        Emit(Event(FollowerEvent::Kind::kApplied)
+                 .WithTransactions(group.transactions)
+                 .WithLsn(group.last));
+      }
       // With nothing outstanding and no transaction open, everything
       // received is durable.
       const bool all = !in_transaction && committer.all_committed();

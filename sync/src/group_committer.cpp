@@ -105,7 +105,7 @@ void GroupCommitter::Run(const std::stop_token& stop) {
       committing_ = 0;
       if (done > 0) {
         report_.transactions += done;
-        report_.groups += 1;
+        report_.groups.push_back({done, group[done - 1].position.lsn});
         report_.largest_group = std::max<std::uint64_t>(report_.largest_group, done);
         report_.last = group[done - 1].position;
         report_.last_number = group[done - 1].number;

@@ -18,9 +18,11 @@
 #include <optional>
 #include <stop_token>
 #include <thread>
+#include <vector>
 
 #include "hubreg/batch.h"
 #include "hubreg/follower.h"
+#include "hubreg/lsn.h"
 #include "hubreg/status.h"
 #include "hubreg/store.h"
 
@@ -35,8 +37,13 @@ struct TranslatedTransaction {
 
 // What the commits did since the last Take.
 struct CommitReport {
-  std::uint64_t transactions = 0;   // committed
-  std::uint64_t groups = 0;         // LMDB commits holding them
+  std::uint64_t transactions = 0;  // committed
+  // Per LMDB commit, in order: its transactions and the last one's end.
+  struct Group {
+    std::uint64_t transactions = 0;
+    Lsn last = kInvalidLsn;
+  };
+  std::vector<Group> groups;
   std::uint64_t largest_group = 0;  // transactions in the largest of them
   FollowState last;                 // the last committed transaction's position
   std::uint64_t last_number = 0;    // and its number
