@@ -8,6 +8,7 @@
 #include <doctest/doctest.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -312,6 +313,94 @@ TEST_CASE(
   CHECK((*state)->source.find("postgresql://postgres@") == 0);
   CHECK((*state)->commit_time != Timestamp{});
   CHECK((*state)->lag() >= 0us);
+}
+
+TEST_CASE(
+    "a burst committed in groups while the follower keeps receiving: equal to the source, "
+    "nothing confirmed before it is durable") {
+  auto server = StartSourceServer();
+  const RegistryRows base = LoadGeneratedSource(*server, SmallSource());
+  TempDir dir;
+  auto store = OpenStore(StoreAt(dir.Path("data")));
+  {
+    RunningFollower first(*store, OptionsFor(*server));
+    REQUIRE(first.WaitFor([&] { return first.SawEvent(FollowerEvent::Kind::kConnected); }));
+    CHECK_OK(first.Stop());
+  }
+  // Written while no follower runs, so that the next one receives them as
+  // fast as the server sends them, much faster than LMDB commits.
+  MESSAGE("seed 20261201");
+  SourceWriter writer(*server, base, 20261201);
+  // bounds[k]: a WAL position at or after the commit of transaction k and
+  // before that of transaction k+1.
+  std::vector<Lsn> bounds;
+  for (int i = 0; i < 400; ++i) {
+    writer.WriteTransaction();
+    const std::optional<Lsn> bound =
+        ParseLsn(QueryOne(*server, "SELECT pg_current_wal_insert_lsn()"));
+    REQUIRE(bound.has_value());
+    bounds.push_back(*bound);
+  }
+  const std::uint64_t target = 1 + writer.transactions();
+
+  RunningFollower follower(*store, OptionsFor(*server));
+  // At every observation, the transactions the server counts as confirmed
+  // (committed at or before the slot's confirmed position) are durable.
+  // Observed as often as one connection can ask, so that a position
+  // confirmed while its group still commits is seen.
+  StatusOr<PgConnection> observer = PgConnection::Open(server->ConnectionString());
+  REQUIRE_OK(observer);
+  std::uint64_t observations = 0;
+  std::string violation;
+  const auto observe = [&] {
+    StatusOr<std::vector<PgRow>> slot = observer->Query(SlotSql("confirmed_flush_lsn", "follower"));
+    REQUIRE_OK(slot);
+    REQUIRE(slot->size() == 1);
+    const std::optional<Lsn> confirmed = ParseLsn(slot->front().front().value_or("NULL"));
+    REQUIRE(confirmed.has_value());
+    const std::uint64_t applied = store->Read().sequence() - 1;
+    const auto confirmed_transactions = static_cast<std::uint64_t>(std::count_if(
+        bounds.begin(), bounds.end(), [&](Lsn bound) { return bound <= *confirmed; }));
+    ++observations;
+    if (confirmed_transactions > applied && violation.empty()) {
+      violation = "confirmed " + FormatLsn(*confirmed) + " covers " +
+                  std::to_string(confirmed_transactions) + " transactions but only " +
+                  std::to_string(applied) + " are applied";
+    }
+    return applied + 1 >= target;
+  };
+  const auto deadline = std::chrono::steady_clock::now() + 120s;
+  while (!observe()) {
+    REQUIRE_MESSAGE(std::chrono::steady_clock::now() < deadline,
+                    "at sequence " << store->Read().sequence() << " of " << target << ": "
+                                   << follower.Describe());
+  }
+  CHECK_MESSAGE(violation.empty(), violation);
+  CHECK(observations > 0);
+  CHECK_OK(follower.Stop());
+  CHECK(store->Read().sequence() == target);
+  CheckSameTables(SortedRows(store->Read()), writer.Expected());
+
+  const FollowerStatus status = follower.follower().status();
+  CHECK(status.transactions == writer.transactions());
+  CHECK(status.largest_group > 1);
+  CHECK(status.groups < status.transactions);
+  // One kApplied event per LMDB commit, with its transactions.
+  std::uint64_t applied_events = 0, applied_transactions = 0;
+  for (const FollowerEvent& e : follower.Events()) {
+    if (e.kind != FollowerEvent::Kind::kApplied) continue;
+    ++applied_events;
+    applied_transactions += e.transactions;
+  }
+  CHECK(applied_events == status.groups);
+  CHECK(applied_transactions == status.transactions);
+  // The stored position is the last transaction's, and it is confirmed.
+  StatusOr<std::optional<FollowState>> state = ReadFollowState(*store);
+  REQUIRE_OK(state);
+  REQUIRE(state->has_value());
+  CHECK((*state)->lsn > bounds[bounds.size() - 2]);
+  CHECK((*state)->lsn <= bounds.back());
+  CHECK(*ParseLsn(QueryOne(*server, SlotSql("confirmed_flush_lsn", "follower"))) >= (*state)->lsn);
 }
 
 TEST_CASE("the follower survives PostgreSQL restarting mid-stream") {

@@ -84,7 +84,32 @@ ChangeTranslator::ChangeTranslator(SourceMapping mapping) : mapping_(std::move(m
 
 void ChangeTranslator::MarkApplied() {
   for (auto& rows : pending_rows_) rows.clear();
+  for (auto& rows : row_writers_) rows.clear();
   pending_links_.clear();
+  link_writers_.clear();
+}
+
+void ChangeTranslator::MarkApplied(std::uint64_t through) {
+  // An entry last written by a later transaction is still ahead of the
+  // registry; one written by an applied transaction is in it.
+  for (std::size_t t = 0; t < row_writers_.size(); ++t) {
+    for (auto it = row_writers_[t].begin(); it != row_writers_[t].end();) {
+      if (it->second <= through) {
+        pending_rows_[t].erase(it->first);
+        it = row_writers_[t].erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  for (auto it = link_writers_.begin(); it != link_writers_.end();) {
+    if (it->second <= through) {
+      pending_links_.erase(it->first);
+      it = link_writers_.erase(it);
+    } else {
+      ++it;
+    }
+  }
 }
 
 Status ChangeTranslator::CheckRelation(const PgRelation& relation) const {
@@ -209,6 +234,7 @@ Status ChangeTranslator::Translate(const PgMessage& message, const View& state, 
           return Status::Ok();
         } else if constexpr (std::is_same_v<M, PgCommit>) {
           EraseMoved(batch);
+          committing_ = true;
           return Status::Ok();
         } else if constexpr (std::is_same_v<M, PgType>) {
           type_names_[m.oid] = m.schema.empty() ? m.name : m.schema + "." + m.name;
@@ -234,6 +260,10 @@ Status ChangeTranslator::Translate(const PgMessage& message, const View& state, 
     return status;
   }
   Remember(*batch, first, state);
+  if (committing_) {
+    committing_ = false;
+    ++transactions_;
+  }
   return Status::Ok();
 }
 
@@ -466,6 +496,15 @@ std::optional<SourceRow> ChangeTranslator::Current(RegistryTable table, Id id,
 }
 
 void ChangeTranslator::Remember(const Batch& batch, std::size_t first, const View& state) {
+  const std::uint64_t writer = transactions_ + 1;
+  const auto set_link = [&](const LinkKey& key, bool present) {
+    pending_links_[key] = present;
+    link_writers_[key] = writer;
+  };
+  const auto set_row = [&](RegistryTable table, Id id, std::optional<SourceRow> row) {
+    pending_rows_[Index(table)][id] = std::move(row);
+    row_writers_[Index(table)][id] = writer;
+  };
   // Erasing a client or a user erases its links too (as the registry does).
   const auto erase_links_of = [&](Id id, bool client) {
     std::vector<LinkKey> keys;
@@ -481,22 +520,22 @@ void ChangeTranslator::Remember(const Batch& batch, std::size_t first, const Vie
     for (const auto& [key, present] : pending_links_) {
       if (present && (client ? key.first : key.second) == id) keys.push_back(key);
     }
-    for (const LinkKey& key : keys) pending_links_[key] = false;
+    for (const LinkKey& key : keys) set_link(key, false);
   };
   for (std::size_t i = first; i < batch.size(); ++i) {
     std::visit(
         [&](const auto& mutation) {
           using M = std::decay_t<decltype(mutation)>;
           if constexpr (std::is_same_v<M, EraseLink>) {
-            pending_links_[{mutation.client_id, mutation.user_id}] = false;
+            set_link({mutation.client_id, mutation.user_id}, false);
           } else if constexpr (std::is_same_v<M, InsertRow<ClientUserLink>>) {
-            pending_links_[{mutation.row.client_id, mutation.row.user_id}] = true;
+            set_link({mutation.row.client_id, mutation.row.user_id}, true);
           } else if constexpr (requires { mutation.row.id; }) {
             using Row = std::decay_t<decltype(mutation.row)>;
-            pending_rows_[Index(TableOf<Row>())][mutation.row.id] = SourceRow(mutation.row);
+            set_row(TableOf<Row>(), mutation.row.id, SourceRow(mutation.row));
           } else {
             using Row = typename ErasedRow<M>::type;
-            pending_rows_[Index(TableOf<Row>())][mutation.id] = std::nullopt;
+            set_row(TableOf<Row>(), mutation.id, std::nullopt);
             moving_[Index(TableOf<Row>())].erase(mutation.id);
             if constexpr (std::is_same_v<Row, Client> || std::is_same_v<Row, User>) {
               erase_links_of(mutation.id, std::is_same_v<Row, Client>);

@@ -66,6 +66,14 @@ class ChangeTranslator {
   // Call once the batches translated so far are applied (visible in the
   // Views passed from now on), or abandoned.
   void MarkApplied();
+  // Call once the batches of the first `through` transactions translated
+  // (see transactions()) are applied: forgets the rows that only they
+  // changed, keeping those of the later transactions, which the Views
+  // passed from now on do not hold yet (a follower translating while an
+  // earlier group commits).
+  void MarkApplied(std::uint64_t through);
+  // How many transactions have been translated up to their Commit.
+  std::uint64_t transactions() const { return transactions_; }
 
   const SourceMapping& mapping() const { return mapping_; }
 
@@ -108,6 +116,11 @@ class ChangeTranslator {
   // Rows changed since MarkApplied: a row, or nullopt once erased.
   std::array<std::unordered_map<Id, std::optional<SourceRow>>, 4> pending_rows_;
   std::map<LinkKey, bool> pending_links_;  // present or erased
+  // Which transaction (1 = the first translated) last changed each of them.
+  std::array<std::unordered_map<Id, std::uint64_t>, 4> row_writers_;
+  std::map<LinkKey, std::uint64_t> link_writers_;
+  std::uint64_t transactions_ = 0;
+  bool committing_ = false;  // the message being translated is a Commit
   // Per row table, the rows of this transaction whose id changed: parked,
   // erased at its Commit.
   std::array<std::set<Id>, 4> moving_;

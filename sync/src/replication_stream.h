@@ -64,10 +64,10 @@ class ReplicationStream {
   Status Start(const std::string& slot, Lsn start, const std::string& publication);
 
   // Waits up to `timeout` for the next XLogData and returns it, or nullopt
-  // when none came in time. Keepalives are handled meanwhile. kIo when the
-  // connection is lost or the server ends the stream (the message says which
-  // and what the server said).
-  StatusOr<std::optional<WalData>> Receive(std::chrono::milliseconds timeout);
+  // when none came in time or `wake_fd` (when not -1) polls readable first.
+  // Keepalives are handled meanwhile. kIo when the connection is lost or the
+  // server ends the stream (the message says which and what the server said).
+  StatusOr<std::optional<WalData>> Receive(std::chrono::milliseconds timeout, int wake_fd = -1);
 
   // Sets the position reported as written, flushed and applied from now on,
   // and sends a status update when it moved on. With `all_durable` the
