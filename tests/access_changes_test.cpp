@@ -312,7 +312,7 @@ std::vector<AccessChange> Oracle(const View& before, const View& after,
 
 std::vector<Id> ConnectionOracle(const View& before, const View& after) {
   std::vector<Id> changed;
-  for (const Client& then : before.clients()) {
+  for (const Client& then : before.Rows<Client>()) {
     const Client* now = after.FindClient(then.id);
     if (now == nullptr ||
         std::tie(then.db_host, then.db_port, then.db_name, then.db_user, then.db_password) !=
@@ -535,8 +535,9 @@ TEST_CASE("random batches list exactly the pairs whose Resolve answer changed, o
   RunRandomBatches(*registry, *shadow, 20261130, 200,
                    [](const View& before, const View& after, const ChangeBatch&) {
                      std::vector<std::pair<Id, Id>> pairs;
-                     const std::vector<Id> clients = IdsOf(before.clients(), after.clients());
-                     for (Id user : IdsOf(before.users(), after.users())) {
+                     const std::vector<Id> clients =
+                         IdsOf(before.Rows<Client>(), after.Rows<Client>());
+                     for (Id user : IdsOf(before.Rows<User>(), after.Rows<User>())) {
                        for (Id client : clients) {
                          pairs.emplace_back(user, client);
                        }
@@ -551,36 +552,36 @@ TEST_CASE("random batches at size S list exactly the pairs whose Resolve answer 
   // A pair none of whose rows (user, account, link) the batch touched is the
   // same at both ends; every other pair is asked: each touched user with
   // every account, each touched account with every user.
-  RunRandomBatches(*registry, *shadow, 7, 20,
-                   [](const View& before, const View& after, const ChangeBatch& batch) {
-                     std::vector<Id> users, clients;
-                     std::vector<std::pair<Id, Id>> pairs;
-                     for (const Change& change : batch.changes) {
-                       std::visit(
-                           [&](const auto& row_change) {
-                             const auto& row =
-                                 row_change.before ? *row_change.before : *row_change.after;
-                             using Row = std::decay_t<decltype(row)>;
-                             if constexpr (std::is_same_v<Row, User>) users.push_back(row.id);
-                             if constexpr (std::is_same_v<Row, Client>) clients.push_back(row.id);
-                             if constexpr (std::is_same_v<Row, ClientUserLink>) {
-                               pairs.emplace_back(row.user_id, row.client_id);
-                             }
-                           },
-                           change);
-                     }
-                     const std::vector<Id> all_clients = IdsOf(before.clients(), after.clients());
-                     const std::vector<Id> all_users = IdsOf(before.users(), after.users());
-                     for (Id user : users) {
-                       for (Id client : all_clients) pairs.emplace_back(user, client);
-                     }
-                     for (Id client : clients) {
-                       for (Id user : all_users) pairs.emplace_back(user, client);
-                     }
-                     std::sort(pairs.begin(), pairs.end());
-                     pairs.erase(std::unique(pairs.begin(), pairs.end()), pairs.end());
-                     return pairs;
-                   });
+  RunRandomBatches(
+      *registry, *shadow, 7, 20,
+      [](const View& before, const View& after, const ChangeBatch& batch) {
+        std::vector<Id> users, clients;
+        std::vector<std::pair<Id, Id>> pairs;
+        for (const Change& change : batch.changes) {
+          std::visit(
+              [&](const auto& row_change) {
+                const auto& row = row_change.before ? *row_change.before : *row_change.after;
+                using Row = std::decay_t<decltype(row)>;
+                if constexpr (std::is_same_v<Row, User>) users.push_back(row.id);
+                if constexpr (std::is_same_v<Row, Client>) clients.push_back(row.id);
+                if constexpr (std::is_same_v<Row, ClientUserLink>) {
+                  pairs.emplace_back(row.user_id, row.client_id);
+                }
+              },
+              change);
+        }
+        const std::vector<Id> all_clients = IdsOf(before.Rows<Client>(), after.Rows<Client>());
+        const std::vector<Id> all_users = IdsOf(before.Rows<User>(), after.Rows<User>());
+        for (Id user : users) {
+          for (Id client : all_clients) pairs.emplace_back(user, client);
+        }
+        for (Id client : clients) {
+          for (Id user : all_users) pairs.emplace_back(user, client);
+        }
+        std::sort(pairs.begin(), pairs.end());
+        pairs.erase(std::unique(pairs.begin(), pairs.end()), pairs.end());
+        return pairs;
+      });
 }
 
 }  // namespace

@@ -260,7 +260,7 @@ TEST_CASE("background refresh reloads while other threads hold Views, and stops 
     while (!done.load()) {
       View view = reader->Read();
       if (view.counts().users != kSampleUsers + (view.sequence() - 1)) consistent = false;
-      for (const User& user : view.users()) {
+      for (const User& user : view.Rows<User>()) {
         if (view.FindUserByExternalId(user.external_id) != &user) consistent = false;
       }
     }

@@ -842,7 +842,8 @@ TEST_CASE(
   CHECK(moved->external_id == old_user.external_id);
   CHECK(view.FindOrganization(1)->organization_owner_id == kNewId);
   std::size_t owned_now = 0;
-  for (const Organization& o : view.organizations()) owned_now += o.organization_owner_id == kNewId;
+  for (const Organization& o : view.Rows<Organization>())
+    owned_now += o.organization_owner_id == kNewId;
   CHECK(std::to_string(owned_now) == owned);
   std::size_t linked = 0;
   for (const Client& c : view.ClientsOfUser(kNewId)) {

@@ -37,6 +37,8 @@ std::string_view CodeOf(ErrorCode code) {
       return "version";
     case ErrorCode::kReadOnly:
       return "read_only";
+    case ErrorCode::kResyncRequired:
+      return "resync_required";
   }
   return "failed";
 }
