@@ -42,6 +42,8 @@ template <>
 inline constexpr std::size_t kMinEncodedBytes<ClientUserLink> = 2 * 8 + 8;
 template <>
 inline constexpr std::size_t kMinEncodedBytes<Change> = 2 + kMinEncodedBytes<ClientUserLink>;
+template <>
+inline constexpr std::size_t kMinEncodedBytes<AccessChange> = 2 * 8 + 2 + 2 * 8;
 
 // A change's table and sides in a version 2 journal entry.
 enum : std::uint8_t { kAppTable, kOrganizationTable, kClientTable, kUserTable, kLinkTable };
@@ -248,6 +250,13 @@ RegistryRows DecodeV10(SpanInputArchive& ar, Position* at) {
   return rows;
 }
 
+AccessVerdict LoadVerdict(std::uint8_t code, std::size_t offset) {
+  if (code > static_cast<std::uint8_t>(AccessVerdict::kAccountDisabled)) {
+    throw DecodeError("access verdict code " + std::to_string(code) + " is unknown", offset);
+  }
+  return static_cast<AccessVerdict>(code);
+}
+
 }  // namespace
 
 std::string SchemaName(std::uint32_t schema_version) {
@@ -301,6 +310,15 @@ std::string EncodeJournalRecord(const ChangeBatch& changes) {
     for (const Change& change : changes.changes) {
       std::visit([&ar](const auto& c) { SaveChange(ar, c); }, change);
     }
+    // The access events are stored, not recomputed: they depend on the state
+    // right after the batch, which a reader of an old entry no longer has.
+    ar(cereal::make_size_tag(static_cast<cereal::size_type>(changes.access.size())));
+    for (const AccessChange& a : changes.access) {
+      ar(a.user_id, a.client_id, static_cast<std::uint8_t>(a.before),
+         static_cast<std::uint8_t>(a.after), a.organization_before, a.organization_after);
+    }
+    ar(cereal::make_size_tag(static_cast<cereal::size_type>(changes.connection_changed.size())));
+    for (Id id : changes.connection_changed) ar(id);
   }
   return out;
 }
@@ -328,6 +346,25 @@ Status DecodeJournalRecord(std::string_view bytes, JournalRecord* record) {
     for (std::size_t i = 0; i < count; ++i) {
       at.index = i + 1;
       changes.changes.push_back(LoadChange(ar));
+    }
+    count = LoadCount<AccessChange>(ar);
+    changes.access.resize(count);
+    at = Position{"access event", 0, count};
+    for (std::size_t i = 0; i < count; ++i) {
+      at.index = i + 1;
+      AccessChange& a = changes.access[i];
+      std::uint8_t before = 0;
+      std::uint8_t after = 0;
+      ar(a.user_id, a.client_id, before, after, a.organization_before, a.organization_after);
+      a.before = LoadVerdict(before, ar.Offset());
+      a.after = LoadVerdict(after, ar.Offset());
+    }
+    count = LoadCount<Id>(ar);
+    changes.connection_changed.resize(count);
+    at = Position{"changed connection", 0, count};
+    for (std::size_t i = 0; i < count; ++i) {
+      at.index = i + 1;
+      ar(changes.connection_changed[i]);
     }
     CheckFullyRead(ar, &at);
   });

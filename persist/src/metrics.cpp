@@ -58,6 +58,18 @@ const std::array kFields{
     StatsField{"retired_registries", "retired_registries", kGauge,
                "Earlier registries a read-only store keeps for Views still alive.",
                &Get<&StoreStats::retired_registries>},
+    StatsField{"commit_signal", "commit_signal", kGauge,
+               "1 when waits for the writer's commits sleep on the commit signal, 0 when they "
+               "look at LMDB every 50 ms (the signal file is missing or damaged).",
+               &Get<&StoreStats::commit_signal>},
+    StatsField{"replacements", "replacements_total", kCounter,
+               "Times a read-only store found its data directory replaced (a restore) and "
+               "reloaded.",
+               &Get<&StoreStats::replacements>},
+    StatsField{"last_refresh_error", "last_refresh_failed", kGauge,
+               "1 when the last background refresh failed (its message is in hubreg stats "
+               "--json), else 0.",
+               &Get<&StoreStats::last_refresh_error>},
 };
 
 const std::array kTableCounts{
