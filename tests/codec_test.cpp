@@ -5,11 +5,13 @@
 
 #include <algorithm>
 #include <cstring>
+#include <optional>
 #include <random>
 #include <tuple>
 #include <variant>
 #include <vector>
 
+#include "hubreg/feed.h"
 #include "snapshot_testutil.h"
 
 using namespace hubreg;
@@ -290,4 +292,90 @@ TEST_CASE("snapshot bytes are exactly cereal's encoding of the tables, row by ro
   rows.next_client_id = view.tables().next_client_id;
   rows.next_user_id = view.tables().next_user_id;
   CHECK(EncodeSnapshot(view) == EncodeV12Payload(rows));
+}
+
+namespace {
+
+// A ChangeBatch with a change of every table and every side, as a registry
+// records it (a cascaded link erase among them).
+ChangeBatch EveryChange() {
+  Registry registry;
+  registry.SetClock([] { return At(1'800'000'000); });
+  std::optional<ChangeBatch> seen;
+  registry.SetCommitHook([&seen](const CommitResult& result) {
+    seen = result.changes;
+    return Status::Ok();
+  });
+  REQUIRE_OK(registry.Apply(Batch().Insert(MakeUser(2, "U-2", "owner@example.com"))));
+  App app = MakeApp(3, "key-ü", Environment::kProd);
+  Organization organization = MakeOrganization(4, 3, 2, "ORG-4");
+  Client client = MakeClient(9, 4, "ACC-9", RecordStatus::kDisabled);
+  User user = MakeUser(8, "U-8", "Hal@Example.com", RecordStatus::kDisabled);
+  Batch batch;
+  batch.Insert(app).Update(app).Insert(organization).Update(organization);
+  batch.Insert(client).Update(client).Insert(user).Update(user);
+  batch.Link(9, 8).Unlink(9, 8).Link(9, 8);
+  batch.Erase<Client>(9).Erase<User>(8).Erase<Organization>(4).Erase<App>(3);
+  REQUIRE_OK(registry.Apply(batch));
+  REQUIRE(seen.has_value());
+  return *seen;
+}
+
+}  // namespace
+
+TEST_CASE("a journal record holds a ChangeBatch: every change kind survives, and replays") {
+  const ChangeBatch changes = EveryChange();
+  REQUIRE(changes.changes.size() == 16);
+  persist::JournalRecord record;
+  REQUIRE_OK(persist::DecodeJournalRecord(persist::EncodeJournalRecord(changes), &record));
+  CHECK(record.entry_version == persist::kJournalEntryV2);
+  CHECK(record.changes.committed_at == At(1'800'000'000));
+  CHECK(record.changes.changes == changes.changes);
+  CHECK(record.batch.mutations() == ToBatch(changes).mutations());
+}
+
+TEST_CASE("a journal record written before the change feed decodes as version 1, its batch") {
+  persist::JournalRecord record;
+  REQUIRE_OK(persist::DecodeJournalRecord(EncodeBatch(EveryMutation()), &record));
+  CHECK(record.entry_version == persist::kJournalEntryV1);
+  CHECK(record.changes.changes.empty());
+  CHECK(record.batch.mutations() == EveryMutation().mutations());
+}
+
+TEST_CASE("a journal record cut short at any byte is corruption, never a crash") {
+  const std::string bytes = persist::EncodeJournalRecord(EveryChange());
+  for (std::size_t size = 0; size < bytes.size(); ++size) {
+    persist::JournalRecord record;
+    Status status = persist::DecodeJournalRecord(std::string_view(bytes).substr(0, size), &record);
+    REQUIRE_MESSAGE(status.code() == ErrorCode::kCorruption, "size ", size);
+  }
+}
+
+// Record layout: u64 tag @0, i64 commit time @8, u64 change count @16, then
+// per change u8 table @24, u8 sides @25, the rows.
+TEST_CASE("a journal record with an impossible change is corruption naming it") {
+  ChangeBatch changes;
+  changes.changes.push_back(RowChange<ClientUserLink>{std::nullopt, ClientUserLink{1, 2, At(5)}});
+  const std::string bytes = persist::EncodeJournalRecord(changes);
+  persist::JournalRecord record;
+  SUBCASE("a link with both sides") {
+    std::string damaged = bytes;
+    damaged[25] = 3;
+    Status status = persist::DecodeJournalRecord(damaged, &record);
+    CHECK(
+        status.message() ==
+        "journal record: change 1 of 1: invalid sides 3 of a change to table 4 at byte offset 24");
+  }
+  SUBCASE("an unknown table") {
+    std::string damaged = bytes;
+    damaged[24] = 9;
+    Status status = persist::DecodeJournalRecord(damaged, &record);
+    CHECK(status.message() == "journal record: change 1 of 1: unknown table 9 at byte offset 24");
+  }
+  SUBCASE("no side") {
+    std::string damaged = bytes;
+    damaged[25] = 0;
+    Status status = persist::DecodeJournalRecord(damaged, &record);
+    CHECK(status.code() == ErrorCode::kCorruption);
+  }
 }

@@ -8,12 +8,14 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <exception>
 #include <ostream>
 #include <utility>
 #include <vector>
 
 #include "cereal_model.h"
+#include "hubreg/feed.h"
 #include "schema_v10.h"
 
 namespace hubreg::persist {
@@ -38,6 +40,67 @@ template <>
 inline constexpr std::size_t kMinEncodedBytes<User> = 8 + 3 * 8 + 1 + 2 * 8;
 template <>
 inline constexpr std::size_t kMinEncodedBytes<ClientUserLink> = 2 * 8 + 8;
+template <>
+inline constexpr std::size_t kMinEncodedBytes<Change> = 2 + kMinEncodedBytes<ClientUserLink>;
+
+// A change's table and sides in a version 2 journal entry.
+enum : std::uint8_t { kAppTable, kOrganizationTable, kClientTable, kUserTable, kLinkTable };
+enum : std::uint8_t { kBeforeSide = 1, kAfterSide = 2 };
+
+template <typename Row>
+constexpr std::uint8_t kTableCode = kLinkTable;
+template <>
+constexpr std::uint8_t kTableCode<App> = kAppTable;
+template <>
+constexpr std::uint8_t kTableCode<Organization> = kOrganizationTable;
+template <>
+constexpr std::uint8_t kTableCode<Client> = kClientTable;
+template <>
+constexpr std::uint8_t kTableCode<User> = kUserTable;
+
+template <typename Row>
+void SaveChange(cereal::BinaryOutputArchive& ar, const RowChange<Row>& change) {
+  const std::uint8_t table = kTableCode<Row>;
+  const auto sides = static_cast<std::uint8_t>((change.before ? kBeforeSide : 0) |
+                                               (change.after ? kAfterSide : 0));
+  ar(table, sides);
+  if (change.before) ar(const_cast<Row&>(*change.before));
+  if (change.after) ar(const_cast<Row&>(*change.after));
+}
+
+template <typename Row>
+Change LoadChange(SpanInputArchive& ar, std::uint8_t sides) {
+  RowChange<Row> change;
+  if ((sides & kBeforeSide) != 0) ar(change.before.emplace());
+  if ((sides & kAfterSide) != 0) ar(change.after.emplace());
+  return change;
+}
+
+Change LoadChange(SpanInputArchive& ar) {
+  const std::size_t offset = ar.Offset();
+  std::uint8_t table = 0, sides = 0;
+  ar(table, sides);
+  if (sides == 0 || sides > (kBeforeSide | kAfterSide) ||
+      (table == kLinkTable && sides == (kBeforeSide | kAfterSide))) {
+    throw DecodeError(
+        "invalid sides " + std::to_string(sides) + " of a change to table " + std::to_string(table),
+        offset);
+  }
+  switch (table) {
+    case kAppTable:
+      return LoadChange<App>(ar, sides);
+    case kOrganizationTable:
+      return LoadChange<Organization>(ar, sides);
+    case kClientTable:
+      return LoadChange<Client>(ar, sides);
+    case kUserTable:
+      return LoadChange<User>(ar, sides);
+    case kLinkTable:
+      return LoadChange<ClientUserLink>(ar, sides);
+    default:
+      throw DecodeError("unknown table " + std::to_string(table), offset);
+  }
+}
 
 // Where a decode is, for the error message: "client row 3 of 10".
 struct Position {
@@ -237,6 +300,57 @@ Status DecodeBatch(std::string_view bytes, Batch* batch) {
   });
   if (!status.ok()) return status;
   *batch = Batch(std::move(mutations));
+  return Status::Ok();
+}
+
+std::string EncodeJournalRecord(const ChangeBatch& changes) {
+  std::string out;
+  StringSink sink(&out);
+  std::ostream stream(&sink);
+  {
+    cereal::BinaryOutputArchive ar(stream);
+    const std::uint64_t tag = kJournalEntryV2Tag;
+    ar(tag);
+    Timestamp committed_at = changes.committed_at;
+    record::Field(ar, committed_at);
+    ar(cereal::make_size_tag(static_cast<cereal::size_type>(changes.changes.size())));
+    for (const Change& change : changes.changes) {
+      std::visit([&ar](const auto& c) { SaveChange(ar, c); }, change);
+    }
+  }
+  return out;
+}
+
+Status DecodeJournalRecord(std::string_view bytes, JournalRecord* record) {
+  std::uint64_t tag = 0;
+  if (bytes.size() >= sizeof tag) std::memcpy(&tag, bytes.data(), sizeof tag);
+  if (tag != kJournalEntryV2Tag) {
+    JournalRecord old;
+    old.entry_version = kJournalEntryV1;
+    HUBREG_RETURN_IF_ERROR(DecodeBatch(bytes, &old.batch));
+    *record = std::move(old);
+    return Status::Ok();
+  }
+  SpanInputArchive ar(bytes);
+  Position at;
+  ChangeBatch changes;
+  Status status = Guarded("journal record", ar, at, [&] {
+    ar(tag);
+    at = Position{"commit time"};
+    record::Field(ar, changes.committed_at);
+    std::size_t count = LoadCount<Change>(ar);
+    changes.changes.reserve(count);
+    at = Position{"change", 0, count};
+    for (std::size_t i = 0; i < count; ++i) {
+      at.index = i + 1;
+      changes.changes.push_back(LoadChange(ar));
+    }
+    CheckFullyRead(ar, &at);
+  });
+  if (!status.ok()) return status;
+  record->entry_version = kJournalEntryV2;
+  record->batch = ToBatch(changes);
+  record->changes = std::move(changes);
   return Status::Ok();
 }
 

@@ -13,6 +13,7 @@
 #include <string_view>
 
 #include "hubreg/batch.h"
+#include "hubreg/change.h"
 #include "hubreg/registry.h"
 #include "hubreg/status.h"
 #include "hubreg/view.h"
@@ -30,6 +31,32 @@ std::string EncodeBatch(const Batch& batch);
 // Replaces *batch with the decoded mutations. kCorruption on bad bytes,
 // including bytes left over after the last mutation.
 Status DecodeBatch(std::string_view bytes, Batch* batch);
+
+// A journal entry's body (docs/storage.md, "Journal entries"). Entry
+// version 2 holds the ChangeBatch (rows before and after); entry version 1,
+// written before the change feed, holds the batch as applied (EncodeBatch)
+// and no before-images.
+inline constexpr std::uint32_t kJournalEntryV1 = 1, kJournalEntryV2 = 2;
+// The first 8 bytes of a version 2 body (u64 LE). A version 1 body starts
+// with its mutation count, which can never be this large.
+inline constexpr std::uint64_t kJournalEntryV2Tag = 0xFFFF'FFFF'FFFF'FF02;
+
+struct JournalRecord {
+  std::uint32_t entry_version = kJournalEntryV2;
+  // Version 2: committed_at and changes (sequence, access and
+  // connection_changed are not stored: the key holds the sequence, the rest
+  // is derived). Version 1: empty.
+  ChangeBatch changes;
+  // What replaying the entry applies: version 1's stored batch, or
+  // ToBatch(changes).
+  Batch batch;
+};
+
+// Version 2 bytes of `changes` (its committed_at and changes).
+std::string EncodeJournalRecord(const ChangeBatch& changes);
+// Decodes either version. kCorruption on bad bytes (including a link change
+// with both sides, or bytes left over).
+Status DecodeJournalRecord(std::string_view bytes, JournalRecord* record);
 
 // Every row of `view` and its next ids, in schema v1.2.
 std::string EncodeSnapshot(const View& view);

@@ -21,10 +21,18 @@ StatusOr<SnapshotHeader> ReplaceSnapshot(DataDirectory& directory, std::uint64_t
   return header;
 }
 
-Status DropAllObsolete(DataDirectory& directory) {
+Status DropAllObsolete(DataDirectory& directory, const JournalWindow& window) {
+  std::uint64_t keep_from = 0;
+  {
+    StatusOr<DataDirectory::Reader> reader = directory.BeginRead();
+    if (!reader.ok()) return reader.status();
+    StatusOr<std::uint64_t> start = JournalWindowStart(reader->txn(), directory.dbs(), window);
+    if (!start.ok()) return start.status();
+    keep_from = *start;
+  }
   for (bool done = false; !done;) {
     HUBREG_RETURN_IF_ERROR(directory.Write([&](lmdb::Txn& txn) -> Status {
-      StatusOr<bool> dropped = DropObsolete(txn, directory.dbs());
+      StatusOr<bool> dropped = DropObsolete(txn, directory.dbs(), keep_from);
       if (!dropped.ok()) return dropped.status();
       done = *dropped;
       return Status::Ok();

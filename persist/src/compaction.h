@@ -19,9 +19,10 @@ namespace hubreg::persist {
 StatusOr<SnapshotHeader> ReplaceSnapshot(DataDirectory& directory, std::uint64_t sequence,
                                          std::string_view payload);
 
-// Deletes every obsolete snapshot chunk and journal entry, in transactions
-// that each free at most kDropPagesPerTransaction pages. Needs no exclusion:
-// batches may be committed in between.
-Status DropAllObsolete(DataDirectory& directory);
+// Deletes every obsolete snapshot chunk and the journal entries the
+// snapshot covers, but for those in the change feed's `window`, in
+// transactions that each free at most kDropPagesPerTransaction pages. Needs
+// no exclusion: batches may be committed in between.
+Status DropAllObsolete(DataDirectory& directory, const JournalWindow& window);
 
 }  // namespace hubreg::persist

@@ -14,6 +14,7 @@
 #include "commit_record.h"
 #include "compaction.h"
 #include "data_directory.h"
+#include "feed_journal.h"
 #include "loading.h"
 #include "snapshot_install.h"
 #include "source_state.h"
@@ -75,6 +76,11 @@ struct Store::Impl {
   Registry& current() const { return *registry.load(std::memory_order_seq_cst); }
 
   void SetRegistry(std::unique_ptr<Registry> loaded) {
+    // Replaying the journal filled the feed's ring with batches recorded
+    // anew (their commit times lost); the journal serves them exactly. A
+    // read-only store's registry never serves the feed: LMDB is ahead of it.
+    loaded->SetFeedCapacity(0);
+    if (!options.read_only) loaded->SetFeedCapacity(options.feed_memory_batches);
     registries.push_back(std::move(loaded));
     registry.store(registries.back().get(), std::memory_order_seq_cst);
     ReleaseRetired();
@@ -107,7 +113,7 @@ struct Store::Impl {
 
   // The commit hook: runs inside Registry::Apply, holding its writer lock.
   Status AppendToJournal(const CommitResult& result) {
-    const std::string bytes = persist::EncodeBatch(result.applied);
+    const std::string bytes = persist::EncodeJournalRecord(result.changes);
     std::size_t stored = 0;
     Status written = directory->Write([&](persist::lmdb::Txn& txn) -> Status {
       StatusOr<std::size_t> size =
@@ -152,7 +158,7 @@ struct Store::Impl {
     std::vector<std::pair<std::uint64_t, std::string>> entries;
     for (const CommitResult& result : group) {
       if (!result.applied.empty()) {
-        entries.emplace_back(result.sequence, persist::EncodeBatch(result.applied));
+        entries.emplace_back(result.sequence, persist::EncodeJournalRecord(result.changes));
       }
     }
     std::size_t stored = 0;
@@ -212,7 +218,7 @@ struct Store::Impl {
     });
     // What the new snapshot made obsolete goes in small transactions, while
     // batches are committed again (docs/storage.md, "Compaction").
-    if (status.ok()) status = persist::DropAllObsolete(*directory);
+    if (status.ok()) status = persist::DropAllObsolete(*directory, FeedWindow());
     return status.WithContext("compacting " + directory->path());
   }
 
@@ -263,6 +269,10 @@ struct Store::Impl {
     return Status::Ok();
   }
 
+  persist::JournalWindow FeedWindow() const {
+    return {options.feed_retention_batches, options.feed_retention_bytes};
+  }
+
   Status ReadOnlyError(std::string_view what) const {
     return Status::ReadOnly(options.path + ": opened read-only; " + std::string(what) +
                             " needs the writing process");
@@ -298,8 +308,8 @@ StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
       HUBREG_RETURN_IF_ERROR(impl->Compact(/*only_if_due=*/false));
     }
     // A compaction cut short by a crash leaves obsolete entries behind.
-    HUBREG_RETURN_IF_ERROR(
-        persist::DropAllObsolete(*impl->directory).WithContext("opening the store"));
+    HUBREG_RETURN_IF_ERROR(persist::DropAllObsolete(*impl->directory, impl->FeedWindow())
+                               .WithContext("opening the store"));
     Impl* raw = impl.get();
     impl->current().SetCommitHook(
         [raw](const CommitResult& result) { return raw->AppendToJournal(result); });
@@ -427,6 +437,36 @@ StoreStats Store::Stats() const {
   std::lock_guard<std::mutex> lock(impl_->compaction_error_mutex);
   stats.last_compaction_error = impl_->last_compaction_error;
   return stats;
+}
+
+StatusOr<std::optional<ChangeBatch>> Store::Changes(std::uint64_t after_sequence,
+                                                    std::chrono::milliseconds timeout) const {
+  if (!impl_->options.read_only) {
+    // The writer's registry is never replaced, and publishes each batch
+    // only after it is durable: its ring is as good as the journal.
+    StatusOr<std::optional<ChangeBatch>> in_memory =
+        impl_->current().Changes(after_sequence, timeout);
+    if (in_memory.ok() || in_memory.status().code() != ErrorCode::kResyncRequired) {
+      return in_memory;
+    }
+  }
+  // A read-only store answers without waiting, `timeout` unused, until the
+  // cross-process wake-up (Store::WaitForCommit) is wired in here.
+  return persist::JournalChanges(*impl_->directory, after_sequence);
+}
+
+Subscription Store::Subscribe(std::uint64_t after_sequence, Subscription::Callback callback) const {
+  const Impl* impl = impl_.get();
+  return Subscription(
+      after_sequence,
+      [this](std::uint64_t after, std::chrono::milliseconds timeout) {
+        return Changes(after, timeout);
+      },
+      [impl] {
+        StatusOr<std::uint64_t> sequence = persist::StoredSnapshotSequence(*impl->directory);
+        return sequence.ok() ? *sequence : impl->snapshot_sequence.load();
+      },
+      impl_->options.read_only ? kReadOnlyPoll : std::chrono::milliseconds(0), std::move(callback));
 }
 
 Status Store::Verify() const {

@@ -197,25 +197,26 @@ StatusOr<std::string_view> CheckedBatchBytes(const std::string& path, std::uint6
   return batch;
 }
 
-StatusOr<Batch> DecodeJournalEntry(const std::string& path, std::uint64_t sequence,
-                                   std::string_view value) {
+StatusOr<JournalRecord> DecodeJournalEntry(const std::string& path, std::uint64_t sequence,
+                                           std::string_view value) {
   StatusOr<std::string_view> bytes = CheckedBatchBytes(path, sequence, value);
   if (!bytes.ok()) return bytes.status();
-  Batch batch;
-  Status decoded = DecodeBatch(*bytes, &batch);
+  JournalRecord record;
+  Status decoded = DecodeJournalRecord(*bytes, &record);
   if (!decoded.ok()) {
     return Corrupt(path, "journal entry " + std::to_string(sequence) + ": " + decoded.message());
   }
-  return batch;
+  record.changes.sequence = sequence;
+  return record;
 }
 
 // Applies the journal value of `sequence` to `registry`, which must be at
 // sequence - 1.
 Status ApplyJournalEntry(const std::string& path, std::uint64_t sequence, std::string_view value,
                          Registry* registry, JournalTally* tally) {
-  StatusOr<Batch> batch = DecodeJournalEntry(path, sequence, value);
-  if (!batch.ok()) return batch.status();
-  StatusOr<CommitResult> applied = registry->Apply(*batch);
+  StatusOr<JournalRecord> record = DecodeJournalEntry(path, sequence, value);
+  if (!record.ok()) return record.status();
+  StatusOr<CommitResult> applied = registry->Apply(record->batch);
   if (!applied.ok()) {
     return Corrupt(path, "journal entry " + std::to_string(sequence) +
                              " does not apply: " + applied.status().ToString());
@@ -261,6 +262,8 @@ Status ForEachJournalEntry(lmdb::Txn& txn, const StoreDbs& dbs, std::uint64_t af
 }
 
 }  // namespace
+
+std::uint64_t SequenceOfJournalKey(std::string_view key) { return SequenceOfKey(key); }
 
 std::string JournalKey(std::uint64_t sequence) {
   std::string key(kJournalKeyBytes, '\0');
@@ -363,7 +366,37 @@ StatusOr<SnapshotHeader> SwitchSnapshot(lmdb::Txn& txn, const StoreDbs& dbs,
   return PutChunkedSnapshot(txn, dbs, header, payload);
 }
 
-StatusOr<bool> DropObsolete(lmdb::Txn& txn, const StoreDbs& dbs) {
+StatusOr<std::uint64_t> JournalWindowStart(lmdb::Txn& txn, const StoreDbs& dbs,
+                                           const JournalWindow& window) {
+  StatusOr<SnapshotHeader> header = ReadSnapshotHeader(txn, dbs);
+  if (!header.ok()) return header.status();
+  std::uint64_t start = header->sequence + 1;
+  if (window.batches == 0 || window.bytes == 0 || header->sequence == 0) return start;
+  StatusOr<lmdb::Cursor> cursor = lmdb::Cursor::Open(txn, dbs.journal);
+  if (!cursor.ok()) return cursor.status();
+  // Newest covered entry first: the one before the first entry after the
+  // snapshot, or the last one when there is none.
+  auto entry = cursor->Get(MDB_SET_RANGE, JournalKey(header->sequence + 1));
+  if (!entry.ok()) return entry.status();
+  entry = cursor->Get(entry->has_value() ? MDB_PREV : MDB_LAST);
+  std::uint64_t kept = 0, bytes = 0;
+  for (; kept < window.batches; entry = cursor->Get(MDB_PREV)) {
+    if (!entry.ok()) return entry.status();
+    if (!entry->has_value()) break;
+    const std::string_view key = (*entry)->key;
+    if (key.size() != kJournalKeyBytes) break;
+    const std::uint64_t sequence = SequenceOfKey(key);
+    // Only an unbroken run ending at the snapshot can serve a cursor.
+    if (sequence != start - 1) break;
+    bytes += (*entry)->value.size();
+    if (bytes > window.bytes) break;
+    start = sequence;
+    ++kept;
+  }
+  return start;
+}
+
+StatusOr<bool> DropObsolete(lmdb::Txn& txn, const StoreDbs& dbs, std::uint64_t keep_from) {
   StatusOr<SnapshotHeader> header = ReadSnapshotHeader(txn, dbs);
   if (!header.ok()) return header.status();
   if (header->format_version != kStoreFormatVersion) return true;
@@ -408,7 +441,10 @@ StatusOr<bool> DropObsolete(lmdb::Txn& txn, const StoreDbs& dbs) {
     if (!entry->has_value()) break;
     const std::string_view key = (*entry)->key;
     // A malformed key is left for the journal's reader to report.
-    if (key.size() != kJournalKeyBytes || SequenceOfKey(key) > header->sequence) break;
+    if (key.size() != kJournalKeyBytes || SequenceOfKey(key) > header->sequence ||
+        SequenceOfKey(key) >= keep_from) {
+      break;
+    }
     entries.emplace_back(key);
     journal_bytes += key.size() + (*entry)->value.size();
   }
@@ -536,6 +572,21 @@ Status ApplyJournal(const JournalCopy& copy, const std::string& path, Registry* 
         ApplyJournalEntry(path, copy.after + 1 + i, copy.values[i], registry, tally));
   }
   return Status::Ok();
+}
+
+StatusOr<std::optional<ChangeBatch>> ReadJournalChanges(lmdb::Txn& txn, const StoreDbs& dbs,
+                                                        std::uint64_t sequence) {
+  auto value = txn.Get(dbs.journal, JournalKey(sequence));
+  if (!value.ok()) return value.status();
+  if (!value->has_value()) return std::optional<ChangeBatch>();
+  StatusOr<JournalRecord> record = DecodeJournalEntry(txn.path(), sequence, **value);
+  if (!record.ok()) return record.status();
+  if (record->entry_version == kJournalEntryV1) {
+    return Status::ResyncRequired(
+        "change feed: batch " + std::to_string(sequence) + " is stored in " + txn.path() +
+        " by a build without the change feed, without the rows it changed");
+  }
+  return std::optional<ChangeBatch>(std::move(record->changes));
 }
 
 Status CheckJournalDecodes(lmdb::Txn& txn, const StoreDbs& dbs, std::uint64_t after) {

@@ -7,7 +7,9 @@
 //             u64 BE sequence + u32 BE chunk index (12 bytes)
 //                      -> one chunk of the codec's EncodeSnapshot bytes
 //   journal   u64 BE sequence (8 bytes, so keys sort by sequence)
-//             -> u32 LE CRC-32C of the batch bytes, then EncodeBatch bytes
+//             -> u32 LE CRC-32C of the record bytes, then the record
+//                (EncodeJournalRecord; entries written before the change
+//                feed hold EncodeBatch bytes instead, codec.h)
 //
 // The snapshot is split into chunks of one LMDB page each (the page size
 // less LMDB's 16-byte page header), so every chunk fits the single free
@@ -25,10 +27,12 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "hubreg/change.h"
 #include "hubreg/registry.h"
 #include "hubreg/status.h"
 #include "hubreg/view.h"
@@ -77,6 +81,8 @@ struct SnapshotHeader {
 };
 
 std::string JournalKey(std::uint64_t sequence);
+// REQUIRES: key.size() == kJournalKeyBytes.
+std::uint64_t SequenceOfJournalKey(std::string_view key);
 // The key of chunk `index` of the snapshot at `sequence`.
 std::string SnapshotChunkKey(std::uint64_t sequence, std::uint32_t index);
 
@@ -128,10 +134,23 @@ StatusOr<SnapshotHeader> SwitchSnapshot(lmdb::Txn& txn, const StoreDbs& dbs,
 // contiguous free pages, which LMDB does not look for in the whole free
 // list: it extends the file instead. Dropping a 4 MiB journal at once cost
 // about 0.5 byte of data.mdb per batch, forever (docs/operations.md).
+// Journal entries from `keep_from` on are kept even where the snapshot
+// covers them (the change feed's window, JournalWindowStart).
 inline constexpr std::size_t kDropPagesPerTransaction = 256;
-StatusOr<bool> DropObsolete(lmdb::Txn& txn, const StoreDbs& dbs);
+StatusOr<bool> DropObsolete(lmdb::Txn& txn, const StoreDbs& dbs, std::uint64_t keep_from);
 
-// Appends `batch_bytes` (EncodeBatch) under `sequence`. Returns the value's
+// The change feed's journal window: of the entries the stored snapshot
+// covers, compaction keeps the newest, at most `batches` of them and at most
+// `bytes` of journal values. Returns the first sequence to keep (the
+// snapshot's sequence + 1 when none is kept).
+struct JournalWindow {
+  std::uint64_t batches = 0;
+  std::uint64_t bytes = 0;
+};
+StatusOr<std::uint64_t> JournalWindowStart(lmdb::Txn& txn, const StoreDbs& dbs,
+                                           const JournalWindow& window);
+
+// Appends `batch_bytes` (EncodeJournalRecord) under `sequence`. Returns the value's
 // size (checksum + batch bytes).
 StatusOr<std::size_t> PutJournalEntry(lmdb::Txn& txn, const StoreDbs& dbs, std::uint64_t sequence,
                                       std::string_view batch_bytes);
@@ -181,6 +200,13 @@ struct JournalCopy {
 StatusOr<JournalCopy> CopyJournal(lmdb::Txn& txn, const StoreDbs& dbs, std::uint64_t after);
 Status ApplyJournal(const JournalCopy& copy, const std::string& path, Registry* registry,
                     JournalTally* tally);
+
+// The ChangeBatch stored under `sequence` (checksum and bytes checked, as by
+// ReplayJournal); nullopt when the journal holds no such entry;
+// kResyncRequired when the entry was written before the change feed (entry
+// version 1: no before-images).
+StatusOr<std::optional<ChangeBatch>> ReadJournalChanges(lmdb::Txn& txn, const StoreDbs& dbs,
+                                                        std::uint64_t sequence);
 
 // Checks every journal entry after `after` decodes (without applying it).
 Status CheckJournalDecodes(lmdb::Txn& txn, const StoreDbs& dbs, std::uint64_t after);

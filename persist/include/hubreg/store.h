@@ -7,12 +7,16 @@
 // disk I/O or for compaction.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 
+#include "hubreg/change.h"
+#include "hubreg/feed.h"
 #include "hubreg/registry.h"
 #include "hubreg/status.h"
 
@@ -43,6 +47,17 @@ struct StoreOptions {
   // writer with this set opens anyway and records what data.mdb holds as
   // the state to check later opens against. Ignored by read-only stores.
   bool accept_rollback = false;
+  // The change feed's window in the journal (docs/feed.md): compaction keeps
+  // the newest journal entries its snapshot covers, at most this many
+  // batches and at most this many bytes (whichever limit is reached first),
+  // so that a cursor within them resumes exactly. 0 keeps none. Start-up
+  // never replays them, and compaction decisions count only the entries
+  // after the snapshot.
+  std::uint64_t feed_retention_batches = 100'000;
+  std::uint64_t feed_retention_bytes = 64u << 20;
+  // How many recent batches a writable store's registry keeps in memory for
+  // the feed (Registry::SetFeedCapacity); older ones are read from the journal.
+  std::size_t feed_memory_batches = Registry::kDefaultFeedCapacity;
 };
 
 struct StoreStats {
@@ -117,6 +132,29 @@ class Store {
   Status Refresh();
 
   StoreStats Stats() const;
+
+  // The change feed (hubreg/feed.h, docs/feed.md). The batch with sequence
+  // after_sequence + 1: from the registry's in-memory ring when it holds it,
+  // else from the journal in LMDB (one short read transaction).
+  // kResyncRequired when neither holds it any more (compacted past the
+  // feed's window, or written before the change feed): start again from a
+  // whole state, e.g. Read() (a View's sequence() is its cursor) or the
+  // stored snapshot, whose sequence the message names and
+  // Stats().snapshot_sequence gives. A writable store waits up to `timeout`
+  // for the batch to be committed (nullopt if it is not). A read-only store
+  // answers from what LMDB holds now and does not wait yet: nullopt at once
+  // when the writer has committed nothing newer. A read-only store's answer
+  // may be ahead of its own registry until Refresh. Thread-safe; Apply and
+  // readers never wait for it.
+  StatusOr<std::optional<ChangeBatch>> Changes(std::uint64_t after_sequence,
+                                               std::chrono::milliseconds timeout) const;
+
+  // Runs Changes from `after_sequence` on a thread of its own, handing each
+  // batch (and a final kResync event, whose restart_sequence is the stored
+  // snapshot's sequence) to `callback`. On a read-only store it polls LMDB
+  // every kReadOnlyPoll while idle.
+  static constexpr std::chrono::milliseconds kReadOnlyPoll{20};
+  Subscription Subscribe(std::uint64_t after_sequence, Subscription::Callback callback) const;
 
   // Checks the stored snapshot and journal decode and that the registry they
   // describe satisfies every integrity rule and has the sequence and row
