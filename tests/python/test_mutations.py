@@ -47,6 +47,8 @@ def test_errors_raise_one_class_per_kind_with_the_core_message(reg):
     assert str(error.value) == 'user: status "sleeping" is not "active" or "disabled"'
     with pytest.raises(hubreg.InvalidArgumentError):
         hubreg.Client(db_port=70000)
+    # The change feed's "start again from a state" (issue 11) has its class too.
+    assert issubclass(hubreg.ResyncRequiredError, hubreg.Error)
 
 
 def test_error_messages_never_show_a_password(reg):

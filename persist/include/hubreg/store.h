@@ -140,12 +140,11 @@ class Store {
   // feed's window, or written before the change feed): start again from a
   // whole state, e.g. Read() (a View's sequence() is its cursor) or the
   // stored snapshot, whose sequence the message names and
-  // Stats().snapshot_sequence gives. A writable store waits up to `timeout`
-  // for the batch to be committed (nullopt if it is not). A read-only store
-  // answers from what LMDB holds now and does not wait yet: nullopt at once
-  // when the writer has committed nothing newer. A read-only store's answer
-  // may be ahead of its own registry until Refresh. Thread-safe; Apply and
-  // readers never wait for it.
+  // Stats().snapshot_sequence gives (on a read-only store, after Refresh). A writable store waits
+  // up to `timeout` for the batch to be committed (nullopt if it is not). A read-only store answers
+  // from what LMDB holds now and does not wait yet: nullopt at once when the writer has committed
+  // nothing newer. A read-only store's answer may be ahead of its own registry until Refresh.
+  // Thread-safe; Apply and readers never wait for it.
   StatusOr<std::optional<ChangeBatch>> Changes(std::uint64_t after_sequence,
                                                std::chrono::milliseconds timeout) const;
 
