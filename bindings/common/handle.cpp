@@ -1,6 +1,7 @@
 #include "handle.h"
 
 #include <algorithm>
+#include <thread>
 #include <utility>
 
 #include "hubreg/store.h"
@@ -132,8 +133,20 @@ Status RestoreSnapshot(const std::string& file, const std::string& path, bool ov
 
 StatusOr<std::optional<ChangeBatch>> Handle::Changes(std::uint64_t after_sequence,
                                                      std::chrono::milliseconds timeout) const {
-  if (backend_->store) return backend_->store->Changes(after_sequence, timeout);
-  return backend_->memory->Changes(after_sequence, timeout);
+  if (!backend_->store) return backend_->memory->Changes(after_sequence, timeout);
+  if (!read_only_) return backend_->store->Changes(after_sequence, timeout);
+  // A read-only store answers at once (it cannot yet wait for another
+  // process's commit): ask again every kReadOnlyPoll until the timeout.
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    StatusOr<std::optional<ChangeBatch>> next =
+        backend_->store->Changes(after_sequence, std::chrono::milliseconds(0));
+    if (!next.ok() || next->has_value()) return next;
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= deadline) return next;
+    std::this_thread::sleep_for(
+        std::min<std::chrono::steady_clock::duration>(Store::kReadOnlyPoll, deadline - now));
+  }
 }
 
 std::uint64_t Handle::RestartSequence() const {

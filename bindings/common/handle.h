@@ -64,7 +64,8 @@ class Handle {
   std::uint64_t LastSequence() const;
 
   // The change feed (docs/feed.md): Registry::Changes or Store::Changes.
-  // A read-only data directory answers without waiting. Thread-safe.
+  // Waits up to `timeout` for the batch; on a read-only data directory by
+  // asking LMDB every Store::kReadOnlyPoll. Thread-safe.
   StatusOr<std::optional<ChangeBatch>> Changes(std::uint64_t after_sequence,
                                                std::chrono::milliseconds timeout) const;
   // After kResyncRequired from Changes: the sequence of a state to start

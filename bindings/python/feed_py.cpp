@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <chrono>
 #include <optional>
-#include <thread>
 #include <vector>
 
 #include "handle.h"
@@ -80,10 +79,7 @@ class PyChanges {
       std::optional<StatusOr<std::optional<ChangeBatch>>> next;
       {
         py::gil_scoped_release release;
-        const Clock::time_point asked = Clock::now();
         next.emplace(handle_->Changes(position_, slice));
-        // A read-only data directory answers at once: wait out the slice.
-        if (next->ok() && !next->value().has_value()) std::this_thread::sleep_until(asked + slice);
       }
       if (PyErr_CheckSignals() != 0) throw py::error_already_set();
       if (!next->ok()) RaiseFeedError(next->status());
