@@ -50,6 +50,9 @@ int main(int argc, char** argv) {
   if (argc == 2 && std::string_view(argv[1]).starts_with(hubreg::bench::kOpenStoreFlag)) {
     return hubreg::bench::RunOpenStoreChild(argv[1] + hubreg::bench::kOpenStoreFlag.size());
   }
+  if (argc == 2 && std::string_view(argv[1]).starts_with(hubreg::bench::kWakeChildFlag)) {
+    return hubreg::bench::RunWakeChild(argv[1] + hubreg::bench::kWakeChildFlag.size());
+  }
   std::string sizes_text = "S,M,L";
   if (const char* env = std::getenv("HUBREG_BENCH_SIZES")) sizes_text = env;
   std::vector<char*> remaining;
@@ -69,6 +72,9 @@ int main(int argc, char** argv) {
   hubreg::bench::RegisterSnapshotFileBenchmarks(sizes);
   hubreg::bench::RegisterStoreBenchmarks(sizes);
   hubreg::bench::RegisterSyncBenchmarks(sizes);
+  hubreg::bench::RegisterAccessChangeBenchmarks(sizes);
+  hubreg::bench::RegisterFollowBenchmarks(sizes);
+  hubreg::bench::RegisterWakeBenchmarks();
 
   int remaining_count = static_cast<int>(remaining.size());
   benchmark::Initialize(&remaining_count, remaining.data());

@@ -6,7 +6,7 @@
 // Names are slash-separated and parsed by bench/report.py:
 //   lookup/<operation>/<engine>/<mode>/<size>
 //   startup/<method>/<size>, write/<kind>, memory/<size>,
-//   under_writes/<readers>/<size>, sync/<kind>/<size>
+//   under_writes/<readers>/<size>, sync/<kind>/<size>, follow/<kind>/<size>, wake/<what>
 #pragma once
 
 #include <string_view>
@@ -26,11 +26,19 @@ void RegisterMemoryBenchmarks(const std::vector<Size>& sizes);
 void RegisterSnapshotFileBenchmarks(const std::vector<Size>& sizes);
 void RegisterStoreBenchmarks(const std::vector<Size>& sizes);
 void RegisterSyncBenchmarks(const std::vector<Size>& sizes);
+void RegisterAccessChangeBenchmarks(const std::vector<Size>& sizes);
+void RegisterFollowBenchmarks(const std::vector<Size>& sizes);
 
 // `hubreg_bench --hubreg_open_store=DIR`: the child process of the
 // startup/snapshot_new_process benchmark. Opens DIR, prints the seconds
 // Store::Open took and exits; 1 with the error on stderr if it failed.
 inline constexpr std::string_view kOpenStoreFlag = "--hubreg_open_store=";
 int RunOpenStoreChild(const char* path);
+
+// Waiting for commits across processes (wake_bench.cpp): `hubreg_bench
+// --hubreg_wake_child=MODE:DIR` is the waiting read-only process.
+void RegisterWakeBenchmarks();
+inline constexpr std::string_view kWakeChildFlag = "--hubreg_wake_child=";
+int RunWakeChild(const char* mode_and_path);
 
 }  // namespace hubreg::bench

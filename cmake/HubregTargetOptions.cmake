@@ -1,5 +1,6 @@
 # Compiler settings for hubreg's own targets. Nothing here touches global flags,
-# so a project that embeds hubreg keeps its own.
+# so a project that embeds hubreg keeps its own, and nothing here reaches an
+# installed target: warnings, -Werror and sanitizers are hubreg's business.
 function(hubreg_target_options target)
   target_compile_features(${target} PUBLIC cxx_std_20)
   target_compile_options(${target} PRIVATE
@@ -16,6 +17,10 @@ function(hubreg_target_options target)
   endif()
   if(HUBREG_SANITIZE)
     target_compile_options(${target} PRIVATE -fsanitize=${HUBREG_SANITIZE} -fno-omit-frame-pointer -fno-sanitize-recover=all)
-    target_link_options(${target} PUBLIC -fsanitize=${HUBREG_SANITIZE})
+    # Whatever links an instrumented static library in this build needs the
+    # runtime too; an installed hubreg asks nothing of its users (the export
+    # drops BUILD_INTERFACE), so a sanitized install is linked by a consumer
+    # that chooses the same sanitizers.
+    target_link_options(${target} PUBLIC $<BUILD_INTERFACE:-fsanitize=${HUBREG_SANITIZE}>)
   endif()
 endfunction()

@@ -5,11 +5,13 @@ set -euo pipefail
 
 packages=(
   build-essential cmake git
+  dpkg-dev file
   libboost-dev liblmdb-dev lmdb-utils libcereal-dev
   doctest-dev libbenchmark-dev libsqlite3-dev
   libcli11-dev nlohmann-json3-dev
   pkg-config libpq-dev postgresql-15
   python3 python3-dev python3-pytest pybind11-dev
+  python3-venv python3-pip python3-setuptools python3-wheel
   python3-matplotlib clang-format
   clang-14 libclang-rt-14-dev
 )

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets everything up and runs hubreg's whole test suite, as CI does:
 #   1. an optimised build with warnings as errors: every test (C++, C, Python,
-#      the hubreg command end to end), plus the benchmarks built (not run);
+#      the hubreg command end to end), plus the benchmarks built (not run); then
+#      its .deb (cpack), unpacked into a scratch root, with consumers built against it;
 #   2. AddressSanitizer + UBSan with Boost.MultiIndex safe mode: every C/C++ test;
 #   3. ThreadSanitizer with Boost.MultiIndex invariant checking: the core tests
 #      (the concurrency test among them);
@@ -23,6 +24,10 @@ cmake -S . -B build/release -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHUBREG_WERROR=ON
 cmake --build build/release -j "$jobs"
 ctest --test-dir build/release -j "$jobs" --timeout 600
 
+step "the .deb: made by cpack, unpacked into a scratch root, consumers built against it"
+cmake -DHUBREG_BUILD_DIR="$PWD/build/release" -DCONSUMER_SOURCE_DIR="$PWD/tests/find-package" \
+  -DWORK_DIR="$PWD/build/release/deb-test" -DMODE=deb -P tests/find-package/run.cmake
+
 step "AddressSanitizer + UndefinedBehaviorSanitizer"
 cmake -S . -B build/asan -DCMAKE_BUILD_TYPE=Debug -DHUBREG_WERROR=ON \
   -DHUBREG_SANITIZE=address,undefined -DHUBREG_BOOST_SAFE_MODE=ON -DHUBREG_BUILD_PYTHON=OFF
@@ -35,8 +40,10 @@ cmake -S . -B build/tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHUBREG_WERROR=ON \
   -DHUBREG_SANITIZE=thread -DHUBREG_BOOST_SAFE_MODE=ON -DHUBREG_BOOST_INVARIANTS=ON \
   -DHUBREG_BUILD_PYTHON=OFF
 core_tests=(status_test registry_test lookup_test integrity_test node_arena_test concurrency_test)
-cmake --build build/tsan -j "$jobs" --target "${core_tests[@]}"
-for test in "${core_tests[@]}"; do
+# Also the store's waits and background refresh across threads (3 s; builds persist).
+tsan_tests=("${core_tests[@]}" commit_signal_test)
+cmake --build build/tsan -j "$jobs" --target "${tsan_tests[@]}"
+for test in "${tsan_tests[@]}"; do
   TSAN_OPTIONS=halt_on_error=1 "build/tsan/tests/$test"
 done
 

@@ -3,6 +3,7 @@
 if(TARGET hubreg_c)
   add_executable(c_api_test c_api_test.c temp_dir.cpp)
   target_link_libraries(c_api_test PRIVATE hubreg::c Threads::Threads)
+  target_compile_definitions(c_api_test PRIVATE HUBREG_EXPECTED_VERSION="${PROJECT_VERSION}")
   set_target_properties(c_api_test PROPERTIES C_STANDARD 99 C_STANDARD_REQUIRED ON C_EXTENSIONS OFF)
   target_compile_options(c_api_test PRIVATE -Wall -Wextra -Wpedantic)
   if(HUBREG_WERROR)
@@ -27,4 +28,22 @@ if(TARGET hubreg_python AND NOT HUBREG_SANITIZE)
            COMMAND /usr/bin/python3 -m pytest -q -p no:cacheprovider ${CMAKE_CURRENT_SOURCE_DIR}/python)
   set_tests_properties(python_bindings_test PROPERTIES
     ENVIRONMENT "PYTHONPATH=$<TARGET_FILE_DIR:hubreg_python>;PYTHONDONTWRITEBYTECODE=1")
+endif()
+
+# `pip install .` into a fresh venv (tests/pip_install_test.sh). Its CMake
+# build uses this build's type, warnings and compiler launcher, so that with
+# ccache it reuses this build's objects.
+if(TARGET hubreg_python AND NOT HUBREG_SANITIZE)
+  set(pip_cmake_args "-DCMAKE_BUILD_TYPE=${CMAKE_BUILD_TYPE} -DHUBREG_WERROR=${HUBREG_WERROR}")
+  foreach(language C CXX)
+    if(CMAKE_${language}_COMPILER_LAUNCHER)
+      string(APPEND pip_cmake_args " -DCMAKE_${language}_COMPILER_LAUNCHER=${CMAKE_${language}_COMPILER_LAUNCHER}")
+    endif()
+  endforeach()
+  add_test(NAME python_pip_install_test
+           COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/pip_install_test.sh ${PROJECT_SOURCE_DIR}
+                   ${CMAKE_CURRENT_BINARY_DIR}/pip_install ${PROJECT_VERSION})
+  set_tests_properties(python_pip_install_test PROPERTIES
+    ENVIRONMENT "CMAKE_ARGS=${pip_cmake_args};CMAKE_BUILD_PARALLEL_LEVEL=2;PYTHONDONTWRITEBYTECODE=1"
+    LABELS packaging TIMEOUT 600)
 endif()

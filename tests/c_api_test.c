@@ -587,10 +587,77 @@ static void test_data_directories_persist_refresh_and_snapshot(void) {
 
 static void test_in_memory_registries_have_no_files(void) {
   hubreg_registry* reg = NULL;
+  hubreg_stats stats;
   hubreg_open_memory(&reg);
   EXPECT_STATUS(hubreg_snapshot_save(reg, "/nonexistent/x.snapshot"), HUBREG_INVALID_ARGUMENT,
                 "an in-memory registry has no snapshot file");
+  EXPECT_STATUS(hubreg_store_stats(reg, &stats, sizeof stats), HUBREG_INVALID_ARGUMENT,
+                "an in-memory registry has no store statistics");
+  EXPECT_STR(hubreg_errmsg(reg), "statistics need a registry opened on a data directory",
+             "and says so");
+  EXPECT_STATUS(hubreg_store_compact(reg), HUBREG_INVALID_ARGUMENT, "nor compaction");
   hubreg_close(reg);
+}
+
+static void test_the_version_is_the_project_version(void) {
+  EXPECT_STR(hubreg_version(), HUBREG_EXPECTED_VERSION, "hubreg_version()");
+}
+
+/* Statistics as the store keeps them, compaction, and a reader's view of both. */
+static void test_store_stats_and_compaction(void) {
+  char dir[512];
+  char data[600];
+  hubreg_registry* reg = NULL;
+  hubreg_registry* reader = NULL;
+  hubreg_stats stats;
+  hubreg_stats small;
+  hubreg_user user = make_user(0, "U-1", "one@example.com", HUBREG_ACTIVE);
+  hubreg_user second = make_user(0, "U-2", "two@example.com", HUBREG_ACTIVE);
+  unsigned char guard[sizeof(hubreg_stats) + 8];
+
+  if (hubreg_test_make_temp_dir("c-api-stats", dir, sizeof dir) != 0) {
+    EXPECT(0, "a temporary directory is made");
+    return;
+  }
+  path_join(data, sizeof data, dir, "data");
+  EXPECT_STATUS(hubreg_open(data, HUBREG_OPEN_NO_SYNC, &reg), HUBREG_OK, "a directory is made");
+  EXPECT_STATUS(hubreg_insert_user(reg, &user, NULL), HUBREG_OK, "a write");
+  EXPECT_STATUS(hubreg_insert_user(reg, &second, NULL), HUBREG_OK, "another");
+
+  memset(&stats, 0xff, sizeof stats);
+  EXPECT_STATUS(hubreg_store_stats(reg, &stats, sizeof stats), HUBREG_OK, "stats");
+  EXPECT(stats.counts.users == 2 && stats.counts.clients == 0, "rows per table");
+  EXPECT(stats.last_sequence == 2, "the last batch");
+  EXPECT(stats.snapshot_sequence == 0 && stats.journal_batches == 2, "two batches journaled");
+  EXPECT(stats.journal_bytes > 0 && stats.snapshot_bytes > 0, "sizes");
+  EXPECT(stats.map_size >= stats.map_used && stats.map_used > 0, "the LMDB map");
+  EXPECT(stats.open_seconds >= 0 && stats.open_seconds < 60, "the open time");
+  EXPECT(stats.compactions == 0 && stats.retired_registries == 0, "no compaction yet");
+  EXPECT_STR(stats.last_compaction_error, "", "no compaction error");
+
+  EXPECT_STATUS(hubreg_store_compact(reg), HUBREG_OK, "compact");
+  EXPECT_STATUS(hubreg_store_stats(reg, &stats, sizeof stats), HUBREG_OK, "stats again");
+  EXPECT(stats.snapshot_sequence == 2 && stats.journal_batches == 0 && stats.journal_bytes == 0,
+         "the journal is folded into the snapshot");
+  EXPECT(stats.compactions == 1, "one compaction counted");
+
+  /* A caller built against a larger struct gets the fields this library
+   * knows and nothing written past `size`; a smaller one is refused. */
+  memset(guard, 0xab, sizeof guard);
+  EXPECT_STATUS(hubreg_store_stats(reg, (hubreg_stats*)(void*)guard, sizeof(hubreg_stats)),
+                HUBREG_OK, "stats into a buffer");
+  EXPECT(guard[sizeof(hubreg_stats)] == 0xab, "nothing is written past size");
+  EXPECT_STATUS(hubreg_store_stats(reg, &small, sizeof small - 8), HUBREG_INVALID_ARGUMENT,
+                "a size smaller than hubreg_stats is refused");
+  EXPECT(strstr(hubreg_errmsg(reg), "pass sizeof(hubreg_stats)") != NULL, "and explained");
+
+  EXPECT_STATUS(hubreg_open(data, HUBREG_OPEN_READ_ONLY, &reader), HUBREG_OK, "a reader");
+  EXPECT_STATUS(hubreg_store_stats(reader, &stats, sizeof stats), HUBREG_OK, "reader stats");
+  EXPECT(stats.counts.users == 2 && stats.snapshot_sequence == 2, "the reader sees the same");
+  EXPECT_STATUS(hubreg_store_compact(reader), HUBREG_READ_ONLY, "a reader cannot compact");
+  hubreg_close(reader);
+  hubreg_close(reg);
+  EXPECT(hubreg_test_remove_temp_dir(dir) == 0, "the temporary directory is removed");
 }
 
 /* Every error a client row can cause: the message never holds its password. */
@@ -711,6 +778,8 @@ int main(void) {
   test_a_view_is_consistent_while_another_thread_writes();
   test_names_and_persistence_calls();
   test_in_memory_registries_have_no_files();
+  test_the_version_is_the_project_version();
+  test_store_stats_and_compaction();
   test_the_change_feed_hands_out_each_batch_with_its_rows();
   test_data_directories_persist_refresh_and_snapshot();
   if (failures != 0) {

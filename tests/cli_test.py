@@ -169,7 +169,7 @@ def test_bad_row_messages_are_exact(tmp_path):
 
 def test_importing_the_same_rows_twice_is_refused_whole(v12):
     result = run("import", V12, data=v12, check=1)
-    assert "user.csv:2: id: 1 already exists in the registry" in result.stderr.splitlines()
+    assert "user.csv:2: id: 1 already exists" in result.stderr.splitlines()
     assert result.stderr.splitlines()[-1] == f"hubreg: {V12}: 24 bad rows, nothing was imported"
     assert stats(v12)["last_sequence"] == 1
 
@@ -542,7 +542,10 @@ def test_snapshot_save_verify_restore(v12, tmp_path):
     refused = run("restore", snapshot, data=restored, check=1)
     assert refused.stderr.startswith("hubreg: ")
     assert len(refused.stderr.splitlines()) == 1
-    run("restore", snapshot, "--force", data=restored, check=0)
+    # Sequences never go back in a data directory: the replaced registry was
+    # at 1, so the restored one continues at 2 (and says so).
+    forced = run("restore", snapshot, "--force", data=restored, check=0)
+    assert "(sequence 2, 6 users, 5 clients, 8 links)" in forced.stdout
     assert counts(restored) == counts(v12)
 
 
@@ -666,6 +669,179 @@ def test_demo_with_tiny_sizes_reports_every_lookup_kind():
     assert "lookups/s" in text and "start-up:" in text
 
 
+# --- a command line that helps: names, versions, JSON errors -----------------
+
+ROOT = Path(__file__).resolve().parent.parent
+STATS_KEYS = ["data", "counts", "last_sequence", "snapshot_sequence", "snapshot_bytes",
+              "journal_batches", "journal_bytes", "map_size", "map_used", "open_seconds",
+              "compactions", "last_compaction_error", "retired_registries", "rss_bytes",
+              "peak_rss_bytes", "follow"]
+
+
+def project_version():
+    text = (ROOT / "CMakeLists.txt").read_text()
+    import re
+    return re.search(r"project\(hubreg VERSION ([0-9.]+)", text).group(1)
+
+
+def json_error(result):
+    """The one JSON object a failed command prints on stderr under --json."""
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    error = json.loads(lines[0])
+    assert set(error) <= {"code", "message", "details"}, error
+    return error
+
+
+def test_version_is_the_project_version():
+    result = run("--version", check=0)
+    assert result.stdout == f"hubreg {project_version()}\n"
+
+
+def test_a_mistyped_command_is_named_with_the_closest_choices(tmp_path):
+    result = run("querry", check=2)
+    assert result.stderr == ("hubreg: unknown command 'querry'; did you mean 'query'? "
+                             "(see hubreg --help)\n")
+    result = run("query", "user-client", "U-1", data=tmp_path, check=2)
+    assert result.stderr == ("hubreg: unknown command 'query user-client'; did you mean "
+                             "'query user-clients'? (see hubreg query --help)\n")
+    assert "did you mean 'snapshot save'?" in run("snapshot", "sav", "x", check=2).stderr
+    assert "did you mean 'stats'?" in run("--json", "stat", check=2).stderr
+    # An option's value is not taken for a command.
+    assert "'querry'" in run("--data", "query", "querry", check=2).stderr
+    # After an unknown option, CLI11's message names it.
+    result = run("--dta", "x", "stats", check=2)
+    assert "unknown command" not in result.stderr and "--dta" in result.stderr
+    result = run("frobnicate", check=2)
+    assert result.stderr.startswith("hubreg: unknown command 'frobnicate'; the commands are: "
+                                    "import, export, sync, follow, query, snapshot, restore, "
+                                    "verify, stats, demo")
+    # Several near names are all offered, nearest first.
+    assert ("did you mean one of 'query org-owner', 'query org-clients'?"
+            in run("query", "org-", "X", check=2).stderr)
+
+
+def test_with_json_every_error_is_one_object_with_a_stable_code(tmp_path, v12):
+    error = json_error(run("--json", "querry", check=2))
+    assert error["code"] == "unknown_command"
+    assert error["message"].startswith("unknown command 'querry'; did you mean 'query'?")
+    error = json_error(run("import", "--json", check=2))
+    assert error == {"code": "usage", "message": "PATH is required (see hubreg import --help)"}
+    error = json_error(run("query", "--json", check=2))
+    assert error == {"code": "usage", "message": (
+        "a command is needed after 'query': user-clients, client-users, org-owner, owned-orgs, "
+        "org-clients, resolve (see hubreg query --help)")}
+    assert run(check=2).stderr.startswith("hubreg: a command is needed: import, export, sync")
+    error = json_error(run("stats", "--json", data=tmp_path / "none", check=1))
+    assert error["code"] == "not_found"
+    assert error["message"].startswith(f"no registry in {tmp_path / 'none'}")
+    error = json_error(run("query", "user-clients", "nobody", "--json", data=v12, check=1))
+    assert error["code"] == "not_found"
+    # The bad rows of an import are details of the one object, not lines before it.
+    error = json_error(run("import", BAD, "--json", data=tmp_path / "bad", check=1))
+    assert error["code"] == "invalid_argument"
+    assert error["message"].endswith("bad rows, nothing was imported")
+    assert "user.csv:3: email: \"not-an-email\" is not an email address" in error["details"]
+    # Without --json the same failures stay one line of text.
+    assert run("stats", data=tmp_path / "none", check=1).stderr.startswith("hubreg: no registry")
+
+
+def test_a_snapshot_file_given_as_data_is_recognised(v12, tmp_path):
+    snap = tmp_path / "backup.snap"
+    run("snapshot", "save", snap, data=v12, check=0)
+    for args in (["stats"], ["query", "user-clients", "U-1"], ["import", V12],
+                 ["snapshot", "compact"]):
+        result = run(*args, data=snap, check=1)
+        assert result.stderr == (
+            f"hubreg: --data {snap} is a snapshot file, not a data directory: load it into one "
+            f"with `hubreg restore {snap} --data DIR`, or check it with `hubreg verify {snap}`\n"
+        ), args
+    assert json_error(run("stats", "--json", data=snap, check=1))["code"] == "invalid_argument"
+    other = tmp_path / "notes.txt"
+    other.write_text("not a registry\n")
+    assert run("stats", data=other, check=1).stderr == (
+        f"hubreg: --data {other} is a file, not a data directory (pass --data DIR)\n")
+    assert snap.stat().st_size > 0 and other.read_text() == "not a registry\n"
+
+
+def test_stats_json_has_every_store_stats_field(v12):
+    s = stats(v12)
+    assert list(s) == STATS_KEYS
+    assert s["compactions"] == 0
+    assert s["last_compaction_error"] == ""
+    assert s["retired_registries"] == 0
+    assert run("stats", "--format", "json", data=v12, check=0).stdout.startswith('{"data":')
+
+
+def parse_prometheus(text):
+    """{name: {"help", "type", "samples": {labels: value}}} from the text format."""
+    families = {}
+    for line in text.splitlines():
+        assert line, "no empty lines"
+        if line.startswith("# HELP ") or line.startswith("# TYPE "):
+            name, rest = line[7:].split(" ", 1)
+            families.setdefault(name, {"samples": {}})[line[2:6].lower()] = rest
+            continue
+        assert not line.startswith("#"), line
+        series, value = line.rsplit(" ", 1)
+        name, _, labels = series.partition("{")
+        assert name in families, f"sample before HELP/TYPE: {line}"
+        families[name]["samples"][labels.rstrip("}")] = float(value)
+    return families
+
+
+def test_stats_in_prometheus_format_matches_the_json(v12):
+    s = stats(v12)
+    result = run("stats", "--format", "prometheus", data=v12, check=0)
+    assert result.stderr == ""
+    families = parse_prometheus(result.stdout)
+    path = f'path="{v12}"'
+    for name, family in families.items():
+        assert family["help"] and family["type"] in ("gauge", "counter"), name
+        assert (family["type"] == "counter") == name.endswith("_total"), name
+    rows = families["hubreg_rows"]["samples"]
+    assert {k: int(v) for k, v in rows.items()} == {
+        f'{path},table="{table}"': n for table, n in s["counts"].items()}
+    expected = {"hubreg_last_sequence": s["last_sequence"],
+                "hubreg_snapshot_sequence": s["snapshot_sequence"],
+                "hubreg_snapshot_bytes": s["snapshot_bytes"],
+                "hubreg_journal_batches": s["journal_batches"],
+                "hubreg_journal_bytes": s["journal_bytes"],
+                "hubreg_map_size_bytes": s["map_size"],
+                "hubreg_map_used_bytes": s["map_used"],
+                "hubreg_compactions_total": s["compactions"],
+                "hubreg_last_compaction_failed": 0,
+                "hubreg_retired_registries": s["retired_registries"]}
+    for name, value in expected.items():
+        assert families[name]["samples"] == {path: value}, name
+    assert families["hubreg_open_seconds"]["samples"][path] >= 0
+    # One family per StoreStats field: the JSON keys less data, memory and follow.
+    assert len(families) == len(STATS_KEYS) - 4
+    assert run("stats", "--format", "xml", data=v12, check=2)
+
+
+def test_stats_reports_the_peak_the_kernel_counts(tmp_path):
+    # A registry large enough that the copy the store builds in the background
+    # (its standby) weighs: the peak is reached when it is finished.
+    run("demo", "--users", 30000, "--clients", 3000, "--organizations", 30, "--links", 120000,
+        "--seconds", 0.01, "--keep", tmp_path / "demo", "-q", check=0)
+    data = tmp_path / "demo" / "data"
+    # The kernel's peak for hubreg and its child, from a process that ran only them.
+    probe = ("import json, resource, subprocess, sys\n"
+             "out = subprocess.run(sys.argv[1:], capture_output=True, check=True).stdout\n"
+             "peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024\n"
+             "print(json.dumps({'stats': json.loads(out), 'peak': peak}))\n")
+    measured = json.loads(subprocess.run(
+        ["/usr/bin/python3", "-c", probe, HUBREG, "--data", str(data), "stats", "--json"],
+        capture_output=True, text=True, check=True, timeout=120).stdout)
+    s = measured["stats"]
+    assert s["peak_rss_bytes"] >= s["rss_bytes"] > 0
+    # Loading read the whole snapshot; the registry it decodes is larger still.
+    assert s["peak_rss_bytes"] >= s["snapshot_bytes"]
+    # What the command reports is the kernel's figure, give or take what
+    # printing the report needed.
+    assert s["peak_rss_bytes"] <= measured["peak"]
+    assert measured["peak"] - s["peak_rss_bytes"] <= max(1 << 20, measured["peak"] // 50), measured
 # --- watch ------------------------------------------------------------------
 
 class Watcher:

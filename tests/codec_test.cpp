@@ -282,15 +282,16 @@ TEST_CASE("snapshot bytes are exactly cereal's encoding of the tables, row by ro
   auto registry = FixedRegistry();
   View view = registry->Read();
   RegistryRows rows;  // in the view's own order
-  rows.apps.assign(view.apps().begin(), view.apps().end());
-  rows.organizations.assign(view.organizations().begin(), view.organizations().end());
-  rows.clients.assign(view.clients().begin(), view.clients().end());
-  rows.users.assign(view.users().begin(), view.users().end());
-  rows.links.assign(view.links().begin(), view.links().end());
-  rows.next_app_id = view.tables().next_app_id;
-  rows.next_organization_id = view.tables().next_organization_id;
-  rows.next_client_id = view.tables().next_client_id;
-  rows.next_user_id = view.tables().next_user_id;
+  rows.apps.assign(view.Rows<App>().begin(), view.Rows<App>().end());
+  rows.organizations.assign(view.Rows<Organization>().begin(), view.Rows<Organization>().end());
+  rows.clients.assign(view.Rows<Client>().begin(), view.Rows<Client>().end());
+  rows.users.assign(view.Rows<User>().begin(), view.Rows<User>().end());
+  rows.links.assign(view.Rows<ClientUserLink>().begin(), view.Rows<ClientUserLink>().end());
+  const NextIds next = view.next_ids();
+  rows.next_app_id = next.app;
+  rows.next_organization_id = next.organization;
+  rows.next_client_id = next.client;
+  rows.next_user_id = next.user;
   CHECK(EncodeSnapshot(view) == EncodeV12Payload(rows));
 }
 

@@ -143,9 +143,9 @@ std::size_t Fingerprint(const hubreg::View& view) {
   std::vector<const hubreg::User*> users;
   std::vector<const hubreg::Client*> clients;
   std::vector<std::pair<hubreg::Id, hubreg::Id>> links;
-  for (const hubreg::User& user : view.users()) users.push_back(&user);
-  for (const hubreg::Client& client : view.clients()) clients.push_back(&client);
-  for (const hubreg::ClientUserLink& link : view.links())
+  for (const hubreg::User& user : view.Rows<hubreg::User>()) users.push_back(&user);
+  for (const hubreg::Client& client : view.Rows<hubreg::Client>()) clients.push_back(&client);
+  for (const hubreg::ClientUserLink& link : view.Rows<hubreg::ClientUserLink>())
     links.emplace_back(link.client_id, link.user_id);
   auto by_id = [](const auto* a, const auto* b) { return a->id < b->id; };
   std::sort(users.begin(), users.end(), by_id);

@@ -1,15 +1,18 @@
 // The follower (hubreg/follower.h) against a private PostgreSQL 15: the first
 // copy, a random stream of transactions, kill -9 of the follower process,
 // a server restart, a rule-breaking source, TRUNCATE, a schema that does not
-// fit, a dropped slot, and a read-only process that sees the changes.
+// fit, a dropped or invalidated slot, another cluster or slot, `follow
+// --drop-slot`, and a read-only process that sees the changes.
 #include "hubreg/follower.h"
 
 #include <doctest/doctest.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <map>
 #include <set>
 
+#include "command_testutil.h"
 #include "follower_testutil.h"
 #include "hubreg/generator.h"
 
@@ -28,6 +31,11 @@ void CheckSameTables(const RegistryRows& a, const RegistryRows& b) {
   CHECK(a.clients == b.clients);
   CHECK(a.users == b.users);
   CHECK(a.links == b.links);
+}
+
+bool SameTables(const RegistryRows& a, const RegistryRows& b) {
+  return a.apps == b.apps && a.organizations == b.organizations && a.clients == b.clients &&
+         a.users == b.users && a.links == b.links;
 }
 
 // Which rows two registries disagree on (users and links), for failure messages.
@@ -119,7 +127,7 @@ class SourceWriter {
         return;
       }
       case 1: {  // a new account in an organization
-        const auto& organizations = view.organizations();
+        const auto organizations = view.Rows<Organization>();
         if (organizations.empty()) return;
         const Id organization = 1 + random_() % organizations.size();
         Client client =
@@ -245,6 +253,32 @@ std::string QueryOne(const PgServer& server, const std::string& sql) {
   return rows->front().front().value_or("NULL");
 }
 
+bool SawEventSaying(RunningFollower& follower, FollowerEvent::Kind kind, std::string_view text) {
+  for (const FollowerEvent& e : follower.Events()) {
+    if (e.kind == kind && e.message.find(text) != std::string::npos) return true;
+  }
+  return false;
+}
+
+// Waits until no process has `path` open for writing: the supervised child
+// of a `hubreg` command killed with -9 dies a moment after it.
+void WaitUntilNoWriter(const std::string& path) {
+  const auto deadline = std::chrono::steady_clock::now() + 60s;
+  for (;;) {
+    StatusOr<std::unique_ptr<Store>> store = Store::Open(StoreAt(path));
+    if (store.ok()) return;
+    REQUIRE_MESSAGE(std::chrono::steady_clock::now() < deadline, store.status().ToString());
+    std::this_thread::sleep_for(10ms);
+  }
+}
+
+constexpr const char* kSystemIdSql = "SELECT system_identifier FROM pg_control_system()";
+
+std::string SlotSql(std::string_view column, std::string_view slot) {
+  return "SELECT " + std::string(column) +
+         " FROM pg_replication_slots WHERE slot_name = " + Sql(slot);
+}
+
 }  // namespace
 
 TEST_CASE(
@@ -279,6 +313,94 @@ TEST_CASE(
   CHECK((*state)->source.find("postgresql://postgres@") == 0);
   CHECK((*state)->commit_time != Timestamp{});
   CHECK((*state)->lag() >= 0us);
+}
+
+TEST_CASE(
+    "a burst committed in groups while the follower keeps receiving: equal to the source, "
+    "nothing confirmed before it is durable") {
+  auto server = StartSourceServer();
+  const RegistryRows base = LoadGeneratedSource(*server, SmallSource());
+  TempDir dir;
+  auto store = OpenStore(StoreAt(dir.Path("data")));
+  {
+    RunningFollower first(*store, OptionsFor(*server));
+    REQUIRE(first.WaitFor([&] { return first.SawEvent(FollowerEvent::Kind::kConnected); }));
+    CHECK_OK(first.Stop());
+  }
+  // Written while no follower runs, so that the next one receives them as
+  // fast as the server sends them, much faster than LMDB commits.
+  MESSAGE("seed 20261201");
+  SourceWriter writer(*server, base, 20261201);
+  // bounds[k]: a WAL position at or after the commit of transaction k and
+  // before that of transaction k+1.
+  std::vector<Lsn> bounds;
+  for (int i = 0; i < 400; ++i) {
+    writer.WriteTransaction();
+    const std::optional<Lsn> bound =
+        ParseLsn(QueryOne(*server, "SELECT pg_current_wal_insert_lsn()"));
+    REQUIRE(bound.has_value());
+    bounds.push_back(*bound);
+  }
+  const std::uint64_t target = 1 + writer.transactions();
+
+  RunningFollower follower(*store, OptionsFor(*server));
+  // At every observation, the transactions the server counts as confirmed
+  // (committed at or before the slot's confirmed position) are durable.
+  // Observed as often as one connection can ask, so that a position
+  // confirmed while its group still commits is seen.
+  StatusOr<PgConnection> observer = PgConnection::Open(server->ConnectionString());
+  REQUIRE_OK(observer);
+  std::uint64_t observations = 0;
+  std::string violation;
+  const auto observe = [&] {
+    StatusOr<std::vector<PgRow>> slot = observer->Query(SlotSql("confirmed_flush_lsn", "follower"));
+    REQUIRE_OK(slot);
+    REQUIRE(slot->size() == 1);
+    const std::optional<Lsn> confirmed = ParseLsn(slot->front().front().value_or("NULL"));
+    REQUIRE(confirmed.has_value());
+    const std::uint64_t applied = store->Read().sequence() - 1;
+    const auto confirmed_transactions = static_cast<std::uint64_t>(std::count_if(
+        bounds.begin(), bounds.end(), [&](Lsn bound) { return bound <= *confirmed; }));
+    ++observations;
+    if (confirmed_transactions > applied && violation.empty()) {
+      violation = "confirmed " + FormatLsn(*confirmed) + " covers " +
+                  std::to_string(confirmed_transactions) + " transactions but only " +
+                  std::to_string(applied) + " are applied";
+    }
+    return applied + 1 >= target;
+  };
+  const auto deadline = std::chrono::steady_clock::now() + 120s;
+  while (!observe()) {
+    REQUIRE_MESSAGE(std::chrono::steady_clock::now() < deadline,
+                    "at sequence " << store->Read().sequence() << " of " << target << ": "
+                                   << follower.Describe());
+  }
+  CHECK_MESSAGE(violation.empty(), violation);
+  CHECK(observations > 0);
+  CHECK_OK(follower.Stop());
+  CHECK(store->Read().sequence() == target);
+  CheckSameTables(SortedRows(store->Read()), writer.Expected());
+
+  const FollowerStatus status = follower.follower().status();
+  CHECK(status.transactions == writer.transactions());
+  CHECK(status.largest_group > 1);
+  CHECK(status.groups < status.transactions);
+  // One kApplied event per LMDB commit, with its transactions.
+  std::uint64_t applied_events = 0, applied_transactions = 0;
+  for (const FollowerEvent& e : follower.Events()) {
+    if (e.kind != FollowerEvent::Kind::kApplied) continue;
+    ++applied_events;
+    applied_transactions += e.transactions;
+  }
+  CHECK(applied_events == status.groups);
+  CHECK(applied_transactions == status.transactions);
+  // The stored position is the last transaction's, and it is confirmed.
+  StatusOr<std::optional<FollowState>> state = ReadFollowState(*store);
+  REQUIRE_OK(state);
+  REQUIRE(state->has_value());
+  CHECK((*state)->lsn > bounds[bounds.size() - 2]);
+  CHECK((*state)->lsn <= bounds.back());
+  CHECK(*ParseLsn(QueryOne(*server, SlotSql("confirmed_flush_lsn", "follower"))) >= (*state)->lsn);
 }
 
 TEST_CASE("the follower survives PostgreSQL restarting mid-stream") {
@@ -482,6 +604,7 @@ TEST_CASE(
     child.Kill();
     const int status = child.Wait();
     CHECK((WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL));
+    WaitUntilNoWriter(path);
   }
   // A last run catches up and stops cleanly on SIGTERM.
   const std::uint64_t target = 1 + writer.transactions();
@@ -514,4 +637,218 @@ TEST_CASE(
   CHECK(json->find("\"follow\":{\"source\":\"postgresql://postgres@") != std::string::npos);
   CHECK(json->find("\"slot\":\"follower\"") != std::string::npos);
   CHECK(json->find("Pw-Never-Shown") == std::string::npos);
+}
+
+TEST_CASE("a slot invalidated because its WAL was removed leads to a fresh copy, never to a gap") {
+  PgServerOptions small_wal;
+  small_wal.settings = {"max_slot_wal_keep_size = 1MB"};
+  auto server = StartSourceServer(small_wal);
+  const RegistryRows base = LoadGeneratedSource(*server, SmallSource());
+  TempDir dir;
+  auto store = OpenStore(StoreAt(dir.Path("data")));
+  SourceWriter writer(*server, base, 17);
+  {
+    RunningFollower follower(*store, OptionsFor(*server));
+    REQUIRE(follower.WaitFor([&] { return follower.SawEvent(FollowerEvent::Kind::kConnected); }));
+    for (int i = 0; i < 5; ++i) writer.WriteTransaction();
+    REQUIRE(follower.WaitFor([&] { return store->Read().sequence() >= 1 + 5; }));
+    CHECK_OK(follower.Stop());
+  }
+  // While no follower runs, the source changes and the server removes WAL
+  // the slot still needs (its 1 MB allowance is one segment here).
+  StatusOr<PgConnection> conn = PgConnection::Open(server->ConnectionString());
+  REQUIRE_OK(conn);
+  std::string wal_status;
+  for (int i = 0; i < 50 && wal_status != "lost"; ++i) {
+    writer.WriteTransaction();
+    REQUIRE_OK(conn->Exec("SELECT pg_switch_wal()"));
+    REQUIRE_OK(conn->Exec("CHECKPOINT"));
+    wal_status = QueryOne(*server, SlotSql("wal_status", "follower"));
+  }
+  REQUIRE(wal_status == "lost");
+
+  RunningFollower follower(*store, OptionsFor(*server));
+  REQUIRE_MESSAGE(
+      follower.WaitFor([&] { return follower.SawEvent(FollowerEvent::Kind::kConnected); }),
+      follower.Describe());
+  CHECK_MESSAGE(SawEventSaying(follower, FollowerEvent::Kind::kDisconnected,
+                               "replication slot follower cannot serve the stored position; "
+                               "dropping it to start again from a fresh copy"),
+                follower.Describe());
+  CHECK(SawEventSaying(follower, FollowerEvent::Kind::kCopyStarted,
+                       "replication slot follower is gone"));
+  for (int i = 0; i < 10; ++i) writer.WriteTransaction();
+  REQUIRE_MESSAGE(
+      follower.WaitFor([&] { return SameTables(SortedRows(store->Read()), writer.Expected()); }),
+      follower.Describe() << Difference(SortedRows(store->Read()), writer.Expected()));
+  CHECK_OK(follower.Stop());
+  CHECK(QueryOne(*server, SlotSql("wal_status", "follower")) == "reserved");
+}
+
+TEST_CASE(
+    "a registry that followed another cluster, or another slot, is copied afresh, never resumed") {
+  auto first = StartSourceServer();
+  const RegistryRows base = LoadGeneratedSource(*first, SmallSource());
+  TempDir dir;
+  auto store = OpenStore(StoreAt(dir.Path("data")));
+  {
+    SourceWriter writer(*first, base, 21);
+    RunningFollower follower(*store, OptionsFor(*first));
+    REQUIRE(follower.WaitFor([&] { return follower.SawEvent(FollowerEvent::Kind::kConnected); }));
+    for (int i = 0; i < 10; ++i) writer.WriteTransaction();
+    REQUIRE(follower.WaitFor([&] { return store->Read().sequence() >= 1 + 10; }));
+    CHECK_OK(follower.Stop());
+  }
+  // The same data in a rebuilt cluster, which then went its own way, with a
+  // slot of the follower's name that a resumed follower would stream from.
+  PgServerOptions own_cluster;
+  own_cluster.own_cluster = true;
+  auto second = StartSourceServer(own_cluster);
+  const std::string second_system = QueryOne(*second, kSystemIdSql);
+  REQUIRE(QueryOne(*first, kSystemIdSql) != second_system);
+  LoadGeneratedSource(*second, SmallSource());
+  {
+    StatusOr<PgConnection> conn = PgConnection::Open(second->ConnectionString());
+    REQUIRE_OK(conn);
+    REQUIRE_OK(conn->Exec("SELECT pg_create_logical_replication_slot('follower', 'pgoutput')"));
+  }
+  SourceWriter writer(*second, base, 22);
+  for (int i = 0; i < 20; ++i) writer.WriteTransaction();
+  {
+    RunningFollower follower(*store, OptionsFor(*second));
+    REQUIRE(follower.WaitFor([&] { return follower.SawEvent(FollowerEvent::Kind::kConnected); }));
+    CHECK_MESSAGE(SawEventSaying(follower, FollowerEvent::Kind::kCopyStarted,
+                                 "the source is another PostgreSQL cluster (system " +
+                                     second_system + ", the registry followed "),
+                  follower.Describe());
+    for (int i = 0; i < 5; ++i) writer.WriteTransaction();
+    REQUIRE_MESSAGE(
+        follower.WaitFor([&] { return SameTables(SortedRows(store->Read()), writer.Expected()); }),
+        follower.Describe() << Difference(SortedRows(store->Read()), writer.Expected()));
+    CHECK_OK(follower.Stop());
+    StatusOr<std::optional<FollowState>> state = ReadFollowState(*store);
+    REQUIRE_OK(state);
+    REQUIRE(state->has_value());
+    CHECK((*state)->system_id == second_system);
+  }
+  // Changes the old slot keeps, then a follower told to use another slot.
+  for (int i = 0; i < 5; ++i) writer.WriteTransaction();
+  FollowerOptions other_slot = OptionsFor(*second);
+  other_slot.slot = "follower_b";
+  RunningFollower follower(*store, other_slot);
+  REQUIRE(follower.WaitFor([&] { return follower.SawEvent(FollowerEvent::Kind::kConnected); }));
+  CHECK_MESSAGE(SawEventSaying(follower, FollowerEvent::Kind::kCopyStarted,
+                               "following slot follower_b instead of follower: starting again "
+                               "from a fresh copy"),
+                follower.Describe());
+  for (int i = 0; i < 5; ++i) writer.WriteTransaction();
+  REQUIRE_MESSAGE(
+      follower.WaitFor([&] { return SameTables(SortedRows(store->Read()), writer.Expected()); }),
+      follower.Describe() << Difference(SortedRows(store->Read()), writer.Expected()));
+  CHECK_OK(follower.Stop());
+  StatusOr<std::optional<FollowState>> state = ReadFollowState(*store);
+  REQUIRE_OK(state);
+  REQUIRE(state->has_value());
+  CHECK((*state)->slot == "follower_b");
+  CHECK(QueryOne(*second, SlotSql("count(*)", "follower_b")) == "1");
+}
+
+TEST_CASE("hubreg follow --drop-slot drops the slot and leaves the data directory as it was") {
+  auto server = StartSourceServer();
+  LoadGeneratedSource(*server, SmallSource());
+  TempDir dir;
+  const std::string path = dir.Path("data");
+  const std::vector<std::string> drop = {kCli,          "--data",      path,     "follow",
+                                         "--drop-slot", server->Uri(), "--slot", "follower"};
+  RegistryRows rows;
+  std::uint64_t sequence = 0;
+  std::string source_state;
+  {
+    auto store = OpenStore(StoreAt(path));
+    RunningFollower follower(*store, OptionsFor(*server));
+    REQUIRE(follower.WaitFor([&] { return follower.SawEvent(FollowerEvent::Kind::kConnected); }));
+    // A slot in use is refused at once, not waited for.
+    const CommandOutput busy = RunCommand(drop);
+    CHECK((WIFEXITED(busy.wait_status) && WEXITSTATUS(busy.wait_status) == 1));
+    CHECK_MESSAGE(busy.output.find("hubreg: ") == 0, busy.output);
+    CHECK_MESSAGE(busy.output.find("is active for PID") != std::string::npos, busy.output);
+    CHECK(follower.follower().status().streaming);
+    CHECK_OK(follower.Stop());
+    rows = SortedRows(store->Read());
+    sequence = store->Read().sequence();
+    StatusOr<std::string> state = store->SourceState();
+    REQUIRE_OK(state);
+    source_state = *state;
+  }
+  REQUIRE(QueryOne(*server, SlotSql("count(*)", "follower")) == "1");
+
+  const CommandOutput dropped = RunCommand(drop);
+  CHECK((WIFEXITED(dropped.wait_status) && WEXITSTATUS(dropped.wait_status) == 0));
+  CHECK(dropped.output == "dropped replication slot follower\n");
+  CHECK(QueryOne(*server, SlotSql("count(*)", "follower")) == "0");
+  const CommandOutput again = RunCommand(drop);
+  CHECK((WIFEXITED(again.wait_status) && WEXITSTATUS(again.wait_status) == 1));
+  CHECK_MESSAGE(again.output.find("replication slot follower does not exist") != std::string::npos,
+                again.output);
+
+  auto store = OpenStore(StoreAt(path));
+  CHECK(store->Read().sequence() == sequence);
+  CheckSameTables(SortedRows(store->Read()), rows);
+  StatusOr<std::string> state = store->SourceState();
+  REQUIRE_OK(state);
+  CHECK(*state == source_state);
+}
+
+TEST_CASE(
+    "a user's id changed at a source with ON UPDATE CASCADE moves its links and organizations") {
+  auto server = StartSourceServer();
+  LoadGeneratedSource(*server, SmallSource());
+  StatusOr<PgConnection> conn = PgConnection::Open(server->ConnectionString());
+  REQUIRE_OK(conn);
+  REQUIRE_OK(conn->Exec(
+      "ALTER TABLE client_user DROP CONSTRAINT client_user_user_id_fkey,"
+      " ADD FOREIGN KEY (user_id) REFERENCES \"user\" (id) ON UPDATE CASCADE;"
+      "ALTER TABLE threecolts_organization"
+      " DROP CONSTRAINT threecolts_organization_organization_owner_id_fkey,"
+      " ADD FOREIGN KEY (organization_owner_id) REFERENCES \"user\" (id) ON UPDATE CASCADE"));
+  const Id owner = std::stoull(
+      QueryOne(*server, "SELECT organization_owner_id FROM threecolts_organization WHERE id = 1"));
+  const std::string owned = QueryOne(
+      *server, "SELECT count(*) FROM threecolts_organization WHERE organization_owner_id = " +
+                   std::to_string(owner));
+  REQUIRE_OK(conn->Exec("INSERT INTO client_user SELECT id, " + std::to_string(owner) +
+                        ", now() FROM client WHERE id <= 3 ON CONFLICT DO NOTHING"));
+  const std::string links = QueryOne(
+      *server, "SELECT count(*) FROM client_user WHERE user_id = " + std::to_string(owner));
+  TempDir dir;
+  auto store = OpenStore(StoreAt(dir.Path("data")));
+  RunningFollower follower(*store, OptionsFor(*server));
+  REQUIRE(follower.WaitFor([&] { return follower.SawEvent(FollowerEvent::Kind::kConnected); }));
+  const std::uint64_t before = store->Read().sequence();
+  const User old_user = *store->Read().FindUser(owner);
+
+  constexpr Id kNewId = 100'000;
+  REQUIRE_OK(conn->Exec("UPDATE \"user\" SET id = " + std::to_string(kNewId) +
+                        " WHERE id = " + std::to_string(owner)));
+  REQUIRE_MESSAGE(follower.WaitFor([&] { return store->Read().sequence() > before; }),
+                  follower.Describe());
+  CHECK_OK(follower.Stop());
+  const View view = store->Read();
+  CHECK(view.sequence() == before + 1);  // one source transaction, one batch
+  CHECK(view.FindUser(owner) == nullptr);
+  const User* moved = view.FindUser(kNewId);
+  REQUIRE(moved != nullptr);
+  CHECK(moved->email == old_user.email);
+  CHECK(moved->external_id == old_user.external_id);
+  CHECK(view.FindOrganization(1)->organization_owner_id == kNewId);
+  std::size_t owned_now = 0;
+  for (const Organization& o : view.organizations()) owned_now += o.organization_owner_id == kNewId;
+  CHECK(std::to_string(owned_now) == owned);
+  std::size_t linked = 0;
+  for (const Client& c : view.ClientsOfUser(kNewId)) {
+    (void)c;
+    ++linked;
+  }
+  CHECK(std::to_string(linked) == links);
+  CHECK(view.ClientsOfUser(owner).begin() == view.ClientsOfUser(owner).end());
 }

@@ -15,8 +15,8 @@
 
 namespace hubreg::test {
 
-inline std::unique_ptr<PgServer> StartSourceServer() {
-  StatusOr<std::unique_ptr<PgServer>> server = StartServerWithSchema();
+inline std::unique_ptr<PgServer> StartSourceServer(PgServerOptions options = {}) {
+  StatusOr<std::unique_ptr<PgServer>> server = StartServerWithSchema(std::move(options));
   REQUIRE_OK(server);
   return std::move(server).value();
 }

@@ -160,9 +160,9 @@ TEST_CASE("rows clashing with the registry are reported against the registry") {
   std::vector<RowError> errors;
   CheckImport(imported, registry->Read(), &errors);
   REQUIRE(errors.size() == 2 * 2 + 3 * 3 + 4);
-  CHECK(errors.front().ToString() == "user.csv:2: id: 1 already exists in the registry");
+  CHECK(errors.front().ToString() == "user.csv:2: id: 1 already exists");
   CHECK(errors.back().ToString() ==
-        "client_user.csv:5: user_id: link (2, 3) already exists in the registry");
+        "client_user.csv:5: (client_id, user_id): (2, 3) already exists");
 }
 
 TEST_CASE("a header with an unknown or missing column is refused before any row") {

@@ -1,6 +1,11 @@
 // Every integrity rule, each with the exact error a caller sees. Each
 // refused mutation must leave the registry unchanged.
+#include "hubreg/integrity.h"
+
 #include <doctest/doctest.h>
+
+#include <string>
+#include <vector>
 
 #include "testutil.h"
 
@@ -216,4 +221,95 @@ TEST_CASE("a batch that fails part-way changes nothing") {
   CHECK(view.FindUser(2)->email == "bob@example.com");
   // The rolled-back ids are free again.
   CHECK_OK(registry->Insert(MakeUser(10, "U-10", "ten@example.com")));
+}
+
+// CheckNewRows: the same rules over a set of new rows, every violation.
+
+namespace {
+
+std::vector<std::string> Described(const std::vector<Violation>& violations) {
+  std::vector<std::string> lines;
+  for (const Violation& v : violations) {
+    lines.push_back(std::string(v.table) + "[" + std::to_string(v.row) + "] " + v.column + ": " +
+                    v.reason + " (" + std::string(ErrorCodeName(v.code)) + ")");
+  }
+  return lines;
+}
+
+}  // namespace
+
+TEST_CASE("a set of new rows that breaks no rule has no violation") {
+  Registry empty;
+  RegistryRows rows;
+  rows.apps = {MakeApp(1, "key-1")};
+  rows.users = {MakeUser(1, "U-1", "ann@example.com")};
+  rows.organizations = {MakeOrganization(1, 1, 1, "ORG-1")};
+  rows.clients = {MakeClient(1, 1, "ACC-1"), MakeClient(2, kNoId, "ACC-2")};
+  rows.links = {ClientUserLink{1, 1, At(1'700'000'000)}};
+  CHECK(CheckNewRows(empty.Read(), rows).empty());
+  CHECK(CheckNewRows(SampleRegistry()->Read(), RegistryRows()).empty());
+}
+
+TEST_CASE("every violation of a set is reported with its table, row and column") {
+  auto registry = SampleRegistry();
+  RegistryRows rows;
+  rows.apps = {MakeApp(7, "key-new"), MakeApp(8, "key-new"), MakeApp(1, "key-prod")};
+  rows.users = {MakeUser(7, "U-7", "Ann@Example.com"), MakeUser(8, "U-8", "no-at"),
+                MakeUser(7, "U-7", "")};
+  rows.organizations = {MakeOrganization(7, 8, 99, "ORG-1"), MakeOrganization(8, 99, 7, "ORG-7")};
+  rows.clients = {MakeClient(7, 8, "ACC-1"), MakeClient(8, 42, "ACC-8")};
+  rows.links = {ClientUserLink{7, 8, At(1)}, ClientUserLink{7, 8, At(1)},
+                ClientUserLink{1, 1, At(1)}, ClientUserLink{9, 99, At(1)}};
+  CHECK(Described(CheckNewRows(registry->Read(), rows)) ==
+        std::vector<std::string>{
+            "threecolts_app[1] app_key: \"key-new\" is already used by id 7 (duplicate)",
+            "threecolts_app[2] id: 1 already exists (duplicate)",
+            "threecolts_app[2] app_key: \"key-prod\" is already used by id 2 (duplicate)",
+            "user[0] email: \"Ann@Example.com\" is already used by id 1 (duplicate)",
+            "user[1] email: \"no-at\" is not an email address (invalid argument)",
+            "user[2] id: 7 already exists (duplicate)",
+            "user[2] email: must not be empty (invalid argument)",
+            "user[2] external_id: \"U-7\" is already used by id 7 (duplicate)",
+            "threecolts_organization[0] organization_owner_id: 99 does not exist in user "
+            "(foreign key)",
+            "threecolts_organization[1] threecolts_app_id: 99 does not exist in threecolts_app "
+            "(foreign key)",
+            "client[0] external_id: \"ACC-1\" is already used by id 1 (duplicate)",
+            "client[1] threecolts_organization_id: 42 does not exist in threecolts_organization "
+            "(foreign key)",
+            "client_user[1] (client_id, user_id): (7, 8) already exists (duplicate)",
+            "client_user[2] (client_id, user_id): (1, 1) already exists (duplicate)",
+            "client_user[3] client_id: 9 does not exist in client (foreign key)",
+            "client_user[3] user_id: 99 does not exist in user (foreign key)",
+        });
+}
+
+TEST_CASE("a clash inside a set names the earlier row as the caller names it") {
+  Registry empty;
+  RegistryRows rows;
+  rows.users = {MakeUser(1, "U-1", "ann@example.com"), MakeUser(1, "U-2", "ANN@example.com")};
+  rows.clients = {MakeClient(1, kNoId, "ACC-1"), MakeClient(2, kNoId, "ACC-1")};
+  CheckOptions options;
+  options.name_row = [](std::string_view table, std::size_t row) {
+    return std::string(table) + ".csv:" + std::to_string(row + 2);
+  };
+  options.show_client_values = false;
+  CHECK(Described(CheckNewRows(empty.Read(), rows, options)) ==
+        std::vector<std::string>{
+            "user[1] id: 1 is already used at user.csv:2 (duplicate)",
+            "user[1] email: \"ANN@example.com\" is already used at user.csv:2 (duplicate)",
+            "client[1] external_id: the value is already used at client.csv:2 (duplicate)",
+        });
+}
+
+TEST_CASE("a set's violation reads as the batch's error for the same row") {
+  auto registry = SampleRegistry();
+  RegistryRows rows;
+  rows.users = {MakeUser(9, "U-9", "BOB@example.com")};
+  const std::vector<Violation> violations = CheckNewRows(registry->Read(), rows);
+  REQUIRE(violations.size() == 1);
+  CheckRefused(*registry, Batch().Insert(rows.users[0]), violations[0].code,
+               violations[0].ToStatus().message() + "; in mutation 1 of 1");
+  CHECK(violations[0].ToStatus().message() ==
+        "user: email \"BOB@example.com\" is already used by id 2");
 }

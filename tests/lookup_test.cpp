@@ -6,6 +6,7 @@
 #include <set>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "testutil.h"
 
@@ -191,6 +192,90 @@ TEST_CASE("the organizations of an app and the clients of an organization") {
 TEST_CASE("counts report the rows of each table") {
   auto registry = SampleRegistry();
   CHECK(registry->Read().counts() == TableCounts{2, 3, 4, 5, 6});
+}
+
+TEST_CASE("Rows walks every row of each table once, as references into the state") {
+  auto registry = SampleRegistry();
+  View view = registry->Read();
+  CHECK(IdsOf(view.Rows<App>()) == std::set<Id>{1, 2});
+  CHECK(IdsOf(view.Rows<Organization>()) == std::set<Id>{1, 2, 3});
+  CHECK(IdsOf(view.Rows<Client>()) == std::set<Id>{1, 2, 3, 4});
+  CHECK(IdsOf(view.Rows<User>()) == std::set<Id>{1, 2, 3, 4, 5});
+  CHECK(view.Rows<User>().size() == 5);
+  for (const User& user : view.Rows<User>()) CHECK(&user == view.FindUser(user.id));
+  std::set<std::pair<Id, Id>> links;
+  for (const ClientUserLink& link : view.Rows<ClientUserLink>()) {
+    CHECK(links.emplace(link.client_id, link.user_id).second);
+  }
+  CHECK(links == std::set<std::pair<Id, Id>>{{1, 1}, {2, 1}, {1, 2}, {3, 3}, {1, 4}, {4, 5}});
+  Registry empty;
+  CHECK(empty.Read().Rows<Client>().empty());
+  CHECK(empty.Read().Rows<Client>().begin() == empty.Read().Rows<Client>().end());
+}
+
+TEST_CASE("SortedById lists a table's rows in id order, whatever order they were inserted in") {
+  Registry registry;
+  Batch batch;
+  for (Id id : {7, 3, 11, 1, 5}) {
+    batch.Insert(MakeUser(id, "U-" + std::to_string(id), std::to_string(id) + "@example.com"));
+  }
+  REQUIRE_OK(registry.Apply(std::move(batch)));
+  View view = registry.Read();
+  std::vector<Id> ids;
+  for (const User* user : view.SortedById<User>()) {
+    CHECK(user == view.FindUser(user->id));
+    ids.push_back(user->id);
+  }
+  CHECK(ids == std::vector<Id>{1, 3, 5, 7, 11});
+  CHECK(view.SortedById<App>().empty());
+}
+
+TEST_CASE("next_ids are the ids the next inserts without an id receive") {
+  auto registry = SampleRegistry();
+  CHECK(registry->Read().next_ids() == NextIds{3, 4, 5, 6});
+  Batch batch;
+  batch.Insert(MakeUser(kNoId, "U-new", "new@example.com"));
+  REQUIRE_OK(registry->Apply(std::move(batch)));
+  View view = registry->Read();
+  REQUIRE(view.FindUserByExternalId("U-new") != nullptr);
+  CHECK(view.FindUserByExternalId("U-new")->id == 6);
+  CHECK(view.next_ids() == NextIds{3, 4, 5, 7});
+}
+
+TEST_CASE("link iterators stop at the last link of their own user or client among many") {
+  // Many users and clients whose links share buckets: each walk must yield
+  // exactly its own links, however the index lays them out.
+  constexpr Id kUsers = 300;
+  constexpr Id kClients = 40;
+  Registry registry;
+  Batch batch;
+  for (Id u = 1; u <= kUsers; ++u) {
+    batch.Insert(MakeUser(u, "U-" + std::to_string(u), std::to_string(u) + "@example.com"));
+  }
+  for (Id c = 1; c <= kClients; ++c) batch.Insert(MakeClient(c, kNoId, "C-" + std::to_string(c)));
+  const auto linked = [](Id c, Id u) { return (c * 7 + u * 3) % 5 == 0; };
+  for (Id u = 1; u <= kUsers; ++u) {
+    for (Id c = 1; c <= kClients; ++c) {
+      if (linked(c, u)) batch.Link(c, u);
+    }
+  }
+  REQUIRE_OK(registry.Apply(std::move(batch)));
+  View view = registry.Read();
+  for (Id u = 1; u <= kUsers; ++u) {
+    std::set<Id> want;
+    for (Id c = 1; c <= kClients; ++c) {
+      if (linked(c, u)) want.insert(c);
+    }
+    CHECK(IdsOf(view.ClientsOfUser(u)) == want);
+    CHECK(view.ClientsOfUser(u).size() == want.size());
+  }
+  for (Id c = 1; c <= kClients; ++c) {
+    std::set<Id> want;
+    for (Id u = 1; u <= kUsers; ++u) {
+      if (linked(c, u)) want.insert(u);
+    }
+    CHECK(IdsOf(view.UsersOfClient(c)) == want);
+  }
 }
 
 TEST_CASE("resolve allows a linked active user and returns the connection details") {

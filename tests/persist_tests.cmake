@@ -1,13 +1,10 @@
 # Tests of the durable store (persist/): round trips, compaction, map growth,
 # read-only processes, kill -9 crash safety and damaged data directories.
 find_path(CEREAL_INCLUDE_DIR cereal/cereal.hpp REQUIRED)
-find_path(LMDB_INCLUDE_DIR lmdb.h REQUIRED)
-find_library(LMDB_LIBRARY lmdb REQUIRED)
 
 # The child process the multi-process tests start and kill.
 add_executable(crash_writer crash_writer.cpp)
-target_include_directories(crash_writer PRIVATE ${LMDB_INCLUDE_DIR})
-target_link_libraries(crash_writer PRIVATE hubreg::persist ${LMDB_LIBRARY})
+target_link_libraries(crash_writer PRIVATE hubreg::persist LMDB::lmdb)
 hubreg_target_options(crash_writer)
 
 # The steady writer of the soak test and scripts/soak.sh.
@@ -15,13 +12,18 @@ add_executable(soak_writer soak_writer.cpp)
 target_link_libraries(soak_writer PRIVATE hubreg::persist hubreg::generator)
 hubreg_target_options(soak_writer)
 
+# Statistics as data and as Prometheus text (public API only).
+hubreg_add_test(metrics_test)
+target_link_libraries(metrics_test PRIVATE hubreg::persist)
+set_tests_properties(metrics_test PROPERTIES LABELS persist)
+
 # The tests reach into persist/src for the LMDB layout and the fault hook.
 foreach(test store_test store_layout_test crash_test store_corruption_test group_commit_test
              store_feed_test feed_crash_test)
   hubreg_add_test(${test})
   target_include_directories(${test} PRIVATE ${PROJECT_SOURCE_DIR}/persist/src
-                             ${CEREAL_INCLUDE_DIR} ${LMDB_INCLUDE_DIR})
-  target_link_libraries(${test} PRIVATE hubreg::persist ${LMDB_LIBRARY})
+                             ${CEREAL_INCLUDE_DIR})
+  target_link_libraries(${test} PRIVATE hubreg::persist LMDB::lmdb)
   target_compile_definitions(${test} PRIVATE HUBREG_CRASH_WRITER="$<TARGET_FILE:crash_writer>")
   add_dependencies(${test} crash_writer)
   set_tests_properties(${test} PROPERTIES LABELS persist)
@@ -33,8 +35,8 @@ if(TARGET hubreg)
   foreach(test storage_damage_test data_directory_test)
     hubreg_add_test(${test})
     target_include_directories(${test} PRIVATE ${PROJECT_SOURCE_DIR}/persist/src
-                               ${CEREAL_INCLUDE_DIR} ${LMDB_INCLUDE_DIR})
-    target_link_libraries(${test} PRIVATE hubreg::persist ${LMDB_LIBRARY})
+                               ${CEREAL_INCLUDE_DIR})
+    target_link_libraries(${test} PRIVATE hubreg::persist LMDB::lmdb)
     target_compile_definitions(${test} PRIVATE HUBREG_BIN="$<TARGET_FILE:hubreg>"
                                HUBREG_TEST_DATA_DIR="${CMAKE_CURRENT_SOURCE_DIR}/data")
     add_dependencies(${test} hubreg)
@@ -52,3 +54,18 @@ target_compile_definitions(soak_test PRIVATE HUBREG_SOAK_WRITER="$<TARGET_FILE:s
                            HUBREG_CRASH_WRITER="$<TARGET_FILE:crash_writer>")
 add_dependencies(soak_test soak_writer crash_writer)
 set_tests_properties(soak_test PROPERTIES LABELS "persist;soak" TIMEOUT 900)
+
+# Waiting for commits across processes: the commit signal, WaitForCommit and
+# background refresh (issue 11). wait_child is the waiting process.
+add_executable(wait_child wait_child.cpp)
+target_link_libraries(wait_child PRIVATE hubreg::persist)
+hubreg_target_options(wait_child)
+hubreg_add_test(commit_signal_test)
+target_include_directories(commit_signal_test PRIVATE ${PROJECT_SOURCE_DIR}/persist/src
+                           ${CEREAL_INCLUDE_DIR} ${LMDB_INCLUDE_DIR})
+target_link_libraries(commit_signal_test PRIVATE hubreg::persist)
+target_compile_definitions(commit_signal_test PRIVATE
+                           HUBREG_WAIT_CHILD="$<TARGET_FILE:wait_child>"
+                           HUBREG_CRASH_WRITER="$<TARGET_FILE:crash_writer>")
+add_dependencies(commit_signal_test wait_child crash_writer)
+set_tests_properties(commit_signal_test PROPERTIES LABELS persist)

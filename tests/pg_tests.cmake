@@ -1,12 +1,9 @@
 # Tests against a real PostgreSQL 15 (Debian postgresql-15), which each test
 # program starts privately (pg_testutil.h). They fail, never skip, when the
 # server is missing: scripts/install-deps.sh installs it.
-find_package(PkgConfig REQUIRED)
-pkg_check_modules(LIBPQ REQUIRED IMPORTED_TARGET libpq)
-
 add_library(hubreg_pg_testutil STATIC pg_testutil.cpp)
 target_include_directories(hubreg_pg_testutil PUBLIC ${CMAKE_CURRENT_SOURCE_DIR})
-target_link_libraries(hubreg_pg_testutil PUBLIC hubreg::core PkgConfig::LIBPQ)
+target_link_libraries(hubreg_pg_testutil PUBLIC hubreg::core PostgreSQL::PostgreSQL)
 target_compile_definitions(hubreg_pg_testutil
   PRIVATE HUBREG_PG_SCHEMA="${CMAKE_CURRENT_SOURCE_DIR}/data/pg/schema.sql")
 hubreg_target_options(hubreg_pg_testutil)
@@ -28,15 +25,16 @@ endforeach()
 hubreg_add_test(replication_stream_test)
 target_include_directories(replication_stream_test PRIVATE ${PROJECT_SOURCE_DIR}/sync/src)
 target_link_libraries(replication_stream_test PRIVATE hubreg_pg_testutil hubreg::sync
-                                                      PkgConfig::LIBPQ)
+                                                      PostgreSQL::PostgreSQL)
 set_tests_properties(replication_stream_test PROPERTIES LABELS pg TIMEOUT 300)
 
 # The follower, in this process and as the `hubreg follow` command.
 if(TARGET hubreg AND TARGET hubreg_generator)
   hubreg_add_test(follower_test)
   target_include_directories(follower_test PRIVATE ${PROJECT_SOURCE_DIR}/persist/src
-                             ${CEREAL_INCLUDE_DIR} ${LMDB_INCLUDE_DIR})
-  target_link_libraries(follower_test PRIVATE hubreg_pg_testutil hubreg::sync hubreg::generator)
+                             ${CEREAL_INCLUDE_DIR})
+  target_link_libraries(follower_test PRIVATE hubreg_pg_testutil hubreg::sync hubreg::generator
+                                              LMDB::lmdb)
   target_compile_definitions(follower_test PRIVATE HUBREG_CLI="$<TARGET_FILE:hubreg>"
                              HUBREG_CRASH_WRITER="$<TARGET_FILE:crash_writer>")
   add_dependencies(follower_test hubreg crash_writer)

@@ -157,6 +157,13 @@ StatusOr<std::string> MakeTempDir(bool switch_user, uid_t uid, gid_t gid) {
 
 // initdb is most of a server's start-up time (seconds on a busy machine), so
 // a process runs it once and each server starts on a copy of that cluster.
+Status InitCluster(const std::string& bindir, const fs::path& data, const fs::path& log,
+                   bool switch_user, uid_t uid, gid_t gid) {
+  return Run({bindir + "/initdb", "--pgdata=" + data.string(), "--username=postgres",
+              "--auth=trust", "--encoding=UTF8", "--locale=C", "--wal-segsize=1", "--no-sync"},
+             log, switch_user, uid, gid);
+}
+
 class ClusterTemplate {
  public:
   static ClusterTemplate& Instance() {
@@ -176,9 +183,7 @@ class ClusterTemplate {
       if (!dir.ok()) return dir.status();
       const fs::path path(*dir);
       Status status =
-          Run({bindir + "/initdb", "--pgdata=" + (path / "data").string(), "--username=postgres",
-               "--auth=trust", "--encoding=UTF8", "--locale=C", "--wal-segsize=1", "--no-sync"},
-              path / "initdb.log", switch_user, uid, gid);
+          InitCluster(bindir, path / "data", path / "initdb.log", switch_user, uid, gid);
       if (!status.ok()) {
         std::error_code ignored;
         fs::remove_all(path, ignored);
@@ -227,11 +232,16 @@ Status PgServer::Init(PgServerOptions options) {
   StatusOr<std::string> dir = MakeTempDir(switch_user_, uid_, gid_);
   if (!dir.ok()) return dir.status();
   dir_ = *dir;
-  StatusOr<fs::path> cluster = ClusterTemplate::Instance().Get(bindir_, switch_user_, uid_, gid_);
-  if (!cluster.ok()) return cluster.status();
   const fs::path dir_path(dir_);
-  HUBREG_RETURN_IF_ERROR(Run({"/bin/cp", "-a", cluster->string(), (dir_path / "data").string()},
-                             dir_path / "copy.log", switch_user_, uid_, gid_));
+  if (options.own_cluster) {
+    HUBREG_RETURN_IF_ERROR(
+        InitCluster(bindir_, dir_path / "data", dir_path / "initdb.log", switch_user_, uid_, gid_));
+  } else {
+    StatusOr<fs::path> cluster = ClusterTemplate::Instance().Get(bindir_, switch_user_, uid_, gid_);
+    if (!cluster.ok()) return cluster.status();
+    HUBREG_RETURN_IF_ERROR(Run({"/bin/cp", "-a", cluster->string(), (dir_path / "data").string()},
+                               dir_path / "copy.log", switch_user_, uid_, gid_));
+  }
 
   std::ofstream conf(dir_path / "data" / "postgresql.conf", std::ios::app);
   conf << "\n# hubreg test server\n"
@@ -428,8 +438,8 @@ StatusOr<std::vector<std::string>> PgConnection::CopyOut(const std::string& sql)
   return lines;
 }
 
-StatusOr<std::unique_ptr<PgServer>> StartServerWithSchema() {
-  StatusOr<std::unique_ptr<PgServer>> server = PgServer::Create();
+StatusOr<std::unique_ptr<PgServer>> StartServerWithSchema(PgServerOptions options) {
+  StatusOr<std::unique_ptr<PgServer>> server = PgServer::Create(std::move(options));
   if (!server.ok()) return server.status();
   StatusOr<PgConnection> conn = PgConnection::Open((*server)->ConnectionString());
   if (!conn.ok()) return conn.status();

@@ -35,6 +35,9 @@ struct PgServerOptions {
   // defaults favour speed (fsync = off): data survives a server restart or
   // kill, not a machine crash.
   std::vector<std::string> settings;
+  // Run initdb for this server alone, so that it is another cluster (its own
+  // system identifier), instead of copying the process's first cluster.
+  bool own_cluster = false;
 };
 
 class PgServer {
@@ -116,7 +119,7 @@ class PgConnection {
 };
 
 // A new test server holding the source schema (SourceSchemaSql).
-StatusOr<std::unique_ptr<PgServer>> StartServerWithSchema();
+StatusOr<std::unique_ptr<PgServer>> StartServerWithSchema(PgServerOptions options = {});
 
 // A test server holding the source schema, with a logical replication slot
 // `hubreg_test` (pgoutput) created after the schema.

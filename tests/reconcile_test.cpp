@@ -382,7 +382,7 @@ TEST_CASE("applying the plan makes a random registry equal to a randomly changed
     });
     target.users.push_back(MakeUser(first_new_user + 20, "NEW-REUSE", reused_email));
     // New clients and links, and links whose created_at changed.
-    const Id first_new_client = registry.Read().tables().next_client_id;
+    const Id first_new_client = registry.Read().next_ids().client;
     for (Id id = first_new_client; id < first_new_client + 10; ++id) {
       target.clients.push_back(
           MakeClient(id, target.organizations[pick(target.organizations.size())].id,

@@ -188,8 +188,8 @@ TEST_CASE("a registry built from rows equals one built by inserts") {
     View copy = registry.Read();
     CHECK(copy.sequence() == 7);
     CHECK(copy.counts() == view.counts());
-    for (const User& user : view.users()) CHECK(*copy.FindUser(user.id) == user);
-    for (const Client& client : view.clients()) CHECK(*copy.FindClient(client.id) == client);
+    for (const User& user : view.Rows<User>()) CHECK(*copy.FindUser(user.id) == user);
+    for (const Client& client : view.Rows<Client>()) CHECK(*copy.FindClient(client.id) == client);
     CHECK(copy.UsersOfClient(1).size() == 3);
   }  // a thread must not hold a View while it applies batches
   CHECK(*registry.Insert(MakeUser(0, "U-50", "fifty@example.com")) == 50);

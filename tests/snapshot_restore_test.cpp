@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <map>
+#include <optional>
 #include <thread>
 
 #include "hubreg/store.h"
@@ -203,4 +204,115 @@ TEST_CASE("a v1.0 file restores into a v1.2 data directory") {
   std::string file = dir.Path("again.snapshot");
   REQUIRE_OK(store->SaveSnapshotFile(file));
   CHECK(VerifySnapshotFile(file)->schema_version == 102);
+}
+
+namespace {
+
+// A data directory whose writer applied `batches` batches, user k in batch k.
+std::string StoreAtSequence(const TempDir& dir, Id batches) {
+  std::string path = dir.Path("data");
+  auto store = OpenStore(path);
+  for (Id k = 1; k <= batches; ++k) {
+    REQUIRE_OK(store->Apply(
+        Batch().Insert(MakeUser(k, "U-" + std::to_string(k), std::to_string(k) + "@example.com"))));
+  }
+  return path;
+}
+
+// A snapshot file of `users` users in one batch: sequence 1.
+std::string SaveUsers(const TempDir& dir, Id users) {
+  Registry registry;
+  Batch batch;
+  for (Id k = 1; k <= users; ++k) {
+    batch.Insert(MakeUser(k, "R-" + std::to_string(k), "r" + std::to_string(k) + "@example.com"));
+  }
+  REQUIRE_OK(registry.Apply(batch));
+  std::string file = dir.Path("users.snapshot");
+  REQUIRE_OK(persist::WriteSnapshotFile(registry.Read(), file));
+  return file;
+}
+
+}  // namespace
+
+TEST_CASE("a restore over a data directory continues its sequence numbering") {
+  TempDir dir;
+  std::string path = StoreAtSequence(dir, 5);
+  std::uint64_t sequence = 0;
+  SUBCASE("a file behind the directory is restored one above its last batch") {
+    REQUIRE_OK(RestoreSnapshotFile(SaveFixed(dir), OptionsAt(path), true, &sequence));
+    CHECK(sequence == 6);
+  }
+  SUBCASE("a file ahead of it keeps its own sequence") {
+    Registry registry;
+    for (Id k = 1; k <= 9; ++k) {
+      REQUIRE_OK(registry.Apply(Batch().Insert(
+          MakeUser(k, "F-" + std::to_string(k), "f" + std::to_string(k) + "@x.org"))));
+    }
+    std::string file = dir.Path("ahead.snapshot");
+    REQUIRE_OK(persist::WriteSnapshotFile(registry.Read(), file));
+    REQUIRE_OK(RestoreSnapshotFile(file, OptionsAt(path), true, &sequence));
+    CHECK(sequence == 9);
+  }
+  auto store = OpenStore(path);
+  CHECK(store->Read().sequence() == sequence);
+  StatusOr<CommitResult> next = store->Apply(Batch().Insert(MakeUser(50, "U-50", "50@x.org")));
+  REQUIRE_OK(next);
+  CHECK(next->sequence == sequence + 1);
+}
+
+TEST_CASE("restoring into an empty directory keeps the file's sequence") {
+  TempDir dir;
+  std::string path = dir.Path("empty");
+  std::uint64_t sequence = 0;
+  REQUIRE_OK(RestoreSnapshotFile(SaveFixed(dir), OptionsAt(path), false, &sequence));
+  CHECK(sequence == 2);
+  CHECK(OpenStore(path)->Read().sequence() == 2);
+}
+
+TEST_CASE("a read-only store open during restore --force serves the restored registry") {
+  // Issue 11: a read-only process saw 7 users; a 6-user snapshot was
+  // restored with --force into its directory; its refresh returned OK and
+  // still served 7 users, at a sequence that could not reveal it.
+  TempDir dir;
+  std::string path = StoreAtSequence(dir, 7);
+  StoreOptions read_only = OptionsAt(path);
+  read_only.read_only = true;
+  StatusOr<std::unique_ptr<Store>> opened = Store::Open(read_only);
+  REQUIRE_OK(opened);
+  std::unique_ptr<Store> reader = std::move(*opened);
+  std::optional<View> before = reader->Read();
+  CHECK(before->counts().users == 7);
+  const std::string file = SaveUsers(dir, 6);
+
+  // A thread of the reader's process waiting for the writer's next batch is
+  // woken by the restore.
+  std::atomic<bool> woke{false};
+  std::thread waiter([&] { woke = reader->WaitForCommit(7, std::chrono::hours(1)).value(); });
+  std::uint64_t sequence = 0;
+  Status restored = RestoreSnapshotFile(file, OptionsAt(path), /*overwrite=*/true, &sequence);
+  waiter.join();
+  REQUIRE_OK(restored);
+  CHECK(woke.load());
+  CHECK(sequence == 8);
+
+  REQUIRE_OK(reader->Refresh());
+  CHECK(reader->Read().counts().users == 6);
+  CHECK(reader->Read().sequence() == 8);
+  CHECK(reader->Read().FindUserByExternalId("R-6") != nullptr);
+  CHECK(reader->Stats().replacements == 1);
+  CHECK_OK(reader->Verify());
+  // A View of the old registry stays valid.
+  CHECK(before->counts().users == 7);
+  CHECK(before->FindUserByExternalId("U-7") != nullptr);
+  before.reset();
+
+  // The restored directory's writer continues; the reader follows it there.
+  auto writer = OpenStore(path);
+  REQUIRE_OK(writer->Apply(Batch().Insert(MakeUser(60, "U-60", "60@x.org"))));
+  CHECK(reader->WaitForCommit(8, std::chrono::hours(1)).value());
+  REQUIRE_OK(reader->Refresh());
+  CHECK(reader->Read().sequence() == 9);
+  CHECK(reader->Read().counts().users == 7);
+  CHECK(reader->Stats().replacements == 1);
+  CHECK(reader->Stats().commit_signal);
 }

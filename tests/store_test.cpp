@@ -350,7 +350,7 @@ TEST_CASE("a read-only store sees the writer's batches after Refresh, also acros
     CHECK(old_view->sequence() == 2);
     CHECK(before->LastSequence() == 2);
     CHECK(old_view->counts() == old_counts);
-    for (const User& user : old_view->users()) CHECK(old_view->FindUser(user.id) == &user);
+    for (const User& user : old_view->Rows<User>()) CHECK(old_view->FindUser(user.id) == &user);
     // ...until the View is gone: the next Refresh frees it (ASan checks
     // that nothing still points into it).
     old_view.reset();
@@ -383,7 +383,7 @@ TEST_CASE("readers keep reading while a read-only store reloads again and again"
       // its sequence, in whichever registry the view landed.
       const std::size_t users = view.counts().users;
       if (users != kSampleUsers + (view.sequence() - 1)) consistent = false;
-      for (const User& user : view.users()) {
+      for (const User& user : view.Rows<User>()) {
         if (view.FindUserByExternalId(user.external_id) != &user) consistent = false;
       }
       views.fetch_add(1);

@@ -106,16 +106,17 @@ inline void SortRows(RegistryRows& rows) {
 // The rows of a view, each table sorted by key (SortRows).
 inline RegistryRows SortedRows(const View& view) {
   RegistryRows rows;
-  rows.apps.assign(view.apps().begin(), view.apps().end());
-  rows.organizations.assign(view.organizations().begin(), view.organizations().end());
-  rows.clients.assign(view.clients().begin(), view.clients().end());
-  rows.users.assign(view.users().begin(), view.users().end());
-  rows.links.assign(view.links().begin(), view.links().end());
+  rows.apps.assign(view.Rows<App>().begin(), view.Rows<App>().end());
+  rows.organizations.assign(view.Rows<Organization>().begin(), view.Rows<Organization>().end());
+  rows.clients.assign(view.Rows<Client>().begin(), view.Rows<Client>().end());
+  rows.users.assign(view.Rows<User>().begin(), view.Rows<User>().end());
+  rows.links.assign(view.Rows<ClientUserLink>().begin(), view.Rows<ClientUserLink>().end());
   SortRows(rows);
-  rows.next_app_id = view.tables().next_app_id;
-  rows.next_organization_id = view.tables().next_organization_id;
-  rows.next_client_id = view.tables().next_client_id;
-  rows.next_user_id = view.tables().next_user_id;
+  const NextIds next = view.next_ids();
+  rows.next_app_id = next.app;
+  rows.next_organization_id = next.organization;
+  rows.next_client_id = next.client;
+  rows.next_user_id = next.user;
   return rows;
 }
 

@@ -31,12 +31,14 @@ StatusOr<ImportedRows> ReadCheckedExport(const Context& context, const std::stri
   if (errors.empty()) return imported;
 
   SortErrors(&errors);
+  std::vector<std::string> lines;
   for (std::size_t i = 0; i < errors.size() && i < kMaxErrorsShown; ++i) {
-    std::fprintf(stderr, "%s\n", errors[i].ToString().c_str());
+    lines.push_back(errors[i].ToString());
   }
   if (errors.size() > kMaxErrorsShown) {
-    std::fprintf(stderr, "... and %zu more\n", errors.size() - kMaxErrorsShown);
+    lines.push_back("... and " + std::to_string(errors.size() - kMaxErrorsShown) + " more");
   }
+  NoteErrorDetails(std::move(lines));
   std::size_t bad_rows = 0;  // a row may have several bad columns
   for (std::size_t i = 0; i < errors.size(); ++i) {
     if (i == 0 || errors[i].file != errors[i - 1].file || errors[i].line != errors[i - 1].line) {

@@ -18,8 +18,8 @@ DataFormat DataFormatByName(const std::string& name);
 // Reads the export at `path` (with a progress bar labelled `command`, unless
 // quiet) and checks its rows and the rules between them against `existing`
 // (the rows they will join: the registry for `import`, nothing for `sync`,
-// whose export replaces it). When any row is bad, prints the first 200 bad
-// rows sorted by file and line and returns the error
+// whose export replaces it). When any row is bad, reports the first 200 bad
+// rows sorted by file and line (NoteErrorDetails) and returns the error
 // "<path>: N bad rows, nothing was <verb>"; an unreadable path is returned
 // as it is.
 StatusOr<ImportedRows> ReadCheckedExport(const Context& context, const std::string& path,

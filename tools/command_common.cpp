@@ -4,19 +4,101 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <iterator>
 
 #include "supervisor.h"
 
 namespace hubreg::cli {
+namespace {
+
+bool json_errors = false;
+std::vector<std::string> pending_details;  // for the next JSON error
+
+// The stable codes of docs/cli.md, one per ErrorCode.
+std::string_view CodeOf(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::kOk:
+      return "ok";
+    case ErrorCode::kNotFound:
+      return "not_found";
+    case ErrorCode::kDuplicate:
+      return "duplicate";
+    case ErrorCode::kForeignKey:
+      return "foreign_key";
+    case ErrorCode::kInUse:
+      return "in_use";
+    case ErrorCode::kInvalidArgument:
+      return "invalid_argument";
+    case ErrorCode::kCorruption:
+      return "corruption";
+    case ErrorCode::kIo:
+      return "io";
+    case ErrorCode::kVersion:
+      return "version";
+    case ErrorCode::kReadOnly:
+      return "read_only";
+    case ErrorCode::kResyncRequired:
+      return "resync_required";
+  }
+  return "failed";
+}
+
+}  // namespace
+
+void SetJsonErrors(bool json) { json_errors = json; }
+
+void NoteErrorDetails(std::vector<std::string> lines) {
+  if (!json_errors) {
+    for (const std::string& line : lines) std::fprintf(stderr, "%s\n", line.c_str());
+    return;
+  }
+  pending_details.insert(pending_details.end(), std::make_move_iterator(lines.begin()),
+                         std::make_move_iterator(lines.end()));
+}
+
+void ReportError(std::string_view code, const std::string& message,
+                 const std::vector<std::string>& details) {
+  if (!json_errors) {
+    for (const std::string& line : details) std::fprintf(stderr, "%s\n", line.c_str());
+    std::fprintf(stderr, "hubreg: %s\n", message.c_str());
+    return;
+  }
+  nlohmann::ordered_json out{{"code", code}, {"message", message}};
+  if (!details.empty() || !pending_details.empty()) {
+    nlohmann::ordered_json lines = pending_details;
+    for (const std::string& line : details) lines.push_back(line);
+    out["details"] = std::move(lines);
+    pending_details.clear();
+  }
+  std::fprintf(stderr, "%s\n",
+               out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+}
 
 int Fail(const std::string& message) {
-  std::fprintf(stderr, "hubreg: %s\n", message.c_str());
+  ReportError("failed", message);
   return kExitFailure;
 }
 
-int Fail(const Status& status) { return Fail(status.message()); }
+int Fail(const Status& status) {
+  ReportError(CodeOf(status.code()), status.message());
+  return kExitFailure;
+}
+
+Status CheckDataDirectoryPath(const std::string& data_dir) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(data_dir, ec)) return Status::Ok();
+  if (IsSnapshotFile(data_dir)) {
+    return Status::InvalidArgument(
+        "--data " + data_dir +
+        " is a snapshot file, not a data directory: load it into one with `hubreg restore " +
+        data_dir + " --data DIR`, or check it with `hubreg verify " + data_dir + "`");
+  }
+  return Status::InvalidArgument("--data " + data_dir +
+                                 " is a file, not a data directory (pass --data DIR)");
+}
 
 StatusOr<std::unique_ptr<Store>> OpenForReading(const Context& context) {
+  HUBREG_RETURN_IF_ERROR(CheckDataDirectoryPath(context.data_dir));
   std::error_code ec;
   const std::filesystem::file_status status = std::filesystem::status(context.data_dir, ec);
   if (ec && status.type() != std::filesystem::file_type::not_found) {
@@ -35,6 +117,7 @@ StatusOr<std::unique_ptr<Store>> OpenForReading(const Context& context) {
 }
 
 StatusOr<std::unique_ptr<Store>> OpenForWriting(const Context& context) {
+  HUBREG_RETURN_IF_ERROR(CheckDataDirectoryPath(context.data_dir));
   NoteDataDirectoryInUse(context.data_dir);
   StoreOptions options;
   options.path = context.data_dir;

@@ -6,6 +6,8 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "hubreg/status.h"
 #include "hubreg/store.h"
@@ -24,9 +26,28 @@ struct Context {
   int exit_code = kExitOk;
 };
 
-// Prints "hubreg: <message>" on stderr and returns kExitFailure.
+// How errors are reported on stderr: one line "hubreg: <message>", or with
+// --json one JSON object {"code": CODE, "message": ..., "details": [...]}
+// (docs/cli.md lists the codes). main sets it before anything can fail.
+void SetJsonErrors(bool json);
+
+// Reports an error with its stable code ("not_found", "usage", ...) and
+// `details` (lines such as bad rows, printed before the message in text).
+void ReportError(std::string_view code, const std::string& message,
+                 const std::vector<std::string>& details = {});
+
+// Lines that explain the next error reported (the bad rows of an export):
+// printed at once in text, carried as "details" of the JSON object.
+void NoteErrorDetails(std::vector<std::string> lines);
+
+// Reports the error (code from the status; "failed" for a bare message) and
+// returns kExitFailure.
 int Fail(const Status& status);
 int Fail(const std::string& message);
+
+// Whether `data_dir` is a usable data directory path: a regular file there
+// (a snapshot file, most likely) is refused with a hint of the right command.
+Status CheckDataDirectoryPath(const std::string& data_dir);
 
 // Opens the data directory for reading (it must hold a registry) or for
 // writing (created when missing).

@@ -1,11 +1,15 @@
 // `hubreg snapshot save|compact`, `restore`, `verify` and `stats`.
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <type_traits>
+#include <variant>
 
 #include "command_common.h"
 #include "hubreg/follower.h"
+#include "hubreg/metrics.h"
 #include "process_memory.h"
 #include "supervisor.h"
 #include "timestamp_text.h"
@@ -43,6 +47,7 @@ int RunSnapshotSave(const Context& context, const std::string& file) {
 }
 
 int RunCompact(const Context& context) {
+  if (const Status path = CheckDataDirectoryPath(context.data_dir); !path.ok()) return Fail(path);
   std::error_code ec;
   const std::filesystem::file_status status = std::filesystem::status(context.data_dir, ec);
   if (ec && status.type() != std::filesystem::file_type::not_found) {
@@ -76,7 +81,8 @@ int RunRestore(const Context& context, const std::string& file, bool force) {
   }
   StoreOptions target;
   target.path = context.data_dir;
-  const Status restored = RestoreSnapshotFile(file, target, force);
+  std::uint64_t sequence = 0;  // above the replaced registry's (docs/storage.md, "Restoring")
+  const Status restored = RestoreSnapshotFile(file, target, force, &sequence);
   if (!restored.ok()) {
     if (restored.message().find("already holds data") != std::string::npos) {
       return Fail(context.data_dir + " already holds a registry; pass --force to replace it");
@@ -89,7 +95,7 @@ int RunRestore(const Context& context, const std::string& file, bool force) {
   if (context.json) {
     nlohmann::ordered_json out{{"file", file}, {"data", context.data_dir}, {"seconds", seconds}};
     if (info.ok()) {
-      out["sequence"] = info->sequence;
+      out["sequence"] = sequence;
       out["counts"] = CountsJson(info->counts);
     }
     std::printf("%s\n", out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
@@ -97,7 +103,7 @@ int RunRestore(const Context& context, const std::string& file, bool force) {
     std::printf("restored %s into %s", file.c_str(), context.data_dir.c_str());
     if (info.ok()) {
       std::printf(" (sequence %llu, %zu users, %zu clients, %zu links)",
-                  static_cast<unsigned long long>(info->sequence), info->counts.users,
+                  static_cast<unsigned long long>(sequence), info->counts.users,
                   info->counts.clients, info->counts.links);
     }
     std::printf(" in %.2f s\n", seconds);
@@ -180,27 +186,46 @@ nlohmann::ordered_json FollowJson(const std::optional<FollowState>& state) {
   return out;
 }
 
-int RunStats(const Context& context) {
+// Every StoreStats field (StoreStatsFields), under its own name.
+nlohmann::ordered_json StatsJson(const StoreStats& stats) {
+  nlohmann::ordered_json out = nlohmann::ordered_json::object();
+  for (const StatsField& field : StoreStatsFields()) {
+    std::visit(
+        [&](const auto& value) {
+          if constexpr (std::is_same_v<std::decay_t<decltype(value)>, const TableCounts*>) {
+            out[std::string(field.name)] = CountsJson(*value);
+          } else {
+            out[std::string(field.name)] = value;
+          }
+        },
+        field.get(stats));
+  }
+  return out;
+}
+
+int RunStats(const Context& context, const std::string& format) {
   StatusOr<std::unique_ptr<Store>> store = OpenForReading(context);
   if (!store.ok()) return Fail(store.status());
   const StoreStats stats = (*store)->Stats();
-  const ProcessMemory memory = ReadProcessMemory();
+  if (format == "prometheus") {
+    const std::string text = RenderPrometheus(stats, "hubreg", context.data_dir);
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    return kExitOk;
+  }
   StatusOr<std::optional<FollowState>> follow = ReadFollowState(**store);
   if (!follow.ok()) return Fail(follow.status());
-  if (context.json) {
-    nlohmann::ordered_json out{{"data", context.data_dir},
-                               {"counts", CountsJson(stats.counts)},
-                               {"last_sequence", stats.last_sequence},
-                               {"snapshot_sequence", stats.snapshot_sequence},
-                               {"snapshot_bytes", stats.snapshot_bytes},
-                               {"journal_batches", stats.journal_batches},
-                               {"journal_bytes", stats.journal_bytes},
-                               {"map_size", stats.map_size},
-                               {"map_used", stats.map_used},
-                               {"open_seconds", stats.open_seconds},
-                               {"rss_bytes", memory.rss_bytes},
-                               {"peak_rss_bytes", memory.peak_bytes},
-                               {"follow", FollowJson(*follow)}};
+  ProcessMemory memory = ReadProcessMemory();
+  // The peak is read after closing the store: closing waits for the copy the
+  // registry builds in the background (its standby), so only then has the
+  // process reached the peak the kernel reports for it (`time -v`).
+  store->reset();
+  memory.peak_bytes = std::max(memory.peak_bytes, ReadProcessMemory().peak_bytes);
+  if (context.json || format == "json") {
+    nlohmann::ordered_json out{{"data", context.data_dir}};
+    out.update(StatsJson(stats));
+    out["rss_bytes"] = memory.rss_bytes;
+    out["peak_rss_bytes"] = memory.peak_bytes;
+    out["follow"] = FollowJson(*follow);
     std::printf("%s\n", out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
     return kExitOk;
   }
@@ -217,6 +242,10 @@ int RunStats(const Context& context) {
   std::printf("LMDB map:    %s used of %s\n", ByteSize(stats.map_used).c_str(),
               ByteSize(stats.map_size).c_str());
   std::printf("open time:   %.3f s\n", stats.open_seconds);
+  if (!stats.last_compaction_error.empty()) {
+    std::printf("compaction:  the last automatic compaction failed: %s\n",
+                stats.last_compaction_error.c_str());
+  }
   std::printf("memory:      %s resident (peak %s)\n", ByteSize(memory.rss_bytes).c_str(),
               ByteSize(memory.peak_bytes).c_str());
   if (follow->has_value()) {
@@ -239,6 +268,7 @@ void AddSnapshotCommands(CLI::App& app, Context& context) {
     std::string file;
     bool force = false;
     bool accept_rollback = false;
+    std::string format = "text";
   };
   auto args = std::make_shared<Args>();
 
@@ -267,8 +297,12 @@ void AddSnapshotCommands(CLI::App& app, Context& context) {
     context.exit_code = RunVerify(context, args->file, args->accept_rollback);
   });
 
-  app.add_subcommand("stats", "Rows per table, snapshot and journal sizes, memory, open time")
-      ->callback([&context] { context.exit_code = RunStats(context); });
+  CLI::App* stats =
+      app.add_subcommand("stats", "Rows per table, snapshot and journal sizes, memory, open time");
+  stats->add_option("--format", args->format, "text, json (as --json) or prometheus")
+      ->check(CLI::IsMember({"text", "json", "prometheus"}))
+      ->capture_default_str();
+  stats->callback([&context, args] { context.exit_code = RunStats(context, args->format); });
 }
 
 }  // namespace hubreg::cli

@@ -19,29 +19,29 @@ namespace {
 // The feed no longer holds the batch after the cursor (docs/cli.md, "watch").
 constexpr int kExitResync = 3;
 
-// How long one wait for the writer's next batch lasts before LMDB is asked
-// again; bounds the latency of a change reaching the watcher.
-constexpr timespec kPollInterval{0, 50'000'000};
+// How long one wait for the writer's next commit lasts before signals are
+// checked again; bounds how long SIGINT or SIGTERM takes to end the command.
+constexpr std::chrono::milliseconds kWaitSlice{50};
 
 struct WatchArgs {
   std::optional<std::uint64_t> since;
   ChangeOutputOptions output;
 };
 
-// The batch after `after`, waiting for it (in slices of kPollInterval) until
-// it is committed or one of `signals` arrives (then nullopt).
-StatusOr<std::optional<ChangeBatch>> NextBatch(const Store& store, std::uint64_t after,
-                                               const sigset_t& signals) {
-  for (;;) {
-    StatusOr<std::optional<ChangeBatch>> next = store.Changes(after, std::chrono::milliseconds(0));
-    if (!next.ok() || next->has_value()) return next;
-    if (sigtimedwait(&signals, nullptr, &kPollInterval) > 0) return std::optional<ChangeBatch>();
-  }
-}
-
 bool SignalPending(const sigset_t& signals) {
   const timespec now{0, 0};
   return sigtimedwait(&signals, nullptr, &now) > 0;
+}
+
+// The batch after `after`, waiting for it (in slices of kWaitSlice) until it
+// is committed or one of `signals` arrives (then nullopt).
+StatusOr<std::optional<ChangeBatch>> NextBatch(const Store& store, std::uint64_t after,
+                                               const sigset_t& signals) {
+  for (;;) {
+    StatusOr<std::optional<ChangeBatch>> next = store.Changes(after, kWaitSlice);
+    if (!next.ok() || next->has_value()) return next;
+    if (SignalPending(signals)) return std::optional<ChangeBatch>();
+  }
 }
 
 void PrintLine(const std::string& line) {
@@ -67,6 +67,9 @@ int RunWatch(const Context& context, const WatchArgs& args) {
       if (next.status().code() != ErrorCode::kResyncRequired) {
         return Fail(next.status().WithContext("watching " + context.data_dir));
       }
+      // A replaced data directory is read as of the last Refresh.
+      const Status refreshed = (*store)->Refresh();
+      if (!refreshed.ok()) return Fail(refreshed.WithContext("watching " + context.data_dir));
       const std::uint64_t restart = (*store)->Stats().snapshot_sequence;
       if (context.json) {
         PrintLine(RenderResyncJson(restart, next.status().message()));

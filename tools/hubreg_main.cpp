@@ -2,12 +2,16 @@
 // registry, and the demo. Parses the command line and hands each subcommand
 // to its command_*.cpp file; the work is done in hubreg_cli_lib and persist.
 #include <CLI/CLI.hpp>
-#include <cstdio>
+#include <algorithm>
 #include <exception>
 #include <functional>
+#include <string>
+#include <vector>
 
 #include "command_common.h"
+#include "hubreg/version.h"
 #include "supervisor.h"
+#include "unknown_command.h"
 
 int main(int argc, char** argv) {
   using namespace hubreg::cli;
@@ -37,24 +41,39 @@ int main(int argc, char** argv) {
     }
   };
   add_footer(&app);
-  // After the subcommands, so that they do not inherit it.
+  // After the subcommands, so that they do not inherit them.
   app.set_help_all_flag("--help-all", "Show the help of every subcommand");
+  app.set_version_flag("--version", "hubreg " HUBREG_VERSION_STRING,
+                       "Print the version of hubreg and exit");
+
+  // Errors are JSON as soon as --json is anywhere on the command line, even
+  // when the command line itself is what is wrong.
+  const std::vector<std::string> args(argv + 1, argv + argc);
+  const auto end_of_options = std::find(args.begin(), args.end(), "--");
+  SetJsonErrors(std::find(args.begin(), end_of_options, "--json") != end_of_options);
 
   // In a child process, so that a crash inside LMDB on a damaged data
   // directory becomes an error message (supervisor.h).
   return RunSupervised([&] {
     try {
       app.parse(argc, argv);
-    } catch (const CLI::CallForHelp& e) {
-      return app.exit(e);
-    } catch (const CLI::CallForAllHelp& e) {
+    } catch (const CLI::Success& e) {  // --help, --help-all, --version
       return app.exit(e);
     } catch (const CLI::ParseError& e) {
-      app.exit(e);
+      if (const std::optional<std::string> unknown = UnknownCommandMessage(app, args)) {
+        ReportError("unknown_command", *unknown);
+      } else if (const std::optional<std::string> missing =
+                     dynamic_cast<const CLI::RequiredError*>(&e) != nullptr
+                         ? MissingCommandMessage(app, args)
+                         : std::nullopt) {
+        ReportError("usage", *missing);
+      } else {
+        ReportError("usage", e.what() + HelpHint(app, args));
+      }
       return kExitUsage;
     } catch (const std::exception& e) {
       // The library reports errors as Status; this is out of memory or a bug.
-      std::fprintf(stderr, "hubreg: internal error: %s\n", e.what());
+      ReportError("internal", std::string("internal error: ") + e.what());
       return kExitFailure;
     }
     return context.exit_code;

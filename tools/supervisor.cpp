@@ -60,7 +60,7 @@ int WaitFor(pid_t pid) {
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0) {
     if (errno != EINTR) {
-      std::fprintf(stderr, "hubreg: waitpid: %s\n", std::strerror(errno));
+      ReportError("internal", std::string("waitpid: ") + std::strerror(errno));
       return kExitFailure;
     }
   }
@@ -73,13 +73,14 @@ int WaitFor(pid_t pid) {
     return 128 + signal;
   }
   if (note->in_use.load(std::memory_order_acquire) != 0) {
-    std::fprintf(stderr,
-                 "hubreg: %s: damaged at the storage level: LMDB crashed using it (%s; LMDB's "
-                 "pages carry no checksums); restore from a snapshot file "
-                 "(hubreg restore --force FILE)\n",
-                 note->path, SignalName(signal));
+    ReportError("storage_damaged",
+                std::string(note->path) +
+                    ": damaged at the storage level: LMDB crashed using it (" + SignalName(signal) +
+                    "; LMDB's pages carry no checksums); restore from a snapshot file (hubreg "
+                    "restore --force FILE)");
   } else {
-    std::fprintf(stderr, "hubreg: internal error: the command crashed (%s)\n", SignalName(signal));
+    ReportError("internal",
+                std::string("internal error: the command crashed (") + SignalName(signal) + ")");
   }
   return kExitFailure;
 }

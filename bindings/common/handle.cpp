@@ -1,7 +1,6 @@
 #include "handle.h"
 
 #include <algorithm>
-#include <thread>
 #include <utility>
 
 #include "hubreg/store.h"
@@ -94,6 +93,19 @@ Status Handle::Refresh() {
   return Status::InvalidArgument("refresh needs a registry opened read-only on a data directory");
 }
 
+StatusOr<StoreStats> Handle::Stats() const {
+  if (backend_->store) return backend_->store->Stats();
+  return Status::InvalidArgument("statistics need a registry opened on a data directory");
+}
+
+Status Handle::Compact() {
+  if (read_only_) {
+    return Status::ReadOnly("the registry at \"" + path_ + "\" is open read-only");
+  }
+  if (backend_->store) return backend_->store->Compact();
+  return Status::InvalidArgument("compaction needs a registry opened on a data directory");
+}
+
 std::uint64_t Handle::LastSequence() const {
   // Through a View: a refresh on another thread may replace the registry.
   if (backend_->store) return backend_->store->Read().sequence();
@@ -133,20 +145,8 @@ Status RestoreSnapshot(const std::string& file, const std::string& path, bool ov
 
 StatusOr<std::optional<ChangeBatch>> Handle::Changes(std::uint64_t after_sequence,
                                                      std::chrono::milliseconds timeout) const {
-  if (!backend_->store) return backend_->memory->Changes(after_sequence, timeout);
-  if (!read_only_) return backend_->store->Changes(after_sequence, timeout);
-  // A read-only store answers at once (it cannot yet wait for another
-  // process's commit): ask again every kReadOnlyPoll until the timeout.
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  for (;;) {
-    StatusOr<std::optional<ChangeBatch>> next =
-        backend_->store->Changes(after_sequence, std::chrono::milliseconds(0));
-    if (!next.ok() || next->has_value()) return next;
-    const auto now = std::chrono::steady_clock::now();
-    if (now >= deadline) return next;
-    std::this_thread::sleep_for(
-        std::min<std::chrono::steady_clock::duration>(Store::kReadOnlyPoll, deadline - now));
-  }
+  if (backend_->store) return backend_->store->Changes(after_sequence, timeout);
+  return backend_->memory->Changes(after_sequence, timeout);
 }
 
 std::uint64_t Handle::RestartSequence() const {

@@ -15,6 +15,7 @@
 #include "hubreg/change.h"
 #include "hubreg/registry.h"
 #include "hubreg/status.h"
+#include "hubreg/store.h"
 #include "hubreg/view.h"
 
 namespace hubreg::bindings {
@@ -57,6 +58,10 @@ class Handle {
   Status SaveSnapshot(const std::string& file) const;
   // Read-only data directories: catches up with the writing process.
   Status Refresh();
+  // The store's statistics (data directories only).
+  StatusOr<StoreStats> Stats() const;
+  // Folds the journal into a new snapshot (writable data directories only).
+  Status Compact();
 
   bool read_only() const { return read_only_; }
   bool persistent() const { return persistent_; }
@@ -64,13 +69,13 @@ class Handle {
   std::uint64_t LastSequence() const;
 
   // The change feed (docs/feed.md): Registry::Changes or Store::Changes.
-  // Waits up to `timeout` for the batch; on a read-only data directory by
-  // asking LMDB every Store::kReadOnlyPoll. Thread-safe.
+  // Waits up to `timeout` for the batch (a read-only data directory for the
+  // writing process's next commit). Thread-safe.
   StatusOr<std::optional<ChangeBatch>> Changes(std::uint64_t after_sequence,
                                                std::chrono::milliseconds timeout) const;
   // After kResyncRequired from Changes: the sequence of a state to start
   // again from (the registry's latest in memory, the stored snapshot's for a
-  // data directory).
+  // data directory; a read-only one reads it as of its last Refresh).
   std::uint64_t RestartSequence() const;
 
   // Bookkeeping of views held across calls, per thread. A view must be

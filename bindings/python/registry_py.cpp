@@ -7,9 +7,12 @@
 
 #include <optional>
 #include <thread>
+#include <type_traits>
+#include <variant>
 #include <vector>
 
 #include "handle.h"
+#include "hubreg/metrics.h"
 #include "py_internal.h"
 
 namespace hubreg::python {
@@ -398,6 +401,31 @@ bindings::Sync ParseSync(const std::string& text) {
   RaiseInvalidArgument("sync \"" + text + "\" is not \"full\", \"no_meta_sync\" or \"no_sync\"");
 }
 
+// Every StoreStats field (StoreStatsFields), as `hubreg stats --json` has it.
+py::dict StatsDict(const StoreStats& stats) {
+  py::dict out;
+  for (const StatsField& field : StoreStatsFields()) {
+    const py::str key(field.name.data(), field.name.size());
+    std::visit(
+        [&](const auto& value) {
+          using T = std::decay_t<decltype(value)>;
+          if constexpr (std::is_same_v<T, const TableCounts*>) {
+            py::dict counts;
+            for (const TableCountField& table : TableCountFields()) {
+              counts[py::str(table.table.data(), table.table.size())] = value->*table.count;
+            }
+            out[key] = counts;
+          } else if constexpr (std::is_same_v<T, std::string_view>) {
+            out[key] = py::str(value.data(), value.size());
+          } else {
+            out[key] = value;
+          }
+        },
+        field.get(stats));
+  }
+  return out;
+}
+
 }  // namespace
 
 void RegisterRegistry(py::module_& m) {
@@ -535,6 +563,28 @@ void RegisterRegistry(py::module_& m) {
           "sequence); it ends when no batch comes within `timeout` seconds (None: waits "
           "forever). Raises ResyncRequiredError (with restart_sequence) when `since` is no "
           "longer kept.")
+      .def(
+          "stats",
+          [](const PyRegistry& r) {
+            StatusOr<StoreStats> stats = r.Get()->Stats();
+            RaiseIfError(stats.status());
+            return StatsDict(*stats);
+          },
+          "The store's statistics as a dict: every hubreg::StoreStats field under its name "
+          "(the keys of `hubreg stats --json`), counts keyed by table name. Data directories "
+          "only.")
+      .def(
+          "compact",
+          [](const PyRegistry& r) {
+            std::shared_ptr<Handle> handle = r.Get();
+            Status compacted;
+            {
+              py::gil_scoped_release release;
+              compacted = handle->Compact();
+            }
+            RaiseIfError(compacted);
+          },
+          "Folds the journal into a new snapshot (writable data directories only).")
       .def("close", &PyRegistry::Close)
       .def("__enter__", [](py::object self) { return self; })
       .def("__exit__", [](PyRegistry& r, py::args) {

@@ -1,5 +1,6 @@
 // The access check services run on every request: may this user use this
 // account, and if so, where does the account's database live.
+#include "access_verdict.h"
 #include "hubreg/view.h"
 
 namespace hubreg {
@@ -59,12 +60,10 @@ AccessDecision View::Resolve(const AccessRequest& request) const {
       return refuse(AccessVerdict::kWrongOrganization);
     }
   }
-  if (decision.user->status != RecordStatus::kActive) return refuse(AccessVerdict::kUserDisabled);
-  if (decision.account->status != RecordStatus::kActive) {
-    return refuse(AccessVerdict::kAccountDisabled);
-  }
-  if (!HasLink(decision.account->id, decision.user->id)) return refuse(AccessVerdict::kNoLink);
-  return refuse(AccessVerdict::kAllowed);
+  decision.verdict = detail::StatusAndLinkVerdict(*decision.user, *decision.account, [&] {
+    return HasLink(decision.account->id, decision.user->id);
+  });
+  return decision;
 }
 
 }  // namespace hubreg

@@ -8,6 +8,7 @@
 #include "hubreg/batch.h"
 #include "hubreg/change.h"
 #include "hubreg/detail/tables.h"
+#include "hubreg/integrity.h"
 #include "hubreg/status.h"
 
 namespace hubreg::detail {
@@ -52,24 +53,25 @@ class BatchApplier {
   std::vector<std::function<void()>> undo_;
 };
 
+// The integrity rules (row_checks.cpp, the one place they are written).
+//
 // Checks one row on its own and against `tables` as if it were inserted
 // (or, with `replacing`, as if it replaced the row with its id). Used by
-// BatchApplier and by the bulk loader. Returns the first violation.
+// BatchApplier. Returns the first violation.
 Status CheckRow(const Tables& tables, const App& row, bool replacing);
 Status CheckRow(const Tables& tables, const Organization& row, bool replacing);
 Status CheckRow(const Tables& tables, const Client& row, bool replacing);
 Status CheckRow(const Tables& tables, const User& row, bool replacing);
 Status CheckRow(const Tables& tables, const ClientUserLink& row, bool replacing);
 
-// The checks of CheckRow that need no other row: required fields and formats.
-Status CheckFields(const App& row);
-Status CheckFields(const Organization& row);
-Status CheckFields(const Client& row);
-Status CheckFields(const User& row);
+// Whether `row` passes every rule but its unique keys (which inserting it
+// checks), foreign keys only with `check_references`: the bulk loader's fast
+// path. Defined for App, Organization, Client, User and ClientUserLink.
+template <typename Row>
+bool PassesAllButUniqueKeys(const Tables& tables, const Row& row, bool check_references);
 
-// Whether every foreign key of `row` points at an existing row.
-bool ReferencesExist(const Tables& tables, const Organization& row);
-bool ReferencesExist(const Tables& tables, const Client& row);
-bool ReferencesExist(const Tables& tables, const ClientUserLink& row);
+// CheckNewRows (integrity.h) against a state's tables.
+std::vector<Violation> CheckNewRows(const Tables& tables, const RegistryRows& rows,
+                                    const CheckOptions& options);
 
 }  // namespace hubreg::detail

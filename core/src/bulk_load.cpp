@@ -88,36 +88,14 @@ Id NextId(const std::vector<Row>& rows, Id given) {
   return next;
 }
 
-// Inserts `rows` into `table`, checking each against the rows before it and
-// against the tables it refers to. The error names the row's position.
-template <typename Table, typename Row>
-Status LoadChecked(Tables& tables, Table& table, const std::vector<Row>& rows,
-                   std::string_view name) {
-  for (std::size_t i = 0; i < rows.size(); ++i) {
-    Status status = CheckRow(tables, rows[i], /*replacing=*/false);
-    if (!status.ok()) {
-      return status.WithContext(std::string(name) + " row " + std::to_string(i + 1));
-    }
-    table.insert(rows[i]);
-  }
-  return Status::Ok();
-}
-
-Status BuildChecked(Tables& tables, const RegistryRows& rows) {
-  Reserve(tables, rows);
-  // Parents before children, so every foreign key can be checked on insert.
-  HUBREG_RETURN_IF_ERROR(LoadChecked(tables, tables.apps, rows.apps, kAppTable));
-  HUBREG_RETURN_IF_ERROR(LoadChecked(tables, tables.users, rows.users, kUserTable));
-  HUBREG_RETURN_IF_ERROR(
-      LoadChecked(tables, tables.organizations, rows.organizations, kOrganizationTable));
-  HUBREG_RETURN_IF_ERROR(LoadChecked(tables, tables.clients, rows.clients, kClientTable));
-  HUBREG_RETURN_IF_ERROR(LoadChecked(tables, tables.links, rows.links, kClientUserTable));
-  return Status::Ok();
-}
-
-template <typename Row>
-bool FieldsValid(const Row& row) {
-  return row.id != kNoId && CheckFields(row).ok();
+// The first violation of `rows`, naming the row's position.
+Status FirstViolation(const RegistryRows& rows) {
+  const Tables empty;
+  const std::vector<Violation> violations = CheckNewRows(empty, rows, CheckOptions());
+  if (violations.empty()) return Status::Corruption("rows rejected by the bulk loader");
+  const Violation& first = violations.front();
+  return first.ToStatus().WithContext(std::string(first.table) + " row " +
+                                      std::to_string(first.row + 1));
 }
 
 // Inserts every row; false on a malformed row, a duplicate key or (with
@@ -126,10 +104,7 @@ template <typename Table, typename Row>
 bool InsertAll(const Tables& tables, Table& table, const std::vector<Row>& rows,
                bool check_references) {
   for (const Row& row : rows) {
-    if (!FieldsValid(row)) return false;
-    if constexpr (!std::is_same_v<Row, App> && !std::is_same_v<Row, User>) {
-      if (check_references && !ReferencesExist(tables, row)) return false;
-    }
+    if (!PassesAllButUniqueKeys(tables, row, check_references)) return false;
     if (!table.insert(row).second) return false;
   }
   return true;
@@ -151,8 +126,9 @@ bool InsertParentsAndCheckLinks(Tables& tables, const RegistryRows& rows) {
          InsertAll(tables, tables.users, rows.users, false) &&
          InsertAll(tables, tables.organizations, rows.organizations, true) &&
          InsertAll(tables, tables.clients, rows.clients, true) &&
-         std::all_of(rows.links.begin(), rows.links.end(),
-                     [&](const ClientUserLink& link) { return ReferencesExist(tables, link); });
+         std::all_of(rows.links.begin(), rows.links.end(), [&](const ClientUserLink& link) {
+           return PassesAllButUniqueKeys(tables, link, /*check_references=*/true);
+         });
 }
 
 template <typename Table, typename Row>
@@ -192,10 +168,7 @@ StatusOr<std::unique_ptr<Registry>> Registry::FromRows(RegistryRows rows, std::u
       std::async(std::launch::async, [&] { return InsertLinks(first->tables, rows); });
   const bool parents_valid = InsertParentsAndCheckLinks(first->tables, rows);
   if (!links_inserted.get() || !parents_valid) {
-    Tables scratch;
-    Status violation = BuildChecked(scratch, rows);
-    if (violation.ok()) violation = Status::Corruption("rows rejected by the bulk loader");
-    return violation;
+    return FirstViolation(rows);
   }
   SetNextIds(first->tables, rows);
   first->sequence = sequence;

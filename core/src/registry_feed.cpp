@@ -7,13 +7,16 @@
 #include <string>
 #include <utility>
 
+#include "access_changes.h"
+
 namespace hubreg {
 namespace detail {
 
-void FinishChangeBatch(const Tables& /*after*/, std::uint64_t sequence, Timestamp committed_at,
+void FinishChangeBatch(const Tables& after, std::uint64_t sequence, Timestamp committed_at,
                        ChangeBatch& changes) {
   changes.sequence = sequence;
   changes.committed_at = committed_at;
+  ComputeAccessChanges(after, changes);
 }
 
 }  // namespace detail

@@ -1,6 +1,7 @@
 // Lookups on one registry state. Every one goes through an index.
 #include "hubreg/view.h"
 
+#include <algorithm>
 #include <tuple>
 
 namespace hubreg {
@@ -78,12 +79,28 @@ View::ClientRange View::ClientsOfOrganization(Id organization_id) const {
   return {first, last};
 }
 
-View::ClientsOfUserRange View::ClientsOfUser(Id user_id) const {
-  return {tables_->links.get<ByUser>().equal_range(user_id), &tables_->clients.get<ById>()};
+View::ClientsOfUserRange View::ClientsOfUser(Id user_id) const { return {tables_, user_id}; }
+
+View::UsersOfClientRange View::UsersOfClient(Id client_id) const { return {tables_, client_id}; }
+
+template <typename Row>
+std::vector<const Row*> View::SortedById() const {
+  // Sorting (id, pointer) pairs reads no row while sorting.
+  const auto& table = TableOf<Row>::In(*tables_);
+  std::vector<std::pair<Id, const Row*>> keyed;
+  keyed.reserve(table.size());
+  for (const Row& row : table) keyed.emplace_back(row.id, &row);
+  std::sort(keyed.begin(), keyed.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<const Row*> rows;
+  rows.reserve(keyed.size());
+  for (const auto& [id, row] : keyed) rows.push_back(row);
+  return rows;
 }
 
-View::UsersOfClientRange View::UsersOfClient(Id client_id) const {
-  return {tables_->links.get<ByClient>().equal_range(client_id), &tables_->users.get<ById>()};
-}
+template std::vector<const App*> View::SortedById<App>() const;
+template std::vector<const Organization*> View::SortedById<Organization>() const;
+template std::vector<const Client*> View::SortedById<Client>() const;
+template std::vector<const User*> View::SortedById<User>() const;
 
 }  // namespace hubreg

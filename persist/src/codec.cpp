@@ -175,7 +175,7 @@ const Row& AsRow(const Row* row) {
 }
 
 // Rows (or pointers to them) in the order a loader inserts them fastest (see
-// OrderedRows and OrderedLinks).
+// EncodeSnapshot and OrderedLinks).
 template <typename Row, typename Rows>
 void SaveRows(cereal::BinaryOutputArchive& ar, const Rows& rows) {
   ar(cereal::make_size_tag(static_cast<cereal::size_type>(rows.size())));
@@ -185,27 +185,11 @@ void SaveRows(cereal::BinaryOutputArchive& ar, const Rows& rows) {
   for (const auto& row : rows) serialize(ar, const_cast<Row&>(AsRow(row)), version);
 }
 
-// A table's rows sorted by id. Start-up inserts them in this order: ids hash
-// to themselves, so the id index's buckets are then filled front to back
-// instead of at random, and snapshots of equal registries are equal bytes.
-template <typename Table>
-auto OrderedRows(const Table& table) {
-  using Row = typename hubreg::detail::PublicRow<typename Table::value_type>::type;
-  std::vector<std::pair<Id, const Row*>> keyed;
-  keyed.reserve(table.size());
-  for (const Row& row : table) keyed.emplace_back(row.id, &row);
-  std::sort(keyed.begin(), keyed.end(),
-            [](const auto& a, const auto& b) { return a.first < b.first; });
-  std::vector<const Row*> rows;
-  rows.reserve(keyed.size());
-  for (const auto& [id, row] : keyed) rows.push_back(row);
-  return rows;
-}
-
 // Links sorted by (user, client): a user's links arrive together, so the
 // loader finds the user's group in the by-user index, and the user itself
 // when checking foreign keys, already in cache.
-std::vector<ClientUserLink> OrderedLinks(const hubreg::detail::LinkTable& links) {
+std::vector<ClientUserLink> OrderedLinks(const View& view) {
+  const auto links = view.Rows<ClientUserLink>();
   std::vector<ClientUserLink> rows(links.begin(), links.end());
   std::sort(rows.begin(), rows.end(), [](const ClientUserLink& a, const ClientUserLink& b) {
     return a.user_id != b.user_id ? a.user_id < b.user_id : a.client_id < b.client_id;
@@ -355,7 +339,7 @@ Status DecodeJournalRecord(std::string_view bytes, JournalRecord* record) {
 }
 
 std::string EncodeSnapshot(const View& view) {
-  const hubreg::detail::Tables& tables = view.tables();
+  const NextIds next = view.next_ids();
   std::string out;
   TableCounts counts = view.counts();
   // Rows average well over 40 bytes; one reservation avoids most regrowth.
@@ -365,12 +349,15 @@ std::string EncodeSnapshot(const View& view) {
   std::ostream stream(&sink);
   {
     cereal::BinaryOutputArchive ar(stream);
-    ar(tables.next_app_id, tables.next_organization_id, tables.next_client_id, tables.next_user_id);
-    SaveRows<App>(ar, OrderedRows(tables.apps));
-    SaveRows<Organization>(ar, OrderedRows(tables.organizations));
-    SaveRows<Client>(ar, OrderedRows(tables.clients));
-    SaveRows<User>(ar, OrderedRows(tables.users));
-    SaveRows<ClientUserLink>(ar, OrderedLinks(tables.links));
+    ar(next.app, next.organization, next.client, next.user);
+    // Rows sorted by id: start-up inserts them in this order, and ids hash to
+    // themselves, so the id index's buckets are filled front to back instead
+    // of at random; and snapshots of equal registries are equal bytes.
+    SaveRows<App>(ar, view.SortedById<App>());
+    SaveRows<Organization>(ar, view.SortedById<Organization>());
+    SaveRows<Client>(ar, view.SortedById<Client>());
+    SaveRows<User>(ar, view.SortedById<User>());
+    SaveRows<ClientUserLink>(ar, OrderedLinks(view));
   }
   return out;
 }

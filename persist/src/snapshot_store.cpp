@@ -5,11 +5,15 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <filesystem>
 #include <system_error>
 
+#include "commit_signal.h"
+#include "directory_state.h"
 #include "hubreg/store.h"
 #include "snapshot_file.h"
 #include "snapshot_install.h"
@@ -105,10 +109,18 @@ class TargetLock {
   int fd_ = -1;
 };
 
+// Wakes the processes waiting on the commit signal in `directory` (their
+// next look finds data.mdb replaced) and records `sequence` there.
+void NotifyWaiters(const fs::path& directory, std::uint64_t sequence) {
+  StatusOr<persist::CommitSignal> signal = persist::CommitSignal::OpenForWriting(directory);
+  if (signal.ok()) signal->Notify(sequence);
+}
+
 // Puts the finished directory `built` at `target`. An existing target is
 // swapped atomically (renameat2 RENAME_EXCHANGE), so at every moment `target`
-// holds either the old registry or the new one; the old one is then removed.
-Status MoveIntoPlace(const fs::path& built, const fs::path& target) {
+// holds either the old registry or the new one; the old one is then removed,
+// after its waiting readers were woken to find the new one.
+Status MoveIntoPlace(const fs::path& built, const fs::path& target, std::uint64_t sequence) {
   std::error_code error;
   bool exists = fs::exists(target, error);
   if (error) return FileSystemError(target.string(), error);
@@ -123,7 +135,8 @@ Status MoveIntoPlace(const fs::path& built, const fs::path& target) {
       return Status::Io(built.string() + ": exchange with " + target.string() + ": " +
                         std::strerror(errno));
     }
-    fs::remove_all(built, error);  // now the old registry; leftovers are harmless
+    NotifyWaiters(built, sequence);  // now the old registry
+    fs::remove_all(built, error);    // leftovers are harmless
   }
   return SyncDirectory(target.parent_path());
 }
@@ -134,7 +147,8 @@ Status Store::SaveSnapshotFile(const std::string& file) const {
   return persist::WriteSnapshotFile(registry().Read(), file);
 }
 
-Status RestoreSnapshotFile(const std::string& file, const StoreOptions& target, bool overwrite) {
+Status RestoreSnapshotFile(const std::string& file, const StoreOptions& target, bool overwrite,
+                           std::uint64_t* restored_sequence) {
   // Everything is checked before the target is looked at, let alone touched.
   StatusOr<persist::LoadedSnapshot> loaded = persist::ReadSnapshotFile(file);
   if (!loaded.ok()) return loaded.status();
@@ -160,12 +174,20 @@ Status RestoreSnapshotFile(const std::string& file, const StoreOptions& target, 
   options.path = built.string();
   options.read_only = false;
   options.create_if_missing = true;
-  Status installed = persist::CreateStoreWithSnapshot(options, *loaded->registry);
-  if (installed.ok()) installed = MoveIntoPlace(built, target_path);
+  // Sequences never go back in a data directory: a read-only process, or a
+  // feed cursor, holding sequence N must never take a different registry at
+  // N or below for the one it knew (docs/storage.md, "Restoring").
+  const std::uint64_t previous = persist::HighestSequenceUsed(target_path);
+  const std::uint64_t sequence =
+      std::max(loaded->registry->LastSequence(), previous == 0 ? 0 : previous + 1);
+  Status installed = persist::CreateStoreWithSnapshot(options, *loaded->registry, sequence);
+  if (installed.ok()) NotifyWaiters(built, sequence);  // creates the new directory's signal
+  if (installed.ok()) installed = MoveIntoPlace(built, target_path, sequence);
   if (!installed.ok()) {
     fs::remove_all(built, error);
     return installed.WithContext("restoring " + file + " into " + target_path.string());
   }
+  if (restored_sequence != nullptr) *restored_sequence = sequence;
   return Status::Ok();
 }
 

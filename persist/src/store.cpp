@@ -2,6 +2,7 @@
 // with snapshots that bound how much journal start-up must replay.
 #include "hubreg/store.h"
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <chrono>
@@ -12,10 +13,13 @@
 #include "checksum.h"
 #include "codec.h"
 #include "commit_record.h"
+#include "commit_waiter.h"
 #include "compaction.h"
 #include "data_directory.h"
+#include "directory_state.h"
 #include "feed_journal.h"
 #include "loading.h"
+#include "refresher.h"
 #include "snapshot_install.h"
 #include "source_state.h"
 #include "store_layout.h"
@@ -41,11 +45,29 @@ std::size_t ThisThreadsEnteringSlot() {
   return slot;
 }
 
+// The store's open data directory. A read-only store whose directory was
+// replaced (a restore) opens the new one; the old one stays open until the
+// store closes, since another thread may be reading through it.
+class OpenDirectory {
+ public:
+  OpenDirectory& operator=(std::unique_ptr<DataDirectory> opened) {
+    opened_.push_back(std::move(opened));
+    current_.store(opened_.back().get(), std::memory_order_release);
+    return *this;
+  }
+  DataDirectory* operator->() const { return current_.load(std::memory_order_acquire); }
+  DataDirectory& operator*() const { return *operator->(); }
+
+ private:
+  std::vector<std::unique_ptr<DataDirectory>> opened_;  // changed in Open or under refresh_mutex
+  std::atomic<DataDirectory*> current_{nullptr};
+};
+
 }  // namespace
 
 struct Store::Impl {
   StoreOptions options;
-  std::unique_ptr<DataDirectory> directory;   // declared first: outlives the registries
+  OpenDirectory directory;                    // declared first: outlives the registries
   persist::CommitRecordWriter commit_record;  // writers only
 
   // The current registry is registries.back(). A read-only store that had to
@@ -70,6 +92,9 @@ struct Store::Impl {
   double open_seconds = 0;
   mutable std::mutex compaction_error_mutex;
   std::string last_compaction_error;
+  std::atomic<std::uint64_t> replacements{0};
+  std::unique_ptr<persist::CommitWaiter> waiter;
+  std::unique_ptr<persist::BackgroundRefresher> refresher;  // last: stopped first
 
   // Sequentially consistent, like the entering counters: either a reader's
   // count is seen by ReleaseRetired or the reader sees the new registry.
@@ -269,8 +294,45 @@ struct Store::Impl {
     return Status::Ok();
   }
 
+  // Whether a batch after `after` is durable (or, read-only, whether the
+  // directory was replaced, which Refresh must see as well).
+  StatusOr<bool> CommittedAfter(std::uint64_t after) const {
+    if (!options.read_only) return current().LastSequence() > after;
+    if (persist::DataFileReplaced(*directory)) return true;
+    StatusOr<DataDirectory::Reader> reader = directory->BeginRead();
+    if (!reader.ok()) return reader.status();
+    StatusOr<std::uint64_t> durable = persist::LastStoredSequence(reader->txn(), directory->dbs());
+    if (!durable.ok()) return durable.status();
+    return *durable > after;
+  }
+
+  // Refresh's answer to a replaced data directory: everything from the new one.
+  Status ReloadReplaced() {
+    StatusOr<persist::ReopenedDirectory> reopened = persist::ReopenReplaced(options);
+    if (!reopened.ok()) return reopened.status();
+    directory = std::move(reopened->directory);
+    SetRegistry(std::move(reopened->registry));
+    SetSnapshotTallies(reopened->header, reopened->journal);
+    replacements += 1;
+    return Status::Ok();
+  }
+
   persist::JournalWindow FeedWindow() const {
     return {options.feed_retention_batches, options.feed_retention_bytes};
+  }
+
+  // A read-only store's cursor. A data directory replaced under it (a
+  // restore) holds another history: its batches are not the ones after the
+  // cursor, so the answer is a resync, never a batch, until Refresh has loaded
+  // the new one (whose snapshot is above every sequence the old one used).
+  StatusOr<std::optional<ChangeBatch>> ReadOnlyChanges(std::uint64_t after_sequence) const {
+    const DataDirectory& current = *directory;
+    if (persist::DataFileReplaced(current)) {
+      return Status::ResyncRequired(options.path +
+                                    ": the data directory was replaced (a restore); refresh and "
+                                    "start again from its snapshot");
+    }
+    return persist::JournalChanges(current, after_sequence);
   }
 
   Status ReadOnlyError(std::string_view what) const {
@@ -314,14 +376,30 @@ StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
     impl->current().SetCommitHook(
         [raw](const CommitResult& result) { return raw->AppendToJournal(result); });
   }
+  impl->waiter = std::make_unique<persist::CommitWaiter>(options.path, !options.read_only);
+  // Waiters that looked before this writer opened look again.
+  if (!options.read_only) impl->waiter->Notify(impl->current().LastSequence());
   impl->open_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return std::unique_ptr<Store>(new Store(std::move(impl)));
 }
 
-Store::Store(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Store::Store(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {
+  if (!impl_->options.read_only || !impl_->options.background_refresh) return;
+  Impl* impl_raw = impl_.get();
+  persist::BackgroundRefresher::Hooks hooks;
+  hooks.last_sequence = [impl_raw] { return impl_raw->current().LastSequence(); };
+  hooks.committed_after = [impl_raw](std::uint64_t after) {
+    return impl_raw->CommittedAfter(after);
+  };
+  hooks.refresh = [this] { return Refresh(); };
+  impl_->refresher =
+      std::make_unique<persist::BackgroundRefresher>(impl_->waiter.get(), std::move(hooks));
+}
 
-Store::~Store() = default;
+Store::~Store() {
+  impl_->refresher.reset();  // stopped before anything it uses goes
+}
 
 View Store::Read() const {
   // A writable store never replaces its registry: nothing to count.
@@ -338,6 +416,7 @@ const Registry& Store::registry() const { return impl_->current(); }
 StatusOr<CommitResult> Store::Apply(const Batch& batch) {
   if (impl_->options.read_only) return impl_->ReadOnlyError("applying a batch");
   StatusOr<CommitResult> result = impl_->current().Apply(batch);
+  if (result.ok()) impl_->waiter->Notify(result->sequence);
   // Compaction runs here, not in the commit hook: the hook holds the
   // registry's writer lock, which compaction takes too.
   if (result.ok()) impl_->CompactIfDue();
@@ -357,7 +436,10 @@ Registry::GroupResult Store::ApplyGroup(std::span<const Batch> batches,
     result = impl_->current().ApplyGroup(batches, [&](std::span<const CommitResult> group) {
       return impl_->AppendGroupToJournal(group, source_states[group.size() - 1]);
     });
-    if (!result.committed.empty()) impl_->CompactIfDue();
+    if (!result.committed.empty()) {
+      impl_->waiter->Notify(impl_->current().LastSequence());
+      impl_->CompactIfDue();
+    }
   }
   return result;
 }
@@ -378,6 +460,9 @@ Status Store::Refresh() {
   std::lock_guard<std::mutex> lock(impl_->refresh_mutex);
   Impl& impl = *impl_;
   impl.ReleaseRetired();  // Views of an earlier reload may have ended since
+  if (persist::DataFileReplaced(*impl.directory)) {
+    return impl.ReloadReplaced().WithContext("refreshing after the data directory was replaced");
+  }
   std::optional<DataDirectory::Reader> reader;
   {
     StatusOr<DataDirectory::Reader> begun = impl.directory->BeginRead();
@@ -418,6 +503,12 @@ Status Store::Refresh() {
   return replayed.WithContext("refreshing");
 }
 
+StatusOr<bool> Store::WaitForCommit(std::uint64_t after_sequence,
+                                    std::chrono::milliseconds timeout) const {
+  return impl_->waiter->WaitUntil([&] { return impl_->CommittedAfter(after_sequence); },
+                                  std::chrono::steady_clock::now() + timeout);
+}
+
 StoreStats Store::Stats() const {
   StoreStats stats;
   {
@@ -434,6 +525,9 @@ StoreStats Store::Stats() const {
   stats.open_seconds = impl_->open_seconds;
   stats.compactions = impl_->compactions.load();
   stats.retired_registries = impl_->retired.load();
+  stats.commit_signal = impl_->waiter->signal_attached();
+  stats.replacements = impl_->replacements.load();
+  if (impl_->refresher) stats.last_refresh_error = impl_->refresher->last_error();
   std::lock_guard<std::mutex> lock(impl_->compaction_error_mutex);
   stats.last_compaction_error = impl_->last_compaction_error;
   return stats;
@@ -450,9 +544,14 @@ StatusOr<std::optional<ChangeBatch>> Store::Changes(std::uint64_t after_sequence
       return in_memory;
     }
   }
-  // A read-only store answers without waiting, `timeout` unused, until the
-  // cross-process wake-up (Store::WaitForCommit) is wired in here.
-  return persist::JournalChanges(*impl_->directory, after_sequence);
+  // A read-only store reads the writer's journal, and waits for the writer's
+  // next commit (WaitForCommit: a futex, no polling) when it holds nothing new.
+  StatusOr<std::optional<ChangeBatch>> found = impl_->ReadOnlyChanges(after_sequence);
+  if (!found.ok() || found->has_value() || timeout.count() <= 0) return found;
+  StatusOr<bool> committed = WaitForCommit(after_sequence, timeout);
+  if (!committed.ok()) return committed.status();
+  if (!*committed) return std::optional<ChangeBatch>();
+  return impl_->ReadOnlyChanges(after_sequence);
 }
 
 Subscription Store::Subscribe(std::uint64_t after_sequence, Subscription::Callback callback) const {
@@ -466,7 +565,7 @@ Subscription Store::Subscribe(std::uint64_t after_sequence, Subscription::Callba
         StatusOr<std::uint64_t> sequence = persist::StoredSnapshotSequence(*impl->directory);
         return sequence.ok() ? *sequence : impl->snapshot_sequence.load();
       },
-      impl_->options.read_only ? kReadOnlyPoll : std::chrono::milliseconds(0), std::move(callback));
+      std::chrono::milliseconds(0), std::move(callback));
 }
 
 Status Store::Verify() const {
@@ -495,7 +594,8 @@ Status Store::Verify() const {
 
 namespace persist {
 
-Status CreateStoreWithSnapshot(const StoreOptions& options, const Registry& registry) {
+Status CreateStoreWithSnapshot(const StoreOptions& options, const Registry& registry,
+                               std::uint64_t sequence) {
   StoreOptions create = options;
   create.read_only = false;
   create.create_if_missing = true;
@@ -517,7 +617,8 @@ Status CreateStoreWithSnapshot(const StoreOptions& options, const Registry& regi
     if (existing->sequence != 0 || first->has_value()) {
       return Status::InvalidArgument(directory.path() + ": already holds a registry");
     }
-    return WriteSnapshotPayload(txn, directory.dbs(), kCurrentSchema, view.sequence(), payload)
+    return WriteSnapshotPayload(txn, directory.dbs(), kCurrentSchema,
+                                std::max(sequence, view.sequence()), payload)
         .status();
   });
 }

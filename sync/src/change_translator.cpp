@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <charconv>
 
+#include "parked_keys.h"
+
 namespace hubreg::sync {
 namespace {
 
@@ -82,7 +84,32 @@ ChangeTranslator::ChangeTranslator(SourceMapping mapping) : mapping_(std::move(m
 
 void ChangeTranslator::MarkApplied() {
   for (auto& rows : pending_rows_) rows.clear();
+  for (auto& rows : row_writers_) rows.clear();
   pending_links_.clear();
+  link_writers_.clear();
+}
+
+void ChangeTranslator::MarkApplied(std::uint64_t through) {
+  // An entry last written by a later transaction is still ahead of the
+  // registry; one written by an applied transaction is in it.
+  for (std::size_t t = 0; t < row_writers_.size(); ++t) {
+    for (auto it = row_writers_[t].begin(); it != row_writers_[t].end();) {
+      if (it->second <= through) {
+        pending_rows_[t].erase(it->first);
+        it = row_writers_[t].erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  for (auto it = link_writers_.begin(); it != link_writers_.end();) {
+    if (it->second <= through) {
+      pending_links_.erase(it->first);
+      it = link_writers_.erase(it);
+    } else {
+      ++it;
+    }
+  }
 }
 
 Status ChangeTranslator::CheckRelation(const PgRelation& relation) const {
@@ -203,6 +230,11 @@ Status ChangeTranslator::Translate(const PgMessage& message, const View& state, 
         using M = std::decay_t<decltype(m)>;
         if constexpr (std::is_same_v<M, PgBegin>) {
           transaction_lsn_ = m.final_lsn;
+          for (auto& ids : moving_) ids.clear();
+          return Status::Ok();
+        } else if constexpr (std::is_same_v<M, PgCommit>) {
+          EraseMoved(batch);
+          committing_ = true;
           return Status::Ok();
         } else if constexpr (std::is_same_v<M, PgType>) {
           type_names_[m.oid] = m.schema.empty() ? m.name : m.schema + "." + m.name;
@@ -218,7 +250,7 @@ Status ChangeTranslator::Translate(const PgMessage& message, const View& state, 
         } else if constexpr (std::is_same_v<M, PgTruncate>) {
           return Truncate(m, state, batch);
         } else {
-          return Status::Ok();  // Commit, Origin
+          return Status::Ok();  // Origin
         }
       },
       message);
@@ -228,6 +260,10 @@ Status ChangeTranslator::Translate(const PgMessage& message, const View& state, 
     return status;
   }
   Remember(*batch, first, state);
+  if (committing_) {
+    committing_ = false;
+    ++transactions_;
+  }
   return Status::Ok();
 }
 
@@ -244,6 +280,7 @@ Status ChangeTranslator::Insert(const PgInsert& insert, Batch* batch) {
         row.status(), table,
         id != nullptr && id->kind == PgValue::Kind::kText && id->text.size() < 24 ? id->text : "");
   }
+  if (table != RegistryTable::kClientUser) EraseIfMoving(table, KeyOf(*row).first, batch);
   AppendInsert(*row, batch);
   return Status::Ok();
 }
@@ -318,9 +355,47 @@ Status ChangeTranslator::Update(const PgUpdate& update, const View& state, Batch
         *row);
     return Status::Ok();
   }
-  AppendErase(table, *old_key, batch);
+  if (table == RegistryTable::kClientUser) {
+    AppendErase(table, *old_key, batch);
+    AppendInsert(*row, batch);
+    return Status::Ok();
+  }
+  // The row's id changed. The source moves the rows that refer to it in the
+  // same transaction (ON UPDATE CASCADE), after this message: the old row is
+  // parked, so that the new one can take its unique keys, and erased at the
+  // commit, once nothing refers to it any more.
+  std::optional<SourceRow> old_row = Current(table, old_key->first, state);
+  if (!old_row) {
+    return WithContext(Status::NotFound("no such row to update"), table,
+                       DescribeKey(table, *old_key));
+  }
+  std::visit(
+      [&](auto& r) {
+        if constexpr (!std::is_same_v<std::decay_t<decltype(r)>, ClientUserLink>) {
+          Park(r);
+          batch->Update(r);
+        }
+      },
+      *old_row);
+  EraseIfMoving(table, new_key.first, batch);
   AppendInsert(*row, batch);
+  moving_[Index(table)].insert(old_key->first);
   return Status::Ok();
+}
+
+void ChangeTranslator::EraseIfMoving(RegistryTable table, Id id, Batch* batch) {
+  if (Index(table) >= kRowTables || !moving_[Index(table)].erase(id)) return;
+  AppendErase(table, {id, kNoId}, batch);
+}
+
+void ChangeTranslator::EraseMoved(Batch* batch) {
+  // Rows that refer to others first, as the registry refuses to erase a row
+  // still referred to.
+  for (RegistryTable table : {RegistryTable::kClient, RegistryTable::kOrganization,
+                              RegistryTable::kUser, RegistryTable::kApp}) {
+    for (Id id : moving_[Index(table)]) AppendErase(table, {id, kNoId}, batch);
+    moving_[Index(table)].clear();
+  }
 }
 
 Status ChangeTranslator::Delete(const PgDelete& erase, Batch* batch) {
@@ -349,7 +424,8 @@ Status ChangeTranslator::Truncate(const PgTruncate& truncate, const View& state,
   // Links first, then children before the rows they refer to.
   if (truncated[Index(RegistryTable::kClientUser)]) {
     std::set<LinkKey> links;
-    for (const ClientUserLink& link : state.links()) links.insert({link.client_id, link.user_id});
+    for (const ClientUserLink& link : state.Rows<ClientUserLink>())
+      links.insert({link.client_id, link.user_id});
     for (const auto& [key, present] : pending_links_) {
       if (present) {
         links.insert(key);
@@ -368,16 +444,16 @@ Status ChangeTranslator::Truncate(const PgTruncate& truncate, const View& state,
     };
     switch (table) {
       case RegistryTable::kApp:
-        add(state.apps());
+        add(state.Rows<App>());
         break;
       case RegistryTable::kOrganization:
-        add(state.organizations());
+        add(state.Rows<Organization>());
         break;
       case RegistryTable::kClient:
-        add(state.clients());
+        add(state.Rows<Client>());
         break;
       case RegistryTable::kUser:
-        add(state.users());
+        add(state.Rows<User>());
         break;
       case RegistryTable::kClientUser:
         break;
@@ -420,6 +496,15 @@ std::optional<SourceRow> ChangeTranslator::Current(RegistryTable table, Id id,
 }
 
 void ChangeTranslator::Remember(const Batch& batch, std::size_t first, const View& state) {
+  const std::uint64_t writer = transactions_ + 1;
+  const auto set_link = [&](const LinkKey& key, bool present) {
+    pending_links_[key] = present;
+    link_writers_[key] = writer;
+  };
+  const auto set_row = [&](RegistryTable table, Id id, std::optional<SourceRow> row) {
+    pending_rows_[Index(table)][id] = std::move(row);
+    row_writers_[Index(table)][id] = writer;
+  };
   // Erasing a client or a user erases its links too (as the registry does).
   const auto erase_links_of = [&](Id id, bool client) {
     std::vector<LinkKey> keys;
@@ -435,22 +520,23 @@ void ChangeTranslator::Remember(const Batch& batch, std::size_t first, const Vie
     for (const auto& [key, present] : pending_links_) {
       if (present && (client ? key.first : key.second) == id) keys.push_back(key);
     }
-    for (const LinkKey& key : keys) pending_links_[key] = false;
+    for (const LinkKey& key : keys) set_link(key, false);
   };
   for (std::size_t i = first; i < batch.size(); ++i) {
     std::visit(
         [&](const auto& mutation) {
           using M = std::decay_t<decltype(mutation)>;
           if constexpr (std::is_same_v<M, EraseLink>) {
-            pending_links_[{mutation.client_id, mutation.user_id}] = false;
+            set_link({mutation.client_id, mutation.user_id}, false);
           } else if constexpr (std::is_same_v<M, InsertRow<ClientUserLink>>) {
-            pending_links_[{mutation.row.client_id, mutation.row.user_id}] = true;
+            set_link({mutation.row.client_id, mutation.row.user_id}, true);
           } else if constexpr (requires { mutation.row.id; }) {
             using Row = std::decay_t<decltype(mutation.row)>;
-            pending_rows_[Index(TableOf<Row>())][mutation.row.id] = SourceRow(mutation.row);
+            set_row(TableOf<Row>(), mutation.row.id, SourceRow(mutation.row));
           } else {
             using Row = typename ErasedRow<M>::type;
-            pending_rows_[Index(TableOf<Row>())][mutation.id] = std::nullopt;
+            set_row(TableOf<Row>(), mutation.id, std::nullopt);
+            moving_[Index(TableOf<Row>())].erase(mutation.id);
             if constexpr (std::is_same_v<Row, Client> || std::is_same_v<Row, User>) {
               erase_links_of(mutation.id, std::is_same_v<Row, Client>);
             }

@@ -29,12 +29,18 @@ class ChangeTranslator {
 
   // Feeds one message, in stream order:
   //  - Begin remembers the transaction's commit LSN for error messages;
-  //    Commit and Origin do nothing.
+  //    Commit erases the rows whose id the transaction changed (below);
+  //    Origin does nothing.
   //  - Type remembers the type's name for messages.
   //  - Relation is checked with CheckRelation when it maps to a hubreg table;
   //    a relation of any other table is remembered and its changes ignored.
   //  - Insert, Update, Delete and Truncate append mutations to `*batch`:
-  //    InsertRow; UpdateRow (EraseRow and InsertRow when the key changed);
+  //    InsertRow; UpdateRow. When an update changes a row's id, the source
+  //    moves the rows referring to it later in the transaction (ON UPDATE
+  //    CASCADE): the old row is parked (UpdateRow freeing its unique keys,
+  //    parked_keys.h), the new one inserted, and the old one erased at the
+  //    Commit, or before a row reusing its id is inserted. A link whose key
+  //    changed is an EraseLink and an InsertRow.
   //    EraseRow or EraseLink; for TRUNCATE, the erasure of every row of the
   //    truncated tables, links first. Unchanged-TOAST values of an update
   //    come from the old row (REPLICA IDENTITY FULL) or the current row.
@@ -60,6 +66,14 @@ class ChangeTranslator {
   // Call once the batches translated so far are applied (visible in the
   // Views passed from now on), or abandoned.
   void MarkApplied();
+  // Call once the batches of the first `through` transactions translated
+  // (see transactions()) are applied: forgets the rows that only they
+  // changed, keeping those of the later transactions, which the Views
+  // passed from now on do not hold yet (a follower translating while an
+  // earlier group commits).
+  void MarkApplied(std::uint64_t through);
+  // How many transactions have been translated up to their Commit.
+  std::uint64_t transactions() const { return transactions_; }
 
   const SourceMapping& mapping() const { return mapping_; }
 
@@ -85,6 +99,11 @@ class ChangeTranslator {
 
   // The row as the batches so far leave it; nullopt when absent.
   std::optional<SourceRow> Current(RegistryTable table, Id id, const View& state) const;
+  // Appends the erasure of row `id` of `table` if the transaction changed
+  // its id (it is parked), so that a new row can take that id.
+  void EraseIfMoving(RegistryTable table, Id id, Batch* batch);
+  // Appends the erasure of every row whose id the transaction changed.
+  void EraseMoved(Batch* batch);
   // Records the mutations appended to `batch` from `first` on.
   void Remember(const Batch& batch, std::size_t first, const View& state);
   Status WithContext(Status status, RegistryTable table, std::string_view key) const;
@@ -97,6 +116,14 @@ class ChangeTranslator {
   // Rows changed since MarkApplied: a row, or nullopt once erased.
   std::array<std::unordered_map<Id, std::optional<SourceRow>>, 4> pending_rows_;
   std::map<LinkKey, bool> pending_links_;  // present or erased
+  // Which transaction (1 = the first translated) last changed each of them.
+  std::array<std::unordered_map<Id, std::uint64_t>, 4> row_writers_;
+  std::map<LinkKey, std::uint64_t> link_writers_;
+  std::uint64_t transactions_ = 0;
+  bool committing_ = false;  // the message being translated is a Commit
+  // Per row table, the rows of this transaction whose id changed: parked,
+  // erased at its Commit.
+  std::array<std::set<Id>, 4> moving_;
 };
 
 }  // namespace hubreg::sync

@@ -1,6 +1,7 @@
 // The follower's run loop: connect, check the schema, copy when there is no
-// usable position, then stream; group the complete source transactions that
-// have arrived into one Store::ApplyGroup; confirm what is durable.
+// usable position, then stream: translate each source transaction and hand
+// it to the GroupCommitter, which commits what has arrived in groups on its
+// own thread while this one keeps receiving; confirm what is durable.
 #include "hubreg/follower.h"
 
 #include <condition_variable>
@@ -10,6 +11,7 @@
 
 #include "change_translator.h"
 #include "follow_state.h"
+#include "group_committer.h"
 #include "initial_copy.h"
 #include "pgoutput.h"
 #include "replication_stream.h"
@@ -96,13 +98,6 @@ struct Follower::Impl {
   mutable std::mutex status_mutex;
   FollowerStatus status;
 
-  // One source transaction that has fully arrived and is not yet applied.
-  struct Arrived {
-    Batch batch;
-    std::string state;  // EncodeFollowState after it
-    FollowState position;
-  };
-
   Impl(Store& s, FollowerOptions o, EventHandler e)
       : store(s), options(std::move(o)), on_event(std::move(e)) {}
 
@@ -115,10 +110,17 @@ struct Follower::Impl {
     status.streaming = streaming;
   }
 
-  void SetPosition(const FollowState& state, std::uint64_t transactions) {
+  void SetPosition(const FollowState& state) {
     std::lock_guard<std::mutex> lock(status_mutex);
     status.state = state;
-    status.transactions += transactions;
+  }
+
+  void AddCommitted(const sync::CommitReport& report) {
+    std::lock_guard<std::mutex> lock(status_mutex);
+    status.state = report.last;
+    status.transactions += report.transactions;
+    status.groups += report.groups.size();
+    status.largest_group = std::max(status.largest_group, report.largest_group);
   }
 
   FollowState Position(Lsn lsn, Timestamp commit_time, const std::string& system_id) const {
@@ -195,51 +197,44 @@ struct Follower::Impl {
           "loading the copy of " + source + " taken at " + FormatLsn(slot->consistent_point)));
       return failure->status;
     }
-    SetPosition(position, 0);
+    SetPosition(position);
     Emit(Event(FollowerEvent::Kind::kCopied).WithRows(copied).WithLsn(slot->consistent_point));
     return slot->consistent_point;
   }
 
-  // Applies `arrived` as one group. A rule broken by a source transaction is
-  // fatal and names its LSN; the ones before it stay applied.
-  Attempt ApplyArrived(std::vector<Arrived>& arrived, ReplicationStream& stream,
-                       bool in_transaction) {
-    if (arrived.empty()) return {};
-    std::vector<Batch> batches;
-    std::vector<std::string> states;
-    batches.reserve(arrived.size());
-    states.reserve(arrived.size());
-    const Timestamp applied_time = Now();
-    for (Arrived& one : arrived) {
-      one.position.applied_time = applied_time;
-      batches.push_back(std::move(one.batch));
-      states.push_back(sync::EncodeFollowState(one.position));
-    }
-    Registry::GroupResult result = store.ApplyGroup(batches, states);
-    // Mid-transaction, the translator still needs the rows it produced for
-    // that transaction; rows already applied do no harm meanwhile.
-    if (!in_transaction) translator->MarkApplied();
-    const std::size_t done = result.committed.size();
-    if (done > 0) {
-      const FollowState& last = arrived[done - 1].position;
-      SetPosition(last, done);
-      Emit(Event(FollowerEvent::Kind::kApplied).WithTransactions(done).WithLsn(last.lsn));
-      const bool all = done == arrived.size() && !in_transaction;
-      if (Status confirmed = stream.Confirm(last.lsn, all); !confirmed.ok()) {
-        arrived.erase(arrived.begin(), arrived.begin() + static_cast<std::ptrdiff_t>(done));
-        return Attempt::Retry(confirmed);
+  // Takes what the committer did since last asked: the translator forgets
+  // the rows now in the registry, the status moves on, and (`confirm`: the
+  // stream is still up) the durable position is confirmed. A rule broken by
+  // a source transaction is fatal and names its LSN; the ones before it
+  // stay applied.
+  Attempt TakeCommitted(sync::GroupCommitter& committer, ReplicationStream& stream,
+                        bool in_transaction, bool confirm) {
+    sync::CommitReport report = committer.Take();
+    if (report.transactions > 0) {
+      translator->MarkApplied(report.last_number);
+      AddCommitted(report);
+      for (const sync::CommitReport::Group& group : report.groups) {
+        Emit(Event(FollowerEvent::Kind::kApplied)
+                 .WithTransactions(group.transactions)
+                 .WithLsn(group.last));
+      }
+      // With nothing outstanding and no transaction open, everything
+      // received is durable.
+      const bool all = !in_transaction && committer.all_committed();
+      if (confirm) {
+        if (Status confirmed = stream.Confirm(report.last.lsn, all); !confirmed.ok()) {
+          return Attempt::Retry(confirmed);
+        }
       }
     }
-    if (!result.status.ok()) {
-      if (done < arrived.size() && result.status.code() != ErrorCode::kIo) {
-        const FollowState& failed = arrived[done].position;
-        return Attempt::Fatal(result.status.WithContext(
-            "source transaction committed at " + FormatLsn(failed.lsn) + " in " + source +
+    if (!report.status.ok()) {
+      if (report.broken) {
+        return Attempt::Fatal(report.status.WithContext(
+            "source transaction committed at " + FormatLsn(report.broken->lsn) + " in " + source +
             " breaks the registry's rules; it is not applied nor confirmed"));
       }
-      return Attempt::Fatal(result.status);
+      return Attempt::Fatal(report.status);
     }
-    arrived.clear();
     return {};
   }
 
@@ -318,40 +313,49 @@ struct Follower::Impl {
   Attempt Stream(ReplicationStream& stream, Lsn start, const std::string& system_id,
                  const std::stop_token& stop) {
     translator.emplace(mapping);
-    std::vector<Arrived> arrived;
+    sync::GroupCommitter committer(store, options.max_group);
+    // Beyond this many transactions waiting to be committed, stop receiving
+    // until the committer catches up (the server keeps the rest).
+    const std::size_t backlog = 2 * std::max<std::size_t>(options.max_group, 1);
     Batch current;
     bool in_transaction = false;
     bool skip = false;  // a transaction already applied before a restart
+    Attempt outcome;
     while (!stop.stop_requested()) {
-      const bool flush_due = arrived.size() >= options.max_group;
-      StatusOr<std::optional<sync::WalData>> data =
-          flush_due
-              ? StatusOr<std::optional<sync::WalData>>(std::nullopt)
-              : stream.Receive(arrived.empty() ? kPollInterval : std::chrono::milliseconds(0));
+      if (Attempt taken = TakeCommitted(committer, stream, in_transaction, true);
+          !taken.status.ok()) {
+        outcome = std::move(taken);
+        break;
+      }
+      StatusOr<std::optional<sync::WalData>> data = std::optional<sync::WalData>();
+      if (committer.outstanding() >= backlog) {
+        committer.WaitBelow(backlog, kPollInterval);
+      } else {
+        data = stream.Receive(kPollInterval, committer.wake_fd());
+      }
       if (!data.ok()) {
-        // Keep what fully arrived before the connection went.
-        Attempt applied = ApplyArrived(arrived, stream, true);
-        if (!applied.status.ok() && !applied.retry) return applied;
-        return Attempt::Retry(data.status());
+        outcome = Attempt::Retry(data.status());
+        break;
       }
       if (!data->has_value()) {
-        if (Attempt applied = ApplyArrived(arrived, stream, in_transaction); !applied.status.ok()) {
-          return applied;
-        }
-        if (!in_transaction) {
+        if (!in_transaction && committer.all_committed()) {
           if (Status confirmed = stream.Confirm(kInvalidLsn, /*all_durable=*/true);
               !confirmed.ok()) {
-            return Attempt::Retry(confirmed);
+            outcome = Attempt::Retry(confirmed);
+            break;
           }
         }
         if (Status due = stream.ConfirmIfDue(options.status_interval); !due.ok()) {
-          return Attempt::Retry(due);
+          outcome = Attempt::Retry(due);
+          break;
         }
         continue;
       }
       StatusOr<sync::PgMessage> message = sync::DecodePgOutput((*data)->payload);
       if (!message.ok()) {
-        return Attempt::Fatal(message.status().WithContext("at " + FormatLsn((*data)->wal_start)));
+        outcome =
+            Attempt::Fatal(message.status().WithContext("at " + FormatLsn((*data)->wal_start)));
+        break;
       }
       if (auto* b = std::get_if<sync::PgBegin>(&*message)) {
         in_transaction = true;
@@ -360,8 +364,18 @@ struct Follower::Impl {
       } else if (auto* commit = std::get_if<sync::PgCommit>(&*message)) {
         in_transaction = false;
         if (!skip) {
-          FollowState position = Position(commit->end_lsn, commit->commit_time, system_id);
-          arrived.push_back({std::move(current), std::string(), std::move(position)});
+          // The commit completes the batch: rows whose id changed are erased.
+          Status completed = [&] {
+            View view = store.Read();
+            return translator->Translate(*message, view, &current);
+          }();
+          if (!completed.ok()) {
+            outcome = Attempt::Fatal(completed);
+            break;
+          }
+          committer.Submit({std::move(current),
+                            Position(commit->end_lsn, commit->commit_time, system_id),
+                            translator->transactions()});
         }
         current = Batch();
         continue;
@@ -371,18 +385,26 @@ struct Follower::Impl {
                           std::holds_alternative<sync::PgDelete>(*message) ||
                           std::holds_alternative<sync::PgTruncate>(*message);
       if (change && skip) continue;
-      // The translator reads the registry plus what it translated since the
-      // last applied group (MarkApplied).
+      // The translator reads the registry plus what it translated and the
+      // committer has not yet applied (MarkApplied).
       Status translated = [&] {
         View view = store.Read();
         return translator->Translate(*message, view, &current);
       }();
-      if (!translated.ok()) return Attempt::Fatal(translated);
+      if (!translated.ok()) {
+        outcome = Attempt::Fatal(translated);
+        break;
+      }
     }
-    // Stopping: apply what fully arrived, confirm it, end the stream.
-    if (Attempt applied = ApplyArrived(arrived, stream, in_transaction); !applied.status.ok()) {
-      return applied;
-    }
+    // Stopping, failing or disconnected: what fully arrived is committed
+    // (up to a transaction that breaks a rule) and, while the stream is up,
+    // confirmed.
+    committer.Drain();
+    const bool connected = outcome.status.ok() || !outcome.retry;
+    Attempt drained = TakeCommitted(committer, stream, in_transaction, connected);
+    if (!drained.status.ok() && !drained.retry) return drained;
+    if (!outcome.status.ok()) return outcome;
+    if (!drained.status.ok()) return drained;
     (void)stream.Finish();
     return {};
   }
@@ -408,7 +430,7 @@ Status Follower::Run(std::stop_token stop) {
   {
     StatusOr<std::optional<FollowState>> stored = ReadFollowState(impl.store);
     if (!stored.ok()) return stored.status();
-    if (stored->has_value()) impl.SetPosition(**stored, 0);
+    if (stored->has_value()) impl.SetPosition(**stored);
   }
   std::mutex mutex;
   std::condition_variable_any wake;
@@ -436,7 +458,9 @@ FollowerStatus Follower::status() const {
 Status DropFollowerSlot(const std::string& conninfo, const std::string& slot) {
   StatusOr<ReplicationStream> stream = ReplicationStream::Open(conninfo);
   if (!stream.ok()) return stream.status();
-  return stream->DropSlot(slot);
+  // An operator dropping the slot of a follower that still runs is told so
+  // at once, rather than kept waiting until that follower stops.
+  return stream->DropSlot(slot, /*wait_while_active=*/false);
 }
 
 }  // namespace hubreg

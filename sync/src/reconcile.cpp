@@ -7,15 +7,12 @@
 #include <unordered_set>
 #include <utility>
 
+#include "parked_keys.h"
+
 namespace hubreg {
 namespace {
 
 constexpr std::size_t kApps = 0, kOrganizations = 1, kClients = 2, kUsers = 3, kLinks = 4;
-
-// Placeholders that free a unique key for the rest of the batch. The control
-// character keeps them apart from anything a source hands out.
-std::string ParkedKey(Id id) { return "\x01hubreg-sync-parked-" + std::to_string(id); }
-std::string ParkedEmail(Id id) { return ParkedKey(id) + "@hubreg-sync.invalid"; }
 
 template <typename Row>
 struct Traits;
@@ -23,33 +20,30 @@ struct Traits;
 template <>
 struct Traits<App> {
   static const App* Find(const View& view, Id id) { return view.FindApp(id); }
-  static const auto& Rows(const View& view) { return view.apps(); }
+  static auto Rows(const View& view) { return view.Rows<App>(); }
   static const std::string& Key(const App& row) { return row.app_key; }
-  static void Park(App& row) { row.app_key = ParkedKey(row.id); }
+  static void Park(App& row) { sync::Park(row); }
 };
 template <>
 struct Traits<Organization> {
   static const Organization* Find(const View& view, Id id) { return view.FindOrganization(id); }
-  static const auto& Rows(const View& view) { return view.organizations(); }
+  static auto Rows(const View& view) { return view.Rows<Organization>(); }
   static const std::string& Key(const Organization& row) { return row.external_id; }
-  static void Park(Organization& row) { row.external_id = ParkedKey(row.id); }
+  static void Park(Organization& row) { sync::Park(row); }
 };
 template <>
 struct Traits<Client> {
   static const Client* Find(const View& view, Id id) { return view.FindClient(id); }
-  static const auto& Rows(const View& view) { return view.clients(); }
+  static auto Rows(const View& view) { return view.Rows<Client>(); }
   static const std::string& Key(const Client& row) { return row.external_id; }
-  static void Park(Client& row) { row.external_id = ParkedKey(row.id); }
+  static void Park(Client& row) { sync::Park(row); }
 };
 template <>
 struct Traits<User> {
   static const User* Find(const View& view, Id id) { return view.FindUser(id); }
-  static const auto& Rows(const View& view) { return view.users(); }
+  static auto Rows(const View& view) { return view.Rows<User>(); }
   static const std::string& Key(const User& row) { return row.external_id; }
-  static void Park(User& row) {
-    row.external_id = ParkedKey(row.id);
-    row.email = ParkedEmail(row.id);
-  }
+  static void Park(User& row) { sync::Park(row); }
 };
 
 // The rows (by id) whose unique keys a target row wants.
@@ -307,7 +301,7 @@ StatusOr<Reconciliation> Reconcile(const View& current, const RegistryRows& targ
     if (matched < counts.links) {
       std::vector<std::pair<Id, Id>> stored;
       stored.reserve(counts.links);
-      for (const ClientUserLink& have : current.links()) {
+      for (const ClientUserLink& have : current.Rows<ClientUserLink>()) {
         stored.emplace_back(have.client_id, have.user_id);
       }
       std::sort(stored.begin(), stored.end());

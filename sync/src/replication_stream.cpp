@@ -77,13 +77,13 @@ StatusOr<CreatedSlot> ReplicationStream::CreateSlot(const std::string& slot) {
   return created;
 }
 
-Status ReplicationStream::DropSlot(const std::string& slot) {
+Status ReplicationStream::DropSlot(const std::string& slot, bool wait_while_active) {
   StatusOr<std::optional<Lsn>> exists = SlotPosition(slot);
   if (!exists.ok()) return exists.status();
   if (!exists->has_value()) return Status::NotFound("replication slot " + slot + " does not exist");
   return conn_
-      .Exec("DROP_REPLICATION_SLOT " + QuoteIdentifier(slot) + " WAIT", PGRES_COMMAND_OK,
-            "dropping replication slot " + slot)
+      .Exec("DROP_REPLICATION_SLOT " + QuoteIdentifier(slot) + (wait_while_active ? " WAIT" : ""),
+            PGRES_COMMAND_OK, "dropping replication slot " + slot)
       .status();
 }
 
@@ -129,7 +129,8 @@ Status ReplicationStream::HandleKeepalive(std::string_view message) {
   return Status::Ok();
 }
 
-StatusOr<std::optional<WalData>> ReplicationStream::Receive(std::chrono::milliseconds timeout) {
+StatusOr<std::optional<WalData>> ReplicationStream::Receive(std::chrono::milliseconds timeout,
+                                                            int wake_fd) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   PGconn* conn = conn_.get();
   bool polled = false;
@@ -171,12 +172,15 @@ StatusOr<std::optional<WalData>> ReplicationStream::Receive(std::chrono::millise
       return std::optional<WalData>();
     }
     polled = true;
-    pollfd fd{PQsocket(conn), POLLIN, 0};
+    pollfd fds[2] = {{PQsocket(conn), POLLIN, 0}, {wake_fd, POLLIN, 0}};
     const int wait_ms = static_cast<int>(
         std::max<std::int64_t>(0, std::chrono::ceil<std::chrono::milliseconds>(left).count()));
-    const int ready = ::poll(&fd, 1, wait_ms);
+    const int ready = ::poll(fds, wake_fd >= 0 ? 2 : 1, wait_ms);
     if (ready < 0 && errno != EINTR) return Status::Io("replication stream: poll failed");
-    if (ready > 0 && PQconsumeInput(conn) == 0) return conn_.Error("replication stream");
+    if (ready > 0 && fds[0].revents != 0 && PQconsumeInput(conn) == 0) {
+      return conn_.Error("replication stream");
+    }
+    if (ready > 0 && fds[1].revents != 0) return std::optional<WalData>();
   }
 }
 

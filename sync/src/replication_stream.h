@@ -48,8 +48,11 @@ class ReplicationStream {
   // CREATE_REPLICATION_SLOT name LOGICAL pgoutput EXPORT_SNAPSHOT. The
   // snapshot lives until this connection runs its next command.
   StatusOr<CreatedSlot> CreateSlot(const std::string& slot);
-  // DROP_REPLICATION_SLOT name WAIT. kNotFound when there is no such slot.
-  Status DropSlot(const std::string& slot);
+  // DROP_REPLICATION_SLOT name, with WAIT when `wait_while_active`: the
+  // server then waits until no walsender uses the slot (one just terminated
+  // may hold it a moment longer); without, a slot in use is refused at once
+  // (kIo naming the process using it). kNotFound when there is no such slot.
+  Status DropSlot(const std::string& slot, bool wait_while_active = true);
   // The slot's confirmed position, or nullopt when the slot does not exist
   // (a query on pg_replication_slots; kInvalidArgument when it exists but is
   // not a logical pgoutput slot of this database).
@@ -61,10 +64,10 @@ class ReplicationStream {
   Status Start(const std::string& slot, Lsn start, const std::string& publication);
 
   // Waits up to `timeout` for the next XLogData and returns it, or nullopt
-  // when none came in time. Keepalives are handled meanwhile. kIo when the
-  // connection is lost or the server ends the stream (the message says which
-  // and what the server said).
-  StatusOr<std::optional<WalData>> Receive(std::chrono::milliseconds timeout);
+  // when none came in time or `wake_fd` (when not -1) polls readable first.
+  // Keepalives are handled meanwhile. kIo when the connection is lost or the
+  // server ends the stream (the message says which and what the server said).
+  StatusOr<std::optional<WalData>> Receive(std::chrono::milliseconds timeout, int wake_fd = -1);
 
   // Sets the position reported as written, flushed and applied from now on,
   // and sends a status update when it moved on. With `all_durable` the

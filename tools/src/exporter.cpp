@@ -21,15 +21,6 @@ std::string TableFile(const std::string& dir, Table table, DataFormat format) {
       .string();
 }
 
-template <typename Table>
-std::vector<const typename Table::value_type*> SortedById(const Table& table) {
-  std::vector<const typename Table::value_type*> rows;
-  rows.reserve(table.size());
-  for (const auto& row : table) rows.push_back(&row);
-  std::sort(rows.begin(), rows.end(), [](const auto* a, const auto* b) { return a->id < b->id; });
-  return rows;
-}
-
 class TableWriter {
  public:
   TableWriter(Table table, DataFormat format) : table_(table), format_(format) {
@@ -114,27 +105,27 @@ StatusOr<ExportSummary> Export(const View& view, const std::string& dir,
     TableWriter writer(table, options.format);
     switch (table) {
       case Table::kApp:
-        for (const App* row : SortedById(view.apps())) writer.Add(RowCells(*row)), tick();
+        for (const App* row : view.SortedById<App>()) writer.Add(RowCells(*row)), tick();
         break;
       case Table::kOrganization:
-        for (const Organization* row : SortedById(view.organizations())) {
+        for (const Organization* row : view.SortedById<Organization>()) {
           writer.Add(RowCells(*row));
           tick();
         }
         break;
       case Table::kClient:
-        for (const Client* row : SortedById(view.clients())) {
+        for (const Client* row : view.SortedById<Client>()) {
           writer.Add(RowCells(*row, options.include_secrets));
           tick();
         }
         break;
       case Table::kUser:
-        for (const User* row : SortedById(view.users())) writer.Add(RowCells(*row)), tick();
+        for (const User* row : view.SortedById<User>()) writer.Add(RowCells(*row)), tick();
         break;
       case Table::kClientUser: {
         std::vector<const ClientUserLink*> links;
-        links.reserve(view.links().size());
-        for (const ClientUserLink& link : view.links()) links.push_back(&link);
+        links.reserve(summary.counts.links);
+        for (const ClientUserLink& link : view.Rows<ClientUserLink>()) links.push_back(&link);
         std::sort(links.begin(), links.end(), [](const auto* a, const auto* b) {
           return std::tie(a->client_id, a->user_id) < std::tie(b->client_id, b->user_id);
         });

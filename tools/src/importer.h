@@ -56,9 +56,10 @@ void ReadCsvText(Table table, const std::string& name, std::string_view text, Im
 void ReadJsonlText(const std::string& name, std::string_view text, ImportedRows* out,
                    std::vector<RowError>* errors);
 
-// Checks the rules between rows: unique ids and keys within the import and
-// against `existing`, and that every reference points at a row of the import
-// or of `existing`. Appends one error per offending row.
+// Checks the rows against the registry's integrity rules (CheckNewRows,
+// hubreg/integrity.h): unique ids and keys within the import and against
+// `existing`, and that every reference points at a row of the import or of
+// `existing`. Appends one error per broken rule, at the row's file and line.
 void CheckImport(const ImportedRows& imported, const View& existing, std::vector<RowError>* errors);
 
 // Orders errors by file name, then line (stable), as a person reads them.

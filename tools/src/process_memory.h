@@ -1,4 +1,4 @@
-// How much memory this process uses, from /proc/self/status (Linux).
+// How much memory this process uses, as the kernel counts it (Linux).
 #pragma once
 
 #include <cstdint>
@@ -6,11 +6,14 @@
 namespace hubreg::cli {
 
 struct ProcessMemory {
-  std::uint64_t rss_bytes = 0;   // resident now (VmRSS)
-  std::uint64_t peak_bytes = 0;  // highest resident so far (VmHWM)
+  std::uint64_t rss_bytes = 0;  // resident now (VmRSS of /proc/self/status)
+  // The highest resident size so far: the kernel's high-water mark, the
+  // larger of VmHWM and getrusage's ru_maxrss (the figure `time -v` shows as
+  // "Maximum resident set size"), and never below rss_bytes.
+  std::uint64_t peak_bytes = 0;
 };
 
-// Zeros when /proc is not available.
+// Zeros for what cannot be read (/proc not mounted).
 ProcessMemory ReadProcessMemory();
 
 }  // namespace hubreg::cli

@@ -49,7 +49,7 @@ StatusOr<const Organization*> FindOrganizationByKey(const View& view, std::strin
   }
   const Organization* found = nullptr;
   std::vector<std::string> apps;
-  for (const App& app : view.apps()) {
+  for (const App& app : view.Rows<App>()) {
     if (const Organization* candidate = view.FindOrganizationByExternalId(app.id, org)) {
       found = candidate;
       apps.push_back(app.app_key);

@@ -1,13 +1,14 @@
 // Views, lookups, link iterators and the access check. These are the hot
 // paths: they allocate nothing and cannot throw, and a lookup that finds
 // nothing is an answer (HUBREG_NOT_FOUND), so it records no message.
+#include <cstring>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 
 #include "c_api_internal.h"
 #include "c_rows.h"
 
-using hubreg::ClientUserLink;
 using hubreg::View;
 
 namespace {
@@ -32,21 +33,32 @@ hubreg_status Found(const Row* row, Out* out) {
   return HUBREG_OK;
 }
 
-// Links of one user (or client) are adjacent in the hashed index, so an
-// iterator needs only the current link: the next one is the neighbour in the
-// index if it has the same key. Nothing but three words on the caller's side.
-template <typename Tag, hubreg::Id ClientUserLink::*kKey>
-const ClientUserLink* FirstLink(const View& view, hubreg::Id key) {
-  const auto& index = view.links().get<Tag>();
-  auto first = index.equal_range(key).first;
-  return first == index.end() ? nullptr : &*first;
+// A hubreg_iter holds the core's iterator over the clients of a user (or
+// the users of a client): two pointers, trivially copyable, so it fits in the
+// caller's three words and needs no cleanup.
+template <typename Iterator>
+void Store(const Iterator& position, hubreg_iter* it) {
+  static_assert(std::is_trivially_copyable_v<Iterator>);
+  static_assert(sizeof(Iterator) <= sizeof(hubreg_iter));
+  static_assert(alignof(Iterator) <= alignof(hubreg_iter));
+  std::memcpy(static_cast<void*>(it), &position, sizeof position);
 }
 
-template <typename Tag, hubreg::Id ClientUserLink::*kKey>
-const ClientUserLink* NextLink(const View& view, const ClientUserLink& link) {
-  const auto& index = view.links().get<Tag>();
-  auto next = std::next(index.iterator_to(link));
-  return next != index.end() && (*next).*kKey == link.*kKey ? &*next : nullptr;
+template <typename Iterator>
+Iterator Load(const hubreg_iter* it) {
+  Iterator position;
+  std::memcpy(&position, static_cast<const void*>(it), sizeof position);
+  return position;
+}
+
+template <typename Range, typename Out>
+hubreg_status Next(hubreg_iter* it, Out* out) {
+  using Iterator = typename Range::iterator;
+  Iterator position = Load<Iterator>(it);
+  if (position == Iterator()) return HUBREG_NOT_FOUND;
+  Fill(*position, out);
+  Store(++position, it);
+  return HUBREG_OK;
 }
 
 // One ended view's memory per thread, reused by the next hubreg_view_begin
@@ -164,35 +176,19 @@ hubreg_status hubreg_owner_of_organization(const hubreg_view* view, uint64_t org
 }
 
 void hubreg_clients_of_user_begin(const hubreg_view* view, uint64_t user_id, hubreg_iter* it) {
-  it->private_view = &view->view;
-  it->private_key = user_id;
-  it->private_link =
-      FirstLink<hubreg::detail::ByUser, &ClientUserLink::user_id>(view->view, user_id);
+  Store(view->view.ClientsOfUser(user_id).begin(), it);
 }
 
 hubreg_status hubreg_clients_of_user_next(hubreg_iter* it, hubreg_client* out) {
-  if (it->private_link == nullptr) return HUBREG_NOT_FOUND;
-  const auto& view = *static_cast<const View*>(it->private_view);
-  const auto& link = *static_cast<const ClientUserLink*>(it->private_link);
-  Fill(*view.FindClient(link.client_id), out);
-  it->private_link = NextLink<hubreg::detail::ByUser, &ClientUserLink::user_id>(view, link);
-  return HUBREG_OK;
+  return Next<View::ClientsOfUserRange>(it, out);
 }
 
 void hubreg_users_of_client_begin(const hubreg_view* view, uint64_t client_id, hubreg_iter* it) {
-  it->private_view = &view->view;
-  it->private_key = client_id;
-  it->private_link =
-      FirstLink<hubreg::detail::ByClient, &ClientUserLink::client_id>(view->view, client_id);
+  Store(view->view.UsersOfClient(client_id).begin(), it);
 }
 
 hubreg_status hubreg_users_of_client_next(hubreg_iter* it, hubreg_user* out) {
-  if (it->private_link == nullptr) return HUBREG_NOT_FOUND;
-  const auto& view = *static_cast<const View*>(it->private_view);
-  const auto& link = *static_cast<const ClientUserLink*>(it->private_link);
-  Fill(*view.FindUser(link.user_id), out);
-  it->private_link = NextLink<hubreg::detail::ByClient, &ClientUserLink::client_id>(view, link);
-  return HUBREG_OK;
+  return Next<View::UsersOfClientRange>(it, out);
 }
 
 const char* hubreg_verdict_name(hubreg_verdict verdict) {

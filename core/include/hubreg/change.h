@@ -60,4 +60,12 @@ struct ChangeBatch {
   bool operator==(const ChangeBatch&) const = default;
 };
 
+// Fills `batch.access` and `batch.connection_changed` (replacing what they
+// held) from `batch.changes`, where `after` is a View of the state right
+// after the batch. Apply does this for every batch it records; this is for
+// code that builds ChangeBatches itself (tests, benchmarks). Costs
+// O(changes + links of the users and accounts whose access fields changed);
+// never a scan. The events are defined in docs/feed.md.
+void ComputeAccessChanges(const View& after, ChangeBatch& batch);
+
 }  // namespace hubreg

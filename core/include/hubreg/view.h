@@ -14,6 +14,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "hubreg/detail/tables.h"
 #include "hubreg/model.h"
@@ -21,6 +22,9 @@
 namespace hubreg {
 
 class Registry;
+namespace detail {
+struct ViewAccess;
+}  // namespace detail
 
 // Rows of one table in index order, e.g. the clients of an organization.
 template <typename Iterator>
@@ -37,52 +41,120 @@ class RowRange {
   Iterator last_;
 };
 
-// Rows reached through client_user links, e.g. the clients of a user. Each
-// step follows one link and one id index: O(1) per row, nothing copied.
-template <typename Target, typename LinkIterator, typename TargetIdIndex,
-          Id ClientUserLink::*kTargetId>
-class LinkedRange {
+// The member types of a forward iterator over const Row.
+template <typename Row>
+struct ForwardIteratorOf {
+  using iterator_category = std::forward_iterator_tag;
+  using value_type = Row;
+  using difference_type = std::ptrdiff_t;
+  using pointer = const Row*;
+  using reference = const Row&;
+};
+
+// Every row of one table, in no particular order (View::Rows). A forward
+// range of const Row&; nothing is copied, and what it walks is the core's
+// business: callers see only the iterator's operations.
+template <typename Row>
+class TableRange {
+  using Table = typename detail::TableOf<Row>::type;
+
  public:
-  class iterator {
+  class iterator : public ForwardIteratorOf<Row> {
    public:
-    using iterator_category = std::forward_iterator_tag;
-    using value_type = Target;
-    using difference_type = std::ptrdiff_t;
-    using pointer = const Target*;
-    using reference = const Target&;
+    using typename ForwardIteratorOf<Row>::pointer;
+    using typename ForwardIteratorOf<Row>::reference;
 
     iterator() = default;
-    iterator(LinkIterator link, const TargetIdIndex* index) : link_(link), index_(index) {}
-    reference operator*() const { return *index_->find((*link_).*kTargetId); }
+    reference operator*() const { return *position_; }
     pointer operator->() const { return &**this; }
-    // The link itself, for its created_at.
-    const ClientUserLink& link() const { return *link_; }
     iterator& operator++() {
-      ++link_;
+      ++position_;
       return *this;
     }
     iterator operator++(int) {
       iterator before = *this;
-      ++link_;
+      ++position_;
+      return before;
+    }
+    bool operator==(const iterator& other) const { return position_ == other.position_; }
+
+   private:
+    friend class TableRange;
+    explicit iterator(typename Table::const_iterator position) : position_(position) {}
+    typename Table::const_iterator position_{};
+  };
+
+  iterator begin() const { return iterator(table_->begin()); }
+  iterator end() const { return iterator(table_->end()); }
+  bool empty() const { return table_->empty(); }
+  std::size_t size() const { return table_->size(); }
+
+ private:
+  friend class View;
+  explicit TableRange(const Table* table) : table_(table) {}
+  const Table* table_;
+};
+
+// Rows reached through client_user links, e.g. the clients of a user. Each
+// step follows one link and one id index: O(1) per row, nothing copied.
+// The iterator is two pointers and trivially copyable, so a caller that
+// cannot keep a range (the C API) may keep an iterator between calls; it is
+// valid while the View is.
+template <typename Target, typename KeyTag, Id ClientUserLink::*kKey, Id ClientUserLink::*kTargetId>
+class LinkedRange {
+ public:
+  class iterator : public ForwardIteratorOf<Target> {
+   public:
+    using typename ForwardIteratorOf<Target>::pointer;
+    using typename ForwardIteratorOf<Target>::reference;
+
+    iterator() = default;  // equal to every past-the-end iterator
+    reference operator*() const {
+      return *detail::TableOf<Target>::In(*tables_).template get<detail::ById>().find((*link_).*
+                                                                                      kTargetId);
+    }
+    pointer operator->() const { return &**this; }
+    // The link itself, for its created_at.
+    const ClientUserLink& link() const { return *link_; }
+    iterator& operator++() {
+      link_ = detail::NextLinkOfSameKey<KeyTag, kKey>(*tables_, *link_);
+      return *this;
+    }
+    iterator operator++(int) {
+      iterator before = *this;
+      ++*this;
       return before;
     }
     bool operator==(const iterator& other) const { return link_ == other.link_; }
 
    private:
-    LinkIterator link_{};
-    const TargetIdIndex* index_ = nullptr;
+    friend class LinkedRange;
+    iterator(const ClientUserLink* link, const detail::Tables* tables)
+        : link_(link), tables_(tables) {}
+    const ClientUserLink* link_ = nullptr;  // nullptr: past the end
+    const detail::Tables* tables_ = nullptr;
   };
 
-  LinkedRange(std::pair<LinkIterator, LinkIterator> links, const TargetIdIndex* index)
-      : first_(links.first, index), last_(links.second, index) {}
+  LinkedRange(const detail::Tables* tables, Id key)
+      : first_(detail::FirstLinkOf<KeyTag>(*tables, key), tables) {}
   iterator begin() const { return first_; }
-  iterator end() const { return last_; }
-  bool empty() const { return first_ == last_; }
-  std::size_t size() const { return static_cast<std::size_t>(std::distance(first_, last_)); }
+  iterator end() const { return iterator(); }
+  bool empty() const { return first_ == end(); }
+  std::size_t size() const { return static_cast<std::size_t>(std::distance(begin(), end())); }
 
  private:
   iterator first_;
-  iterator last_;
+};
+
+// The next id the registry assigns per table when an insert leaves the id at
+// 0. Never decreases, so the id of a deleted row is not handed out again;
+// snapshots save them for that reason.
+struct NextIds {
+  Id app = 1;
+  Id organization = 1;
+  Id client = 1;
+  Id user = 1;
+  bool operator==(const NextIds&) const = default;
 };
 
 // Why an access check failed; kAllowed when it did not.
@@ -130,16 +202,11 @@ struct TableCounts {
 };
 
 class View {
-  using UserLinks = detail::LinkTable::index<detail::ByUser>::type;
-  using ClientLinks = detail::LinkTable::index<detail::ByClient>::type;
-  using ClientIds = detail::ClientTable::index<detail::ById>::type;
-  using UserIds = detail::UserTable::index<detail::ById>::type;
-
  public:
   using ClientsOfUserRange =
-      LinkedRange<Client, UserLinks::const_iterator, ClientIds, &ClientUserLink::client_id>;
+      LinkedRange<Client, detail::ByUser, &ClientUserLink::user_id, &ClientUserLink::client_id>;
   using UsersOfClientRange =
-      LinkedRange<User, ClientLinks::const_iterator, UserIds, &ClientUserLink::user_id>;
+      LinkedRange<User, detail::ByClient, &ClientUserLink::client_id, &ClientUserLink::user_id>;
   using OrganizationRange =
       RowRange<detail::OrganizationTable::index<detail::ByApp>::type::const_iterator>;
   using OwnedOrganizationRange =
@@ -181,18 +248,26 @@ class View {
   // Access check and routing in one call.
   AccessDecision Resolve(const AccessRequest& request) const;
 
-  // Whole tables, for snapshots, exports and verification (unspecified order).
-  const detail::AppTable& apps() const { return tables_->apps; }
-  const detail::OrganizationTable& organizations() const { return tables_->organizations; }
-  const detail::ClientTable& clients() const { return tables_->clients; }
-  const detail::UserTable& users() const { return tables_->users; }
-  const detail::LinkTable& links() const { return tables_->links; }
-  // The next ids the registry would assign, saved by snapshots so that ids
-  // of deleted rows are not handed out again after a restart.
-  const detail::Tables& tables() const { return *tables_; }
+  // Every row of one table (App, Organization, Client, User or
+  // ClientUserLink), in no particular order: for snapshots, exports,
+  // verification and reconciliation.
+  template <typename Row>
+  TableRange<Row> Rows() const {
+    return TableRange<Row>(&detail::TableOf<Row>::In(*tables_));
+  }
+  // The rows of one table (App, Organization, Client or User) sorted by id:
+  // pointers into this state, valid while the View is. O(n log n), one
+  // allocation.
+  template <typename Row>
+  std::vector<const Row*> SortedById() const;
+  NextIds next_ids() const {
+    return {tables_->next_app_id, tables_->next_organization_id, tables_->next_client_id,
+            tables_->next_user_id};
+  }
 
  private:
   friend class Registry;
+  friend struct detail::ViewAccess;  // core/src/view_access.h
   View(const detail::Tables* tables, std::uint64_t sequence, void* reader_slot)
       : tables_(tables), sequence_(sequence), reader_slot_(reader_slot) {}
   void Release();

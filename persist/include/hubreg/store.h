@@ -47,6 +47,12 @@ struct StoreOptions {
   // writer with this set opens anyway and records what data.mdb holds as
   // the state to check later opens against. Ignored by read-only stores.
   bool accept_rollback = false;
+  // Read-only stores: a thread of the store waits for the writer's commits
+  // (WaitForCommit) and calls Refresh after each, so the registry follows
+  // the writer without the caller refreshing. Stopped and joined by ~Store.
+  // Its last error, if any, is in StoreStats::last_refresh_error.
+  // Ignored by writable stores (always current).
+  bool background_refresh = false;
   // The change feed's window in the journal (docs/feed.md): compaction keeps
   // the newest journal entries its snapshot covers, at most this many
   // batches and at most this many bytes (whichever limit is reached first),
@@ -78,6 +84,16 @@ struct StoreStats {
   // Read-only stores: earlier registries still kept because Views of them
   // were alive when Refresh reloaded (freed by a later Refresh).
   std::uint64_t retired_registries = 0;
+  // Whether WaitForCommit sleeps on the data directory's commit signal
+  // (woken by the writer's commits). False when the file is missing or
+  // damaged: a read-only store's waits then look at LMDB every 50 ms.
+  bool commit_signal = false;
+  // Read-only stores: how often Refresh found data.mdb replaced (a restore
+  // into the directory) and reloaded everything from the new one.
+  std::uint64_t replacements = 0;
+  // Read-only stores with background_refresh: the last failed background
+  // Refresh's error (empty when the last one succeeded).
+  std::string last_refresh_error;
 };
 
 class Store {
@@ -129,7 +145,24 @@ class Store {
   // registry stays valid for Views and references taken before). OK and
   // nothing to do on a writable store.
   // REQUIRES: the calling thread holds no View of this store.
+  //
+  // A data directory replaced under a read-only store (a restore, e.g.
+  // `hubreg restore --force`, swaps in a new data.mdb; the old file stays
+  // open and unchanged) is noticed here: the store reopens the directory and
+  // loads the new registry, and StoreStats::replacements counts it. Views
+  // and references taken before stay valid, as after any reload.
   Status Refresh();
+
+  // Blocks until a batch with a sequence above `after_sequence` is durable,
+  // at most `timeout`. Returns true when one is (at once if one already
+  // is), false on timeout. A writable store waits on its own commits. A
+  // read-only store sleeps on the commit signal the writing process wakes
+  // (docs/storage.md, "Waiting for commits"): true means "call Refresh to
+  // see it", also when the data directory was replaced. Never spins. Errors
+  // (kIo, kCorruption) come from reading LMDB's state.
+  // Thread-safe; any number of threads may wait.
+  StatusOr<bool> WaitForCommit(std::uint64_t after_sequence,
+                               std::chrono::milliseconds timeout) const;
 
   StoreStats Stats() const;
 
@@ -141,18 +174,17 @@ class Store {
   // whole state, e.g. Read() (a View's sequence() is its cursor) or the
   // stored snapshot, whose sequence the message names and
   // Stats().snapshot_sequence gives (on a read-only store, after Refresh). A writable store waits
-  // up to `timeout` for the batch to be committed (nullopt if it is not). A read-only store answers
-  // from what LMDB holds now and does not wait yet: nullopt at once when the writer has committed
-  // nothing newer. A read-only store's answer may be ahead of its own registry until Refresh.
-  // Thread-safe; Apply and readers never wait for it.
+  // up to `timeout` for the batch to be committed (nullopt if it is not); so does a read-only
+  // store, which reads the writer's journal and sleeps until the writer's next commit
+  // (WaitForCommit). A read-only store's answer may be ahead of its own registry until Refresh, and
+  // a data directory replaced under it (a restore) answers kResyncRequired until Refresh has loaded
+  // it. Thread-safe; Apply and readers never wait for it.
   StatusOr<std::optional<ChangeBatch>> Changes(std::uint64_t after_sequence,
                                                std::chrono::milliseconds timeout) const;
 
   // Runs Changes from `after_sequence` on a thread of its own, handing each
   // batch (and a final kResync event, whose restart_sequence is the stored
-  // snapshot's sequence) to `callback`. On a read-only store it polls LMDB
-  // every kReadOnlyPoll while idle.
-  static constexpr std::chrono::milliseconds kReadOnlyPoll{20};
+  // snapshot's sequence) to `callback`.
   Subscription Subscribe(std::uint64_t after_sequence, Subscription::Callback callback) const;
 
   // Checks the stored snapshot and journal decode and that the registry they
@@ -187,7 +219,17 @@ StatusOr<SnapshotFileInfo> VerifySnapshotFile(const std::string& file);
 
 // Loads a snapshot file into `target.path`, which must not hold a registry
 // (unless `overwrite`). On any error the target is left as it was.
+// Sequences never go back in a data directory: the restored registry is at
+// the file's sequence, or one above the highest the replaced directory had
+// used, whichever is higher (docs/storage.md, "Restoring"); it is stored in
+// *restored_sequence when given. Read-only stores open on the target see
+// the new registry at their next Refresh (StoreStats::replacements).
 Status RestoreSnapshotFile(const std::string& file, const StoreOptions& target,
-                           bool overwrite = false);
+                           bool overwrite = false, std::uint64_t* restored_sequence = nullptr);
+
+// Whether `file` is a regular file that starts with the snapshot file magic
+// ("HUBREGSN"; nothing else is checked): to tell a snapshot file given where a
+// data directory was expected. False when it cannot be read. Never blocks.
+bool IsSnapshotFile(const std::string& file);
 
 }  // namespace hubreg

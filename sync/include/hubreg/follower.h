@@ -51,7 +51,9 @@ struct FollowerOptions {
   // Applied when a first copy meets a data directory that already holds a
   // registry (see Reconcile): the delete guard.
   ReconcileOptions reconcile;
-  // Source transactions grouped into one LMDB commit, at most.
+  // Source transactions grouped into one LMDB commit, at most. A group
+  // holds what arrived while the previous one committed; the follower stops
+  // receiving while twice this many wait to be committed.
   std::size_t max_group = 4096;
   // Reconnecting after a lost connection waits min_backoff, doubling up to
   // max_backoff while attempts keep failing.
@@ -101,6 +103,10 @@ struct FollowerStatus {
   FollowState state;
   bool streaming = false;
   std::uint64_t transactions = 0;  // applied since Run began
+  // The durable LMDB commits that applied them (transactions / groups is
+  // the mean group size), and the most transactions one of them held.
+  std::uint64_t groups = 0;
+  std::uint64_t largest_group = 0;
 };
 
 class Follower {

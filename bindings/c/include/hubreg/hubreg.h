@@ -235,9 +235,7 @@ HUBREG_API hubreg_status hubreg_owner_of_organization(const hubreg_view* view,
  * _next returns HUBREG_OK and fills *out, or HUBREG_NOT_FOUND at the end.
  * An unknown id yields an empty sequence. Order is unspecified. */
 typedef struct hubreg_iter {
-  const void* private_view;
-  const void* private_link;
-  uint64_t private_key;
+  uint64_t private_state[3]; /* the library's own iterator */
 } hubreg_iter;
 
 HUBREG_API void hubreg_clients_of_user_begin(const hubreg_view* view, uint64_t user_id,
@@ -369,6 +367,40 @@ HUBREG_API hubreg_status hubreg_snapshot_restore(const char* file, const char* p
  * the handle was opened or last refreshed. */
 HUBREG_API hubreg_status hubreg_refresh(hubreg_registry* reg);
 
+/* What a data directory holds and how its store is doing: hubreg::StoreStats,
+ * field for field (docs/operations.md says what to watch). Later versions
+ * only append fields, so pass sizeof(hubreg_stats) as `size`: the library
+ * fills the fields that fit in `size` bytes and no more. */
+typedef struct hubreg_stats {
+  hubreg_counts counts;
+  uint64_t last_sequence;     /* the last batch applied */
+  uint64_t snapshot_sequence; /* the batch the stored snapshot covers */
+  uint64_t snapshot_bytes;
+  uint64_t journal_batches; /* batches in the journal after the snapshot */
+  uint64_t journal_bytes;
+  uint64_t map_size;    /* LMDB map size, bytes */
+  uint64_t map_used;    /* bytes of the map in use */
+  double open_seconds;  /* how long opening took (snapshot load, journal replay) */
+  uint64_t compactions; /* since the handle was opened, automatic and requested */
+  /* "" when the last automatic compaction succeeded (or none ran), else its
+   * error. Valid until the calling thread's next hubreg_store_stats call. */
+  const char* last_compaction_error;
+  uint64_t retired_registries; /* read-only handles: old states kept for live views */
+} hubreg_stats;
+
+/* Fills *out (up to `size` bytes). HUBREG_INVALID_ARGUMENT on an in-memory
+ * registry or when `size` is smaller than hubreg_stats was in 0.1.0. */
+HUBREG_API hubreg_status hubreg_store_stats(const hubreg_registry* reg, hubreg_stats* out,
+                                            size_t size);
+
+/* Writes a new snapshot and drops the journal it covers, as `hubreg snapshot
+ * compact` does. Writers wait meanwhile; readers do not. HUBREG_READ_ONLY on
+ * a read-only handle, HUBREG_INVALID_ARGUMENT on an in-memory registry. */
+HUBREG_API hubreg_status hubreg_store_compact(hubreg_registry* reg);
+
+/* ---- The library's version, "MAJOR.MINOR.PATCH" (static storage): the
+ * project version it was built from (docs/compatibility.md). */
+HUBREG_API const char* hubreg_version(void);
 /* ---- The change feed (docs/feed.md): every committed batch, in sequence
  * order, none skipped, none twice, with each row it changed before and after.
  * A cursor is a batch sequence number: "I have seen every batch up to N". */
@@ -401,7 +433,7 @@ typedef struct hubreg_access_change {
  * NULL, *restart_sequence (unless NULL) is the sequence of a state to start
  * again from (the registry's latest in memory, the stored snapshot's for a
  * data directory) and hubreg_errmsg(reg) says which batches are kept. A
- * read-only handle waits by asking the data directory every 20 ms. */
+ * read-only handle waits for the writing process's next commit. */
 HUBREG_API hubreg_status hubreg_changes_next(hubreg_registry* reg, uint64_t after_sequence,
                                              int64_t timeout_ms, hubreg_change_batch** out,
                                              uint64_t* restart_sequence);

@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <iterator>
 #include <string_view>
 
 #include "hubreg/detail/node_arena.h"
@@ -178,5 +179,44 @@ struct Tables {
   Id next_client_id = 1;
   Id next_user_id = 1;
 };
+
+// The table of one row type (TableOf<Row>::type) and where a state keeps it
+// (TableOf<Row>::In(tables)).
+template <typename Table, Table Tables::*kMember>
+struct TableAt {
+  using type = Table;
+  static const Table& In(const Tables& tables) { return tables.*kMember; }
+};
+template <typename Row>
+struct TableOf;
+template <>
+struct TableOf<App> : TableAt<AppTable, &Tables::apps> {};
+template <>
+struct TableOf<Organization> : TableAt<OrganizationTable, &Tables::organizations> {};
+template <>
+struct TableOf<Client> : TableAt<ClientTable, &Tables::clients> {};
+template <>
+struct TableOf<User> : TableAt<UserTable, &Tables::users> {};
+template <>
+struct TableOf<ClientUserLink> : TableAt<LinkTable, &Tables::links> {};
+
+// The link after `link` with the same user (Tag ByUser, kKey user_id) or the
+// same client (ByClient, client_id), or nullptr. A hashed_non_unique index
+// keeps the elements of one key adjacent, so this is the next element of the
+// index if its key is the same.
+template <typename Tag, Id ClientUserLink::*kKey>
+const ClientUserLink* NextLinkOfSameKey(const Tables& tables, const ClientUserLink& link) {
+  const auto& index = tables.links.get<Tag>();
+  auto next = std::next(index.iterator_to(link));
+  return next != index.end() && (*next).*kKey == link.*kKey ? &*next : nullptr;
+}
+
+// The first link of one user (ByUser) or client (ByClient), or nullptr.
+template <typename Tag>
+const ClientUserLink* FirstLinkOf(const Tables& tables, Id key) {
+  const auto& index = tables.links.get<Tag>();
+  auto first = index.equal_range(key).first;
+  return first == index.end() ? nullptr : &*first;
+}
 
 }  // namespace hubreg::detail

@@ -1,0 +1,499 @@
+// `hubreg follow` against a private PostgreSQL 15 (tests/pg_testutil.h; one
+// server per benchmark, fsync off on the server side), the follower's store
+// durable with default options in a scratch directory. Wall time; one
+// iteration each, the figures are counters.
+//
+//   follow/throughput/<size>: a burst of as many source changes as the size
+//     has users (inserts of new users, then updates of the same rows, 100 rows
+//     per transaction), written while the follower is stopped, then:
+//       server_rows_per_second: pg_logical_slot_peek_binary_changes over the
+//         burst (the server decoding its WAL through pgoutput; nothing sent);
+//       stream_rows_per_second: a replication connection receiving the burst
+//         and decoding every message (DecodePgOutput), applying nothing;
+//       follower_rows_per_second: the Follower restarted, until every burst
+//         transaction is applied and durable (the iteration's time), in
+//         `commits` durable LMDB commits.
+//   follow/lag/<size>: single-row source transactions (200 at S, else 1,000)
+//     one after the other; for each, the time from the source's COMMIT
+//     returning to a second process (a read-only Store calling Refresh in a
+//     loop) seeing the row: p50_ms, p99_ms, max_ms.
+//   follow/initial_copy/<size>: the size's generated registry in the source
+//     (loaded with COPY, not timed); a first start into an empty data
+//     directory until the copy is durable (compare sync/import/<size>).
+#include <benchmark/benchmark.h>
+#include <libpq-fe.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "hubreg/follower.h"
+#include "hubreg/generator.h"
+#include "pg_testutil.h"
+#include "pgoutput.h"
+#include "replication_stream.h"
+#include "suite.h"
+#include "temp_directory.h"
+
+namespace hubreg::bench {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr int kRowsPerTransaction = 100;
+// How long the reader of follow/lag waits between two Refresh calls.
+constexpr auto kReaderPoll = std::chrono::milliseconds(1);
+
+double Seconds(Clock::duration duration) { return std::chrono::duration<double>(duration).count(); }
+
+std::unique_ptr<test::PgServer> StartSource() {
+  StatusOr<std::unique_ptr<test::PgServer>> server = test::StartServerWithSchema();
+  CheckOk(server.status(), "start PostgreSQL");
+  return std::move(server).value();
+}
+
+test::PgConnection Connect(const test::PgServer& server) {
+  StatusOr<test::PgConnection> conn = test::PgConnection::Open(server.ConnectionString());
+  CheckOk(conn.status(), "connect to PostgreSQL");
+  return std::move(conn).value();
+}
+
+void Exec(test::PgConnection& conn, const std::string& sql) { CheckOk(conn.Exec(sql), "SQL"); }
+
+std::unique_ptr<Store> OpenStore(const std::string& path) {
+  StoreOptions options;
+  options.path = path;
+  StatusOr<std::unique_ptr<Store>> store = Store::Open(options);
+  CheckOk(store.status(), "open store");
+  return std::move(store).value();
+}
+
+FollowerOptions FollowOptions(const test::PgServer& server) {
+  FollowerOptions options;
+  options.conninfo = server.ConnectionString();
+  options.publication = std::string(test::kSourcePublication);
+  options.slot = "bench";
+  return options;
+}
+
+// A Follower running on its own thread, and the kinds of event it reported.
+class FollowerThread {
+ public:
+  FollowerThread(Store& store, FollowerOptions options)
+      : follower_(store, std::move(options), [this](const FollowerEvent& e) { OnEvent(e); }),
+        thread_([this](std::stop_token stop) { OnEnd(follower_.Run(stop)); }) {}
+  ~FollowerThread() { Stop(); }
+  FollowerThread(const FollowerThread&) = delete;
+  FollowerThread& operator=(const FollowerThread&) = delete;
+
+  // Waits until `predicate()` holds, checked after each event; aborts the
+  // program when the follower ends first or after ten minutes.
+  template <typename Predicate>
+  void WaitFor(Predicate predicate, const char* what) {
+    const auto deadline = Clock::now() + std::chrono::minutes(10);
+    while (!predicate()) {
+      std::unique_lock<std::mutex> lock(mutex_);
+      if (done_) CheckOk(result_.ok() ? Status::Io("the follower stopped") : result_, what);
+      if (Clock::now() > deadline) CheckOk(Status::Io("no progress for ten minutes"), what);
+      changed_.wait_for(lock, std::chrono::milliseconds(5));
+    }
+  }
+  bool Saw(FollowerEvent::Kind kind) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return seen_.contains(kind);
+  }
+  // Durable LMDB commits of streamed transactions (kApplied events).
+  std::uint64_t commits() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return commits_;
+  }
+  const Follower& follower() const { return follower_; }
+  void Stop() {
+    if (!thread_.joinable()) return;
+    thread_.request_stop();
+    thread_.join();
+    CheckOk(result_, "follower");
+  }
+
+ private:
+  void OnEvent(const FollowerEvent& event) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    seen_.insert(event.kind);
+    if (event.kind == FollowerEvent::Kind::kApplied) ++commits_;
+    changed_.notify_all();
+  }
+  void OnEnd(Status result) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    result_ = std::move(result);
+    done_ = true;
+    changed_.notify_all();
+  }
+
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::set<FollowerEvent::Kind> seen_;
+  std::uint64_t commits_ = 0;
+  Status result_;
+  bool done_ = false;
+  Follower follower_;
+  std::jthread thread_;
+};
+
+// Inserts `changes / 2` new users from `first_id` on, then updates each of
+// them, in transactions of kRowsPerTransaction rows. Returns the number of
+// transactions.
+std::uint64_t WriteBurst(test::PgConnection& conn, Id first_id, std::uint64_t changes) {
+  const std::uint64_t rows = changes / 2;
+  std::uint64_t transactions = 0;
+  for (const bool update : {false, true}) {
+    for (std::uint64_t done = 0; done < rows; done += kRowsPerTransaction) {
+      const std::string from = std::to_string(first_id + done);
+      const std::string to =
+          std::to_string(first_id + std::min<std::uint64_t>(rows, done + kRowsPerTransaction) - 1);
+      Exec(conn, update ? "UPDATE \"user\" SET name = 'Updated ' || id, status = 'disabled' "
+                          "WHERE id BETWEEN " +
+                              from + " AND " + to
+                        : "INSERT INTO \"user\" (id, external_id, email, name) "
+                          "SELECT g, 'B-' || g, 'b' || g || '@example.com', 'Burst ' || g "
+                          "FROM generate_series(" +
+                              from + ", " + to + ") g");
+      ++transactions;
+    }
+  }
+  return transactions;
+}
+
+// Receives the slot's changes over a replication connection and decodes
+// them, until `transactions` commits have come.
+void ConsumeStream(const test::PgServer& server, const std::string& slot,
+                   std::uint64_t transactions) {
+  StatusOr<sync::ReplicationStream> stream =
+      sync::ReplicationStream::Open(server.ConnectionString());
+  CheckOk(stream.status(), "open replication connection");
+  CheckOk(stream->Start(slot, kInvalidLsn, std::string(test::kSourcePublication)),
+          "start replication");
+  std::uint64_t commits = 0;
+  while (commits < transactions) {
+    StatusOr<std::optional<sync::WalData>> data = stream->Receive(std::chrono::seconds(1));
+    CheckOk(data.status(), "receive");
+    if (!data->has_value()) continue;
+    StatusOr<sync::PgMessage> message = sync::DecodePgOutput((*data)->payload);
+    CheckOk(message.status(), "decode");
+    if (std::holds_alternative<sync::PgCommit>(*message)) ++commits;
+  }
+}
+
+void Throughput(benchmark::State& state, Size size) {
+  const std::uint64_t changes = OptionsFor(size).users;
+  auto server = StartSource();
+  test::PgConnection conn = Connect(*server);
+  Exec(conn,
+       "INSERT INTO \"user\" (id, external_id, email) VALUES (1, 'U-1', 'owner@example.com')");
+  std::unique_ptr<test::TempDir> dir = ScratchDirectory("follow-throughput");
+  std::unique_ptr<Store> store = OpenStore(dir->Path("data"));
+  {
+    FollowerThread follower(*store, FollowOptions(*server));
+    follower.WaitFor([&] { return follower.Saw(FollowerEvent::Kind::kConnected); }, "first copy");
+  }
+  for (const char* slot : {"peek", "raw"}) {
+    Exec(conn,
+         "SELECT pg_create_logical_replication_slot('" + std::string(slot) + "', 'pgoutput')");
+  }
+  const std::uint64_t transactions = WriteBurst(conn, 1000, changes);
+  double server_seconds = 0, stream_seconds = 0;
+  std::uint64_t commits = 0;
+  for (auto _ : state) {
+    auto start = Clock::now();
+    Exec(conn,
+         "SELECT count(*) FROM pg_logical_slot_peek_binary_changes('peek', NULL, NULL, "
+         "'proto_version', '1', 'publication_names', '" +
+             std::string(test::kSourcePublication) + "')");
+    server_seconds = Seconds(Clock::now() - start);
+    start = Clock::now();
+    ConsumeStream(*server, "raw", transactions);
+    stream_seconds = Seconds(Clock::now() - start);
+
+    start = Clock::now();
+    FollowerThread follower(*store, FollowOptions(*server));
+    follower.WaitFor([&] { return follower.follower().status().transactions >= transactions; },
+                     "catching up");
+    state.SetIterationTime(Seconds(Clock::now() - start));
+    commits = follower.commits();
+  }
+  const auto rate = [&](double seconds) {
+    return benchmark::Counter(static_cast<double>(changes) / seconds);
+  };
+  state.counters["changes"] = static_cast<double>(changes);
+  state.counters["transactions"] = static_cast<double>(transactions);
+  state.counters["commits"] = static_cast<double>(commits);
+  state.counters["server_rows_per_second"] = rate(server_seconds);
+  state.counters["stream_rows_per_second"] = rate(stream_seconds);
+  state.counters["follower_rows_per_second"] = benchmark::Counter(
+      static_cast<double>(changes), benchmark::Counter::kIsIterationInvariantRate);
+}
+
+// The second process of follow/lag: opens the store read-only once told to,
+// then for each user id it reads, refreshes until the user is visible and
+// answers with the steady_clock time it saw it (nanoseconds, 8 bytes).
+class LagReader {
+ public:
+  // Forks before the benchmark starts threads or connections.
+  explicit LagReader(std::string path) {
+    int to_child[2], from_child[2];
+    if (::pipe(to_child) != 0 || ::pipe(from_child) != 0) {
+      CheckOk(Status::Io(std::strerror(errno)), "pipe");
+    }
+    pid_ = ::fork();
+    if (pid_ < 0) CheckOk(Status::Io(std::strerror(errno)), "fork");
+    if (pid_ == 0) {
+      ::close(to_child[1]);
+      ::close(from_child[0]);
+      ::_exit(Run(path, to_child[0], from_child[1]));
+    }
+    ::close(to_child[0]);
+    ::close(from_child[1]);
+    to_child_ = to_child[1];
+    from_child_ = from_child[0];
+  }
+  ~LagReader() {
+    ::close(to_child_);
+    ::close(from_child_);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+  }
+  LagReader(const LagReader&) = delete;
+  LagReader& operator=(const LagReader&) = delete;
+
+  // Sends the id of the next user to wait for (0: just open the store).
+  void Expect(Id id) { Write(to_child_, id); }
+  // Waits for the reader to see it; returns when it did.
+  Clock::time_point Seen() {
+    std::int64_t nanos = 0;
+    if (::read(from_child_, &nanos, sizeof nanos) != sizeof nanos) {
+      CheckOk(Status::Io("the reader process ended"), "lag reader");
+    }
+    return Clock::time_point(std::chrono::nanoseconds(nanos));
+  }
+
+ private:
+  static void Write(int fd, Id id) {
+    if (::write(fd, &id, sizeof id) != sizeof id) CheckOk(Status::Io("write"), "lag reader");
+  }
+  // Between two refreshes; Store::WaitForCommit, when there is one, goes here.
+  static void WaitForChange(Store&) { std::this_thread::sleep_for(kReaderPoll); }
+
+  static int Run(const std::string& path, int in, int out) {
+    std::unique_ptr<Store> store;
+    Id id = 0;
+    while (::read(in, &id, sizeof id) == sizeof id) {
+      if (!store) {
+        StoreOptions options;
+        options.path = path;
+        options.read_only = true;
+        StatusOr<std::unique_ptr<Store>> opened = Store::Open(options);
+        if (!opened.ok()) return 1;
+        store = std::move(opened).value();
+      }
+      for (;;) {
+        if (!store->Refresh().ok()) return 1;
+        if (id == 0 || store->Read().FindUser(id) != nullptr) break;
+        WaitForChange(*store);
+      }
+      const std::int64_t nanos = Clock::now().time_since_epoch().count();
+      if (::write(out, &nanos, sizeof nanos) != sizeof nanos) return 1;
+    }
+    return 0;
+  }
+
+  pid_t pid_ = -1;
+  int to_child_ = -1;
+  int from_child_ = -1;
+};
+
+void Lag(benchmark::State& state, Size size) {
+  const int transactions = size == Size::kS ? 200 : 1000;
+  std::unique_ptr<test::TempDir> dir = ScratchDirectory("follow-lag");
+  const std::string path = dir->Path("data");
+  LagReader reader(path);
+  auto server = StartSource();
+  test::PgConnection conn = Connect(*server);
+  std::unique_ptr<Store> store = OpenStore(path);
+  std::vector<double> lags_ms;
+  for (auto _ : state) {
+    const auto start = Clock::now();
+    FollowerThread follower(*store, FollowOptions(*server));
+    follower.WaitFor([&] { return follower.Saw(FollowerEvent::Kind::kConnected); }, "first copy");
+    reader.Expect(0);
+    reader.Seen();
+    for (int i = 1; i <= transactions; ++i) {
+      reader.Expect(static_cast<Id>(i));
+      Exec(conn, "INSERT INTO \"user\" (id, external_id, email) VALUES (" + std::to_string(i) +
+                     ", 'L-" + std::to_string(i) + "', 'l" + std::to_string(i) + "@example.com')");
+      const auto committed = Clock::now();
+      const auto seen = reader.Seen();
+      // The follower may apply a change before COMMIT's answer reaches us.
+      lags_ms.push_back(std::max(0.0, Seconds(seen - committed) * 1000));
+    }
+    state.SetIterationTime(Seconds(Clock::now() - start));
+  }
+  std::sort(lags_ms.begin(), lags_ms.end());
+  const auto at = [&](double quantile) {
+    return lags_ms[static_cast<std::size_t>(quantile * static_cast<double>(lags_ms.size() - 1))];
+  };
+  state.counters["transactions"] = static_cast<double>(lags_ms.size());
+  state.counters["p50_ms"] = at(0.50);
+  state.counters["p99_ms"] = at(0.99);
+  state.counters["max_ms"] = lags_ms.back();
+}
+
+// One table's rows in COPY's text format.
+class CopyText {
+ public:
+  CopyText& Text(std::string_view text) {
+    Separate();
+    for (char c : text) {
+      switch (c) {
+        case '\\':
+          data_ += "\\\\";
+          break;
+        case '\t':
+          data_ += "\\t";
+          break;
+        case '\n':
+          data_ += "\\n";
+          break;
+        case '\r':
+          data_ += "\\r";
+          break;
+        default:
+          data_ += c;
+      }
+    }
+    return *this;
+  }
+  CopyText& Number(std::uint64_t value) { return Text(std::to_string(value)); }
+  CopyText& OptionalId(Id id) {
+    if (id != kNoId) return Number(id);
+    Separate();
+    data_ += "\\N";
+    return *this;
+  }
+  CopyText& Time(Timestamp time) { return Text(FormatTimestamp(time)); }
+  void EndRow() {
+    data_ += '\n';
+    row_open_ = false;
+  }
+  const std::string& data() const { return data_; }
+
+ private:
+  void Separate() {
+    if (row_open_) data_ += '\t';
+    row_open_ = true;
+  }
+  std::string data_;
+  bool row_open_ = false;
+};
+
+void CopyIn(const test::PgServer& server, const std::string& table, const std::string& data) {
+  PGconn* conn = PQconnectdb(server.ConnectionString().c_str());
+  Status status = Status::Ok();
+  PGresult* result = PQexec(conn, ("COPY " + table + " FROM STDIN").c_str());
+  if (PQresultStatus(result) != PGRES_COPY_IN) status = Status::Io(PQerrorMessage(conn));
+  PQclear(result);
+  if (status.ok() && (PQputCopyData(conn, data.data(), static_cast<int>(data.size())) != 1 ||
+                      PQputCopyEnd(conn, nullptr) != 1)) {
+    status = Status::Io(PQerrorMessage(conn));
+  }
+  while (status.ok() && (result = PQgetResult(conn)) != nullptr) {
+    if (PQresultStatus(result) != PGRES_COMMAND_OK) status = Status::Io(PQerrorMessage(conn));
+    PQclear(result);
+  }
+  PQfinish(conn);
+  CheckOk(status, ("COPY " + table).c_str());
+}
+
+// Fills the source's tables with `rows`, parents first.
+void LoadSource(const test::PgServer& server, const RegistryRows& rows) {
+  CopyText apps, users, organizations, clients, links;
+  for (const App& r : rows.apps) {
+    apps.Number(r.id).Text(r.name).Text(r.app_key).Text(ToString(r.environment));
+    apps.Time(r.created_at).Time(r.updated_at).EndRow();
+  }
+  for (const User& r : rows.users) {
+    users.Number(r.id).Text(r.external_id).Text(r.email).Text(r.name).Text(ToString(r.status));
+    users.Time(r.created_at).Time(r.updated_at).EndRow();
+  }
+  for (const Organization& r : rows.organizations) {
+    organizations.Number(r.id).Number(r.threecolts_app_id).Number(r.organization_owner_id);
+    organizations.Text(r.external_id).Text(r.name).Time(r.created_at).Time(r.updated_at).EndRow();
+  }
+  for (const Client& r : rows.clients) {
+    clients.Number(r.id).OptionalId(r.threecolts_organization_id).Text(r.external_id);
+    clients.Text(r.name).Text(r.db_host).Number(r.db_port).Text(r.db_name).Text(r.db_user);
+    clients.Text(r.db_password.Reveal()).Text(ToString(r.status));
+    clients.Time(r.created_at).Time(r.updated_at).EndRow();
+  }
+  for (const ClientUserLink& r : rows.links) {
+    links.Number(r.client_id).Number(r.user_id).Time(r.created_at).EndRow();
+  }
+  CopyIn(server, "threecolts_app", apps.data());
+  CopyIn(server, "\"user\"", users.data());
+  CopyIn(server, "threecolts_organization", organizations.data());
+  CopyIn(server, "client", clients.data());
+  CopyIn(server, "client_user", links.data());
+}
+
+void InitialCopy(benchmark::State& state, Size size) {
+  auto server = StartSource();
+  std::uint64_t rows = 0;
+  {
+    const RegistryRows generated = gen::Generate(OptionsFor(size));
+    rows = generated.apps.size() + generated.organizations.size() + generated.clients.size() +
+           generated.users.size() + generated.links.size();
+    LoadSource(*server, generated);
+  }
+  for (auto _ : state) {
+    std::unique_ptr<test::TempDir> dir = ScratchDirectory("follow-copy");
+    std::unique_ptr<Store> store = OpenStore(dir->Path("data"));
+    const auto start = Clock::now();
+    FollowerThread follower(*store, FollowOptions(*server));
+    follower.WaitFor([&] { return follower.Saw(FollowerEvent::Kind::kCopied); }, "first copy");
+    state.SetIterationTime(Seconds(Clock::now() - start));
+    follower.Stop();
+    if (store->Read().counts().users != OptionsFor(size).users) {
+      CheckOk(Status::Corruption("the copy does not hold every user"), "first copy");
+    }
+  }
+  state.counters["rows_per_second"] =
+      benchmark::Counter(static_cast<double>(rows), benchmark::Counter::kIsIterationInvariantRate);
+}
+
+}  // namespace
+
+void RegisterFollowBenchmarks(const std::vector<Size>& sizes) {
+  using Fn = void (*)(benchmark::State&, Size);
+  const std::pair<const char*, Fn> kinds[] = {
+      {"throughput", Throughput}, {"lag", Lag}, {"initial_copy", InitialCopy}};
+  for (Size size : sizes) {
+    for (const auto& [kind, fn] : kinds) {
+      const std::string name = "follow/" + std::string(kind) + "/" + std::string(SizeName(size));
+      benchmark::RegisterBenchmark(name.c_str(),
+                                   [fn = fn, size](benchmark::State& s) { fn(s, size); })
+          ->Unit(benchmark::kMillisecond)
+          ->Iterations(1)
+          ->UseManualTime();
+    }
+  }
+}
+
+}  // namespace hubreg::bench

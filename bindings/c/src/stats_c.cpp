@@ -1,0 +1,60 @@
+// Statistics, compaction and the version.
+#include <algorithm>
+#include <cstring>
+
+#include "c_api_internal.h"
+#include "hubreg/version.h"
+
+using namespace hubreg::capi;
+
+namespace {
+
+// hubreg_stats as 0.1.0 defined it: callers built against it pass this size.
+constexpr std::size_t kFirstStatsSize = sizeof(hubreg_stats);
+
+}  // namespace
+
+extern "C" {
+
+hubreg_status hubreg_store_stats(const hubreg_registry* reg, hubreg_stats* out, size_t size) {
+  if (reg == nullptr || out == nullptr) return HUBREG_INVALID_ARGUMENT;
+  if (size < kFirstStatsSize) {
+    return Fail(reg, HUBREG_INVALID_ARGUMENT,
+                "hubreg_store_stats: size " + std::to_string(size) +
+                    " is smaller than hubreg_stats (pass sizeof(hubreg_stats))");
+  }
+  return Guarded(reg, [&] {
+    hubreg::StatusOr<hubreg::StoreStats> stats = reg->handle->Stats();
+    if (!stats.ok()) return Fail(reg, stats.status());
+    thread_local std::string last_compaction_error;
+    last_compaction_error = stats->last_compaction_error;
+    hubreg_stats filled{};
+    filled.counts = {stats->counts.apps, stats->counts.organizations, stats->counts.clients,
+                     stats->counts.users, stats->counts.links};
+    filled.last_sequence = stats->last_sequence;
+    filled.snapshot_sequence = stats->snapshot_sequence;
+    filled.snapshot_bytes = stats->snapshot_bytes;
+    filled.journal_batches = stats->journal_batches;
+    filled.journal_bytes = stats->journal_bytes;
+    filled.map_size = stats->map_size;
+    filled.map_used = stats->map_used;
+    filled.open_seconds = stats->open_seconds;
+    filled.compactions = stats->compactions;
+    filled.last_compaction_error = last_compaction_error.c_str();
+    filled.retired_registries = stats->retired_registries;
+    std::memcpy(out, &filled, std::min(size, sizeof filled));
+    return HUBREG_OK;
+  });
+}
+
+hubreg_status hubreg_store_compact(hubreg_registry* reg) {
+  if (reg == nullptr) return HUBREG_INVALID_ARGUMENT;
+  return Guarded(reg, [&] {
+    const hubreg::Status compacted = reg->handle->Compact();
+    return compacted.ok() ? HUBREG_OK : Fail(reg, compacted);
+  });
+}
+
+const char* hubreg_version(void) { return HUBREG_VERSION_STRING; }
+
+}  // extern "C"
