@@ -553,6 +553,14 @@ static void test_data_directories_persist_refresh_and_snapshot(void) {
   EXPECT_STATUS(hubreg_open(restored, HUBREG_OPEN_READ_ONLY, &reg), HUBREG_OK,
                 "the restored directory opens");
   EXPECT(user_count(reg) == 1, "with the snapshot's rows");
+  {
+    hubreg_change_batch* changes = NULL;
+    uint64_t restart = 0;
+    EXPECT_STATUS(hubreg_changes_next(reg, 0, 0, &changes, &restart), HUBREG_RESYNC_REQUIRED,
+                  "the restored directory no longer holds batch 1");
+    EXPECT(changes == NULL && restart == 1, "start again from the snapshot at sequence 1");
+    EXPECT(strstr(hubreg_errmsg(reg), "batch 1") != NULL, "the message names the batch");
+  }
   hubreg_close(reg);
   reg = NULL;
 
@@ -707,6 +715,58 @@ static void test_no_error_message_shows_a_password(void) {
   hubreg_close(reg);
 }
 
+static void test_the_change_feed_hands_out_each_batch_with_its_rows(void) {
+  hubreg_registry* reg = sample_registry();
+  hubreg_client moved = make_client(2, 1, "ACC-2", "rotated-2", HUBREG_DISABLED);
+  hubreg_change_batch* batch = NULL;
+  hubreg_client before;
+  hubreg_client after;
+  hubreg_link link_before;
+  hubreg_link link_after;
+  hubreg_user user;
+  hubreg_table table = HUBREG_TABLE_APP;
+  hubreg_change_op op = HUBREG_INSERT;
+  uint64_t restart = 0;
+
+  moved.db.db_host = "moved.internal";
+  EXPECT_STATUS(hubreg_update_client(reg, &moved), HUBREG_OK, "client 2 moves");
+  EXPECT_STATUS(hubreg_erase_link(reg, 2, 1), HUBREG_OK, "a link goes");
+
+  EXPECT_STATUS(hubreg_changes_next(reg, 1, 0, &batch, &restart), HUBREG_OK,
+                "the batch after 1 is there");
+  EXPECT(batch != NULL && hubreg_change_batch_sequence(batch) == 2, "it is batch 2");
+  EXPECT(hubreg_change_batch_committed_at(batch) > 0, "with its commit time");
+  EXPECT(hubreg_change_batch_size(batch) == 1, "changing one row");
+  EXPECT_STATUS(hubreg_change_info(batch, 0, &table, &op), HUBREG_OK, "change 0");
+  EXPECT(table == HUBREG_TABLE_CLIENT && op == HUBREG_UPDATE, "is an update of a client");
+  EXPECT_STATUS(hubreg_change_client(batch, 0, &before, &after), HUBREG_OK, "its rows");
+  EXPECT_STR(before.db.db_host, "db.internal", "the row before");
+  EXPECT_STR(after.db.db_host, "moved.internal", "the row after");
+  EXPECT_STR(after.db.db_password, "rotated-2", "passwords as in lookups");
+  EXPECT(after.id == 2 && after.status == HUBREG_DISABLED, "every column");
+  EXPECT_STATUS(hubreg_change_user(batch, 0, &user, NULL), HUBREG_INVALID_ARGUMENT,
+                "a change read as another table's is refused");
+  EXPECT_STATUS(hubreg_change_info(batch, 1, &table, &op), HUBREG_INVALID_ARGUMENT,
+                "an index past the end is refused");
+  hubreg_change_batch_free(batch);
+  batch = NULL;
+
+  EXPECT_STATUS(hubreg_changes_next(reg, 2, 0, &batch, NULL), HUBREG_OK, "then batch 3");
+  EXPECT_STATUS(hubreg_change_info(batch, 0, &table, &op), HUBREG_OK, "its change");
+  EXPECT(table == HUBREG_TABLE_CLIENT_USER && op == HUBREG_DELETE, "is a link deleted");
+  EXPECT_STATUS(hubreg_change_link(batch, 0, &link_before, &link_after), HUBREG_OK, "its rows");
+  EXPECT(link_before.client_id == 2 && link_before.user_id == 1, "the link before");
+  EXPECT(link_after.client_id == 0 && link_after.user_id == 0, "no row after: zero-filled");
+  hubreg_change_batch_free(batch);
+  batch = NULL;
+
+  EXPECT_STATUS(hubreg_changes_next(reg, 3, 20, &batch, NULL), HUBREG_NOT_FOUND,
+                "a wait for a batch not yet committed times out");
+  EXPECT(batch == NULL, "and hands out no batch");
+  hubreg_change_batch_free(NULL);
+  hubreg_close(reg);
+}
+
 int main(void) {
   test_lookups_fill_rows_with_borrowed_strings();
   test_iterators_walk_the_links_of_one_row();
@@ -720,6 +780,7 @@ int main(void) {
   test_in_memory_registries_have_no_files();
   test_the_version_is_the_project_version();
   test_store_stats_and_compaction();
+  test_the_change_feed_hands_out_each_batch_with_its_rows();
   test_data_directories_persist_refresh_and_snapshot();
   if (failures != 0) {
     fprintf(stderr, "c_api_test: %d check(s) failed\n", failures);

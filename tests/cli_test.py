@@ -63,7 +63,7 @@ def test_every_subcommand_has_help():
                  ["query", "client-users"], ["query", "org-owner"], ["query", "owned-orgs"],
                  ["query", "org-clients"], ["query", "resolve"], ["snapshot"],
                  ["snapshot", "save"], ["snapshot", "compact"], ["restore"], ["verify"],
-                 ["stats"], ["demo"], ["sync"]]:
+                 ["stats"], ["demo"], ["sync"], ["watch"]]:
         result = run(*args, "--help", check=0)
         assert "Usage:" in result.stdout or "Usage" in result.stdout, args
 
@@ -842,3 +842,163 @@ def test_stats_reports_the_peak_the_kernel_counts(tmp_path):
     # printing the report needed.
     assert s["peak_rss_bytes"] <= measured["peak"]
     assert measured["peak"] - s["peak_rss_bytes"] <= max(1 << 20, measured["peak"] // 50), measured
+# --- watch ------------------------------------------------------------------
+
+class Watcher:
+    """`hubreg watch` running beside the test; its stdout read line by line
+    (by a thread, so that a line waits in a queue, not in a pipe buffer) with
+    a generous deadline per line."""
+
+    def __init__(self, data, *args):
+        import queue
+        import threading
+        self.process = subprocess.Popen(
+            [HUBREG, "--data", str(data), "watch", *[str(a) for a in args]],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.lines = queue.Queue()
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self):
+        for line in self.process.stdout:
+            self.lines.put(line)
+        self.lines.put(None)  # end of output
+
+    def line(self, timeout=60):
+        import queue
+        try:
+            line = self.lines.get(timeout=timeout)
+        except queue.Empty:
+            raise AssertionError("no line from hubreg watch in time") from None
+        assert line is not None, ("hubreg watch ended", self.process.wait())
+        return line
+
+    def stop(self, signum):
+        """Sends `signum`; returns the exit status, the lines not read yet and stderr."""
+        self.process.send_signal(signum)
+        status = self.process.wait(timeout=60)
+        self.reader.join(timeout=60)
+        rest = []
+        while (line := self.lines.get_nowait()) is not None:
+            rest.append(line)
+        err = self.process.stderr.read()
+        for secret in SECRETS:
+            assert secret not in err
+        return status, "".join(rest), err
+
+    def kill(self):
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        self.process.stderr.close()
+
+
+@pytest.fixture
+def watcher():
+    started = []
+
+    def start(data, *args):
+        started.append(Watcher(data, *args))
+        return started[-1]
+    yield start
+    for w in started:
+        w.kill()
+
+
+def moved_v12(directory, n):
+    """The v1.2 fixture with client 1 moved to host moved<n>.internal."""
+    if directory.exists():
+        shutil.rmtree(directory)
+    shutil.copytree(V12, directory)
+    client = (directory / "client.csv").read_text()
+    (directory / "client.csv").write_text(client.replace("1,1,ACC-1,Acme EU,db1.internal,",
+                                                         f"1,1,ACC-1,Acme EU,moved{n}.internal,"))
+    return directory
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_watch_prints_each_batch_once_in_order_and_ends_cleanly_on_a_signal(
+        v12, tmp_path, watcher, signum):
+    w = watcher(v12, "--since", 1, "--json")
+    for n in range(1, 6):
+        run("sync", moved_v12(tmp_path / "moved", n), data=v12, check=0)
+    for n in range(1, 6):
+        batch = json.loads(w.line())
+        assert batch["event"] == "batch"
+        assert batch["sequence"] == 1 + n
+        datetime.datetime.strptime(batch["committed_at"][:19], "%Y-%m-%dT%H:%M:%S")
+        assert batch["committed_at"].endswith("Z")
+        [change] = batch["changes"]
+        assert change["table"] == "client" and change["op"] == "update"
+        assert change["before"]["id"] == 1 and change["after"]["id"] == 1
+        assert change["after"]["db_host"] == f"moved{n}.internal"
+        assert change["before"]["db_password"] is None
+        assert change["after"]["db_password"] is None
+        assert "access" not in batch
+    status, rest, _ = w.stop(signum)
+    assert status == 0
+    assert rest == ""  # no batch twice, none beyond the writer's
+
+
+def test_watch_without_since_prints_only_new_batches_and_can_show_text(v12, tmp_path, watcher):
+    w = watcher(v12)
+    # The watcher may still be opening the directory: keep writing until it
+    # shows a batch; every later one must then follow in order.
+    n = 0
+    while True:
+        n += 1
+        run("sync", moved_v12(tmp_path / "moved", n), data=v12, check=0)
+        try:
+            first = w.line(timeout=2)
+            break
+        except AssertionError:
+            assert n < 30, "hubreg watch showed none of 30 batches"
+    first_sequence = int(first.split()[1])
+    assert first_sequence >= 2
+    assert first.split(": ", 1)[1] == "1 change: client 1 update\n"
+    n += 1
+    run("sync", moved_v12(tmp_path / "moved", n), data=v12, check=0)
+    assert w.line().startswith(f"batch {first_sequence + 1} at ")
+    assert w.stop(signal.SIGINT)[0] == 0
+
+
+def test_watch_shows_passwords_only_with_include_secrets_and_access_on_request(
+        v12, tmp_path, watcher):
+    changed = changed_v12(tmp_path / "changed")  # rotates client 2's password
+    run("sync", changed, data=v12, check=0)
+    hidden = watcher(v12, "--since", 1, "--json", "--access")
+    line = hidden.line()
+    for secret in SECRETS + ["rotated-2"]:
+        assert secret not in line
+    batch = json.loads(line)
+    assert batch["sequence"] == 2
+    assert {(c["table"], c["op"]) for c in batch["changes"]} >= {
+        ("client", "update"), ("client", "delete"), ("user", "insert"),
+        ("client_user", "delete"), ("client_user", "insert")}
+    # (Which pairs and accounts: the feed's own tests; here only that they are shown.)
+    assert isinstance(batch["access"], list) and isinstance(batch["connection_changed"], list)
+    assert hidden.stop(signal.SIGTERM)[0] == 0
+
+    shown = watcher(v12, "--since", 1, "--json", "--include-secrets")
+    batch = json.loads(shown.line())
+    [client2] = [c for c in batch["changes"]
+                 if c["table"] == "client" and c["op"] == "update"]
+    assert client2["before"]["db_password"] == "s3cret-2"
+    assert client2["after"]["db_password"] == "rotated-2"
+    assert shown.stop(signal.SIGINT)[0] == 0
+
+
+def test_watch_since_a_batch_no_longer_kept_prints_a_resync_and_exits_3(v12, tmp_path):
+    run("sync", moved_v12(tmp_path / "moved", 1), data=v12, check=0)
+    snapshot = tmp_path / "snap.hubreg"
+    run("snapshot", "save", snapshot, data=v12, check=0)
+    restored = tmp_path / "restored"
+    run("restore", snapshot, data=restored, check=0)  # a journal without batches 1 and 2
+    result = run("watch", "--since", 0, "--json", data=restored, check=3)
+    [line] = result.stdout.splitlines()
+    resync = json.loads(line)
+    assert resync["event"] == "resync"
+    assert resync["restart_sequence"] == 2
+    assert "batch 1" in resync["message"]
+    text = run("watch", "--since", 0, data=restored, check=3)
+    assert text.stdout.startswith("resync required: ")

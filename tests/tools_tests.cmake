@@ -2,7 +2,8 @@
 # built binary end to end.
 if(TARGET hubreg_cli_lib)
   foreach(name csv_reader_test timestamp_text_test row_parser_test importer_test input_files_test
-               query_output_test progress_test secret_messages_test)
+               query_output_test progress_test secret_messages_test
+               change_json_test)
     hubreg_add_test(${name})
     target_link_libraries(${name} PRIVATE hubreg_cli_lib)
     target_compile_definitions(${name} PRIVATE

@@ -71,5 +71,6 @@ void AddFollowCommand(CLI::App& app, Context& context);     // follow
 void AddQueryCommands(CLI::App& app, Context& context);     // query ...
 void AddSnapshotCommands(CLI::App& app, Context& context);  // snapshot, restore, verify, stats
 void AddDemoCommand(CLI::App& app, Context& context);       // demo
+void AddWatchCommand(CLI::App& app, Context& context);      // watch
 
 }  // namespace hubreg::cli

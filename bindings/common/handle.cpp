@@ -143,4 +143,15 @@ Status RestoreSnapshot(const std::string& file, const std::string& path, bool ov
   return RestoreSnapshotFile(file, target, overwrite);
 }
 
+StatusOr<std::optional<ChangeBatch>> Handle::Changes(std::uint64_t after_sequence,
+                                                     std::chrono::milliseconds timeout) const {
+  if (backend_->store) return backend_->store->Changes(after_sequence, timeout);
+  return backend_->memory->Changes(after_sequence, timeout);
+}
+
+std::uint64_t Handle::RestartSequence() const {
+  if (backend_->store) return backend_->store->Stats().snapshot_sequence;
+  return backend_->memory->LastSequence();
+}
+
 }  // namespace hubreg::bindings

@@ -5,11 +5,14 @@
 // live in one place.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "hubreg/batch.h"
+#include "hubreg/change.h"
 #include "hubreg/registry.h"
 #include "hubreg/status.h"
 #include "hubreg/store.h"
@@ -64,6 +67,16 @@ class Handle {
   bool persistent() const { return persistent_; }
   const std::string& path() const { return path_; }
   std::uint64_t LastSequence() const;
+
+  // The change feed (docs/feed.md): Registry::Changes or Store::Changes.
+  // Waits up to `timeout` for the batch (a read-only data directory for the
+  // writing process's next commit). Thread-safe.
+  StatusOr<std::optional<ChangeBatch>> Changes(std::uint64_t after_sequence,
+                                               std::chrono::milliseconds timeout) const;
+  // After kResyncRequired from Changes: the sequence of a state to start
+  // again from (the registry's latest in memory, the stored snapshot's for a
+  // data directory; a read-only one reads it as of its last Refresh).
+  std::uint64_t RestartSequence() const;
 
   // Bookkeeping of views held across calls, per thread. A view must be
   // ended on the thread that began it.

@@ -12,4 +12,5 @@ PYBIND11_MODULE(hubreg, m) {
   hubreg::python::RegisterErrors(m);
   hubreg::python::RegisterEntities(m);
   hubreg::python::RegisterRegistry(m);
+  hubreg::python::RegisterFeed(m);
 }

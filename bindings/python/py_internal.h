@@ -4,8 +4,16 @@
 
 #include <pybind11/pybind11.h>
 
+#include <cstdint>
+#include <memory>
+#include <optional>
+
 #include "hubreg/model.h"
 #include "hubreg/status.h"
+
+namespace hubreg::bindings {
+class Handle;
+}  // namespace hubreg::bindings
 
 namespace hubreg::python {
 
@@ -30,5 +38,13 @@ Timestamp ToTimestamp(py::handle value, const char* column);
 
 // registry_py.cpp: Registry, View, Batch, Decision, Counts, Commit, open().
 void RegisterRegistry(py::module_& m);
+
+// feed_py.cpp: ChangeBatch, Change, AccessChange and the Changes iterator.
+void RegisterFeed(py::module_& m);
+// Registry.changes(since, timeout): the batches after `since` (default: the
+// latest sequence), ending when none comes within `timeout` seconds (None:
+// never).
+py::object MakeChanges(std::shared_ptr<bindings::Handle> handle, std::optional<std::uint64_t> since,
+                       std::optional<double> timeout);
 
 }  // namespace hubreg::python

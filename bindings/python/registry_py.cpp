@@ -555,6 +555,15 @@ void RegisterRegistry(py::module_& m) {
           },
           "Read-only registries: catch up with the writing process.")
       .def(
+          "changes",
+          [](const PyRegistry& r, std::optional<std::uint64_t> since,
+             std::optional<double> timeout) { return MakeChanges(r.Get(), since, timeout); },
+          py::kw_only(), arg("since") = py::none(), arg("timeout") = py::none(),
+          "The change feed: an iterator of ChangeBatch after `since` (default: the latest "
+          "sequence); it ends when no batch comes within `timeout` seconds (None: waits "
+          "forever). Raises ResyncRequiredError (with restart_sequence) when `since` is no "
+          "longer kept.")
+      .def(
           "stats",
           [](const PyRegistry& r) {
             StatusOr<StoreStats> stats = r.Get()->Stats();

@@ -9,44 +9,12 @@
 
 #include "csv_writer.h"
 #include "hubreg/files.h"
-#include "timestamp_text.h"
+#include "row_cells.h"
 
 namespace hubreg::cli {
 namespace {
 
 namespace fs = std::filesystem;
-
-using Cells = std::vector<std::optional<std::string>>;
-
-// The text of one value, NULL as nullopt: an id of 0 is NULL, a secret is
-// NULL unless secrets are asked for.
-std::optional<std::string> Cell(Id id) {
-  if (id == kNoId) return std::nullopt;
-  return std::to_string(id);
-}
-std::optional<std::string> Cell(const std::string& text) { return text; }
-std::optional<std::string> Cell(std::uint16_t port) { return std::to_string(port); }
-std::optional<std::string> Cell(Environment environment) {
-  return std::string(ToString(environment));
-}
-std::optional<std::string> Cell(RecordStatus status) { return std::string(ToString(status)); }
-std::optional<std::string> Cell(Timestamp t) { return FormatTimestampText(t); }
-
-// One row as the text of each column of ColumnsOf(table).
-template <typename Row>
-Cells RowCells(const Row& row, bool include_secrets = false) {
-  Cells cells;
-  cells.reserve(kColumnCount<Row>);
-  ForEachColumn<Row>([&](const auto& column) {
-    const auto& value = row.*column.member;
-    if constexpr (std::is_same_v<std::remove_cvref_t<decltype(value)>, Secret>) {
-      cells.push_back(include_secrets ? std::optional<std::string>(value.Reveal()) : std::nullopt);
-    } else {
-      cells.push_back(Cell(value));
-    }
-  });
-  return cells;
-}
 
 std::string TableFile(const std::string& dir, Table table, DataFormat format) {
   return (fs::path(dir) / (std::string(TableName(table)) + std::string(FileExtension(format))))

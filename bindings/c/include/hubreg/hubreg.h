@@ -401,6 +401,76 @@ HUBREG_API hubreg_status hubreg_store_compact(hubreg_registry* reg);
 /* ---- The library's version, "MAJOR.MINOR.PATCH" (static storage): the
  * project version it was built from (docs/compatibility.md). */
 HUBREG_API const char* hubreg_version(void);
+/* ---- The change feed (docs/feed.md): every committed batch, in sequence
+ * order, none skipped, none twice, with each row it changed before and after.
+ * A cursor is a batch sequence number: "I have seen every batch up to N". */
+typedef struct hubreg_change_batch hubreg_change_batch;
+
+typedef enum hubreg_table {
+  HUBREG_TABLE_APP = 0,
+  HUBREG_TABLE_ORGANIZATION,
+  HUBREG_TABLE_CLIENT,
+  HUBREG_TABLE_USER,
+  HUBREG_TABLE_CLIENT_USER
+} hubreg_table;
+
+typedef enum hubreg_change_op { HUBREG_INSERT = 0, HUBREG_UPDATE, HUBREG_DELETE } hubreg_change_op;
+
+/* A (user, account) pair whose access answer changed in the batch. */
+typedef struct hubreg_access_change {
+  uint64_t user_id;
+  uint64_t client_id;
+  hubreg_verdict before;
+  hubreg_verdict after;
+  uint64_t organization_before; /* the account's organization before the batch (0: none) */
+  uint64_t organization_after;
+} hubreg_access_change;
+
+/* Waits up to `timeout_ms` (0: do not wait) for the batch after
+ * `after_sequence`. HUBREG_OK: *out holds it (free it with
+ * hubreg_change_batch_free). HUBREG_NOT_FOUND: none was committed in time;
+ * *out is NULL. HUBREG_RESYNC_REQUIRED: that batch is no longer kept; *out is
+ * NULL, *restart_sequence (unless NULL) is the sequence of a state to start
+ * again from (the registry's latest in memory, the stored snapshot's for a
+ * data directory) and hubreg_errmsg(reg) says which batches are kept. A
+ * read-only handle waits for the writing process's next commit. */
+HUBREG_API hubreg_status hubreg_changes_next(hubreg_registry* reg, uint64_t after_sequence,
+                                             int64_t timeout_ms, hubreg_change_batch** out,
+                                             uint64_t* restart_sequence);
+/* NULL is ignored. Every string the batch handed out becomes invalid. */
+HUBREG_API void hubreg_change_batch_free(hubreg_change_batch* batch);
+HUBREG_API uint64_t hubreg_change_batch_sequence(const hubreg_change_batch* batch);
+HUBREG_API int64_t hubreg_change_batch_committed_at(const hubreg_change_batch* batch);
+/* The changed rows, in the order they happened, indexed from 0. */
+HUBREG_API size_t hubreg_change_batch_size(const hubreg_change_batch* batch);
+/* HUBREG_INVALID_ARGUMENT when `index` is out of range. */
+HUBREG_API hubreg_status hubreg_change_info(const hubreg_change_batch* batch, size_t index,
+                                            hubreg_table* table, hubreg_change_op* op);
+/* The rows of change `index` of that table: *before is filled unless the
+ * change is an insert, *after unless it is a delete; a side the change does
+ * not have is zero-filled. Either pointer may be NULL. Strings (db_password
+ * included, as in lookups) are borrowed from the batch. HUBREG_INVALID_ARGUMENT
+ * when `index` is out of range or the change is of another table. */
+HUBREG_API hubreg_status hubreg_change_app(const hubreg_change_batch* batch, size_t index,
+                                           hubreg_app* before, hubreg_app* after);
+HUBREG_API hubreg_status hubreg_change_organization(const hubreg_change_batch* batch, size_t index,
+                                                    hubreg_organization* before,
+                                                    hubreg_organization* after);
+HUBREG_API hubreg_status hubreg_change_client(const hubreg_change_batch* batch, size_t index,
+                                              hubreg_client* before, hubreg_client* after);
+HUBREG_API hubreg_status hubreg_change_user(const hubreg_change_batch* batch, size_t index,
+                                            hubreg_user* before, hubreg_user* after);
+HUBREG_API hubreg_status hubreg_change_link(const hubreg_change_batch* batch, size_t index,
+                                            hubreg_link* before, hubreg_link* after);
+/* The access pairs, sorted by (user_id, client_id). */
+HUBREG_API size_t hubreg_change_batch_access_count(const hubreg_change_batch* batch);
+HUBREG_API hubreg_status hubreg_change_batch_access(const hubreg_change_batch* batch, size_t index,
+                                                    hubreg_access_change* out);
+/* The accounts whose connection details changed or that were deleted, sorted. */
+HUBREG_API size_t hubreg_change_batch_connection_changed_count(const hubreg_change_batch* batch);
+/* 0 when `index` is out of range. */
+HUBREG_API uint64_t hubreg_change_batch_connection_changed(const hubreg_change_batch* batch,
+                                                           size_t index);
 
 #ifdef __cplusplus
 } /* extern "C" */
