@@ -75,6 +75,7 @@ int main(int argc, char** argv) {
   hubreg::bench::RegisterAccessChangeBenchmarks(sizes);
   hubreg::bench::RegisterFollowBenchmarks(sizes);
   hubreg::bench::RegisterWakeBenchmarks();
+  hubreg::bench::RegisterFeedBenchmarks();
 
   int remaining_count = static_cast<int>(remaining.size());
   benchmark::Initialize(&remaining_count, remaining.data());

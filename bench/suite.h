@@ -6,7 +6,8 @@
 // Names are slash-separated and parsed by bench/report.py:
 //   lookup/<operation>/<engine>/<mode>/<size>
 //   startup/<method>/<size>, write/<kind>, memory/<size>,
-//   under_writes/<readers>/<size>, sync/<kind>/<size>, follow/<kind>/<size>, wake/<what>
+//   under_writes/<readers>/<size>, sync/<kind>/<size>, follow/<kind>/<size>, wake/<what>,
+//   feed/commit_rate/<subscribers>, feed/commit_rate_stuck
 #pragma once
 
 #include <string_view>
@@ -40,5 +41,8 @@ int RunOpenStoreChild(const char* path);
 void RegisterWakeBenchmarks();
 inline constexpr std::string_view kWakeChildFlag = "--hubreg_wake_child=";
 int RunWakeChild(const char* mode_and_path);
+
+// The writer's commit rate with change-feed subscribers (feed_bench.cpp).
+void RegisterFeedBenchmarks();
 
 }  // namespace hubreg::bench
