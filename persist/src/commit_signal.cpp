@@ -84,6 +84,17 @@ StatusOr<FileDescriptor> CreateSignalFile(const std::string& path) {
 
 }  // namespace
 
+StatusOr<CommitSignal> CommitSignal::Map(int fd, int protection, const std::string& path,
+                                         const struct stat& info) {
+  void* mapping = ::mmap(nullptr, kCommitSignalBytes, protection, MAP_SHARED, fd, 0);
+  if (mapping == MAP_FAILED) return PosixError(path + ": mmap", errno);
+  CommitSignal signal;
+  signal.mapping_ = mapping;
+  signal.device_ = info.st_dev;
+  signal.inode_ = info.st_ino;
+  return signal;
+}
+
 StatusOr<CommitSignal> CommitSignal::OpenForWriting(const std::string& dir) {
   const std::string path = SignalPath(dir);
   StatusOr<FileDescriptor> fd = OpenNoFollow(path, O_RDWR);
@@ -94,14 +105,7 @@ StatusOr<CommitSignal> CommitSignal::OpenForWriting(const std::string& dir) {
     if (!fd.ok()) return fd.status();
     HUBREG_RETURN_IF_ERROR(CheckSignalFile(fd->get(), path, &info));
   }
-  void* mapping =
-      ::mmap(nullptr, kCommitSignalBytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd->get(), 0);
-  if (mapping == MAP_FAILED) return PosixError(path + ": mmap", errno);
-  CommitSignal signal;
-  signal.mapping_ = mapping;
-  signal.device_ = info.st_dev;
-  signal.inode_ = info.st_ino;
-  return signal;
+  return Map(fd->get(), PROT_READ | PROT_WRITE, path, info);
 }
 
 StatusOr<CommitSignal> CommitSignal::OpenForWaiting(const std::string& dir) {
@@ -110,13 +114,7 @@ StatusOr<CommitSignal> CommitSignal::OpenForWaiting(const std::string& dir) {
   if (!fd.ok()) return fd.status();
   struct stat info {};
   HUBREG_RETURN_IF_ERROR(CheckSignalFile(fd->get(), path, &info));
-  void* mapping = ::mmap(nullptr, kCommitSignalBytes, PROT_READ, MAP_SHARED, fd->get(), 0);
-  if (mapping == MAP_FAILED) return PosixError(path + ": mmap", errno);
-  CommitSignal signal;
-  signal.mapping_ = mapping;
-  signal.device_ = info.st_dev;
-  signal.inode_ = info.st_ino;
-  return signal;
+  return Map(fd->get(), PROT_READ, path, info);
 }
 
 CommitSignal::CommitSignal(CommitSignal&& other) noexcept

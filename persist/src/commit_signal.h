@@ -17,6 +17,7 @@
 //   24  8  zero
 #pragma once
 
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include <chrono>
@@ -78,6 +79,10 @@ class CommitSignal {
  private:
   std::uint32_t* word() const;
   std::uint64_t* sequence() const;
+
+  // Maps the checked signal file `fd` (its `info`) with `protection`.
+  static StatusOr<CommitSignal> Map(int fd, int protection, const std::string& path,
+                                    const struct stat& info);
 
   void* mapping_ = nullptr;
   dev_t device_ = 0;

@@ -4,6 +4,7 @@
 #include <string_view>
 #include <variant>
 
+#include "cells_json.h"
 #include "hubreg/columns.h"
 #include "row_cells.h"
 #include "timestamp_text.h"
@@ -17,18 +18,8 @@ template <typename Row>
 Json RowJson(const std::optional<Row>& row, bool include_secrets) {
   if (!row) return nullptr;
   const Cells cells = RowCells(*row, include_secrets);
-  const auto& columns = kColumnInfos<Row>;
   Json object = Json::object();
-  for (std::size_t i = 0; i < columns.size(); ++i) {
-    const std::string key(columns[i].name);
-    if (!cells[i]) {
-      object[key] = nullptr;
-    } else if (columns[i].integer()) {
-      object[key] = std::stoull(*cells[i]);
-    } else {
-      object[key] = *cells[i];
-    }
-  }
+  AddCells(object, kColumnInfos<Row>, cells);
   return object;
 }
 

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "cells_json.h"
 #include "csv_writer.h"
 #include "hubreg/files.h"
 #include "row_cells.h"
@@ -39,17 +40,7 @@ class TableWriter {
     }
     nlohmann::ordered_json object;
     object["table"] = TableName(table_);
-    const auto columns = ColumnsOf(table_);
-    for (std::size_t i = 0; i < columns.size(); ++i) {
-      const std::string key(columns[i].name);
-      if (!cells[i]) {
-        object[key] = nullptr;
-      } else if (columns[i].integer()) {
-        object[key] = std::stoull(*cells[i]);
-      } else {
-        object[key] = *cells[i];
-      }
-    }
+    AddCells(object, ColumnsOf(table_), cells);
     try {
       text_ += object.dump();
     } catch (const nlohmann::json::exception&) {
