@@ -4,7 +4,12 @@
 # compaction on and sync "nosync", optionally with a read-only process
 # refreshing every 50 ms beside it. Records data.mdb's size, the map size,
 # the writer's resident memory and the commit rate over time to a CSV, plots
-# them to a PNG and keeps `mdb_stat -ef` of the end state.
+# them to a PNG and keeps `mdb_stat -ef` of the end state. The store keeps
+# its default change-feed window (100,000 batches, at most 64 MiB, of journal
+# kept past compaction). Exits 1 (after writing every file) when data.mdb
+# ended above issue 16's bound, 3x the snapshot plus the journal window (the
+# entries after the snapshot and the feed's window), read as
+# 3 x (snapshot + journal + feed window) as tests/soak_test.cpp checks it.
 #
 #   scripts/soak.sh [--minutes N] [--size S|M|L] [--reader] [--sample BATCHES] [--out DIR]
 #
@@ -95,6 +100,9 @@ fig, axes = plt.subplots(3, 1, figsize=(9, 9), sharex=True)
 axes[0].plot(minutes, mb("file_bytes"), label="data.mdb")
 axes[0].plot(minutes, mb("map_size"), label="LMDB map size")
 axes[0].plot(minutes, mb("snapshot_bytes"), label="snapshot payload")
+# CSVs from before the feed's window was counted have no feed_window_bytes.
+window = [int(r["journal_bytes"]) + int(r.get("feed_window_bytes") or 0) for r in rows]
+axes[0].plot(minutes, [w / 2**20 for w in window], label="journal + feed window")
 axes[0].set_ylabel("MiB")
 axes[0].set_ylim(bottom=0)
 axes[0].legend()
@@ -115,4 +123,11 @@ fig.tight_layout()
 fig.savefig(png, dpi=80)
 print(f"{png}: {int(last['batches']):,} batches in {float(last['seconds']) / 60:.1f} min; "
       f"data.mdb {int(last['file_bytes']) / 2**20:.1f} MiB, RSS {int(last['rss_bytes']) / 2**20:.1f} MiB")
+bound = 3 * (int(last["snapshot_bytes"]) + max(window))
+held = int(last["file_bytes"]) <= bound
+print(f"bound: data.mdb {int(last['file_bytes']) / 2**20:.1f} MiB "
+      f"{'<=' if held else '>'} 3 x (snapshot {int(last['snapshot_bytes']) / 2**20:.1f} MiB "
+      f"+ journal and feed window up to {max(window) / 2**20:.1f} MiB) = {bound / 2**20:.1f} MiB: "
+      f"{'held' if held else 'EXCEEDED'}")
+sys.exit(0 if held else 1)
 EOF

@@ -14,14 +14,19 @@
 // stdout, after a header line:
 //
 //   seconds,batches,file_bytes,map_size,map_used,rss_bytes,rss_anon_bytes,rss_file_bytes,
-//   batches_per_second,compactions,snapshot_bytes,journal_bytes
+//   batches_per_second,compactions,snapshot_bytes,journal_bytes,feed_window_bytes
 //
 // file_bytes is data.mdb's size, rss_* come from /proc/self/status (RssAnon:
 // the process's own memory; RssFile: mapped file pages, LMDB's map among
-// them), batches_per_second is the rate since the previous line. Exits 0 when
-// done, 2 (with the error on stderr) when anything fails.
+// them), batches_per_second is the rate since the previous line.
+// journal_bytes counts the entries after the snapshot (StoreStats), and
+// feed_window_bytes the change feed's window that compaction keeps before
+// it (the store's defaults, feed_retention_batches entries of the journal's
+// mean size, at most feed_retention_bytes). Exits 0 when done, 2 (with the
+// error on stderr) when anything fails.
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -126,10 +131,6 @@ int Run(const Args& args) {
   options.path = args.dir;
   options.sync = args.sync;
   options.min_journal_bytes = args.min_journal_bytes;
-  // The soak bounds data.mdb by the snapshot and the journal after it; the
-  // change feed's window (up to 64 MiB of entries kept past compaction) is
-  // bounded on its own and would only shift the plateau.
-  options.feed_retention_batches = 0;
   auto opened = hubreg::Store::Open(options);
   if (!opened.ok()) return Fail(opened.status());
   hubreg::Store& store = **opened;
@@ -146,9 +147,10 @@ int Run(const Args& args) {
   const Clock::time_point start = Clock::now();
   Clock::time_point last_time = start;
   std::uint64_t last_batches = 0;
+  std::uint64_t entry_bytes = 0;  // the journal entries' mean size, once there are any
   std::printf(
       "seconds,batches,file_bytes,map_size,map_used,rss_bytes,rss_anon_bytes,rss_file_bytes,"
-      "batches_per_second,compactions,snapshot_bytes,journal_bytes\n");
+      "batches_per_second,compactions,snapshot_bytes,journal_bytes,feed_window_bytes\n");
   std::fflush(stdout);
   auto sample = [&](std::uint64_t batches) {
     const Clock::time_point now = Clock::now();
@@ -156,7 +158,12 @@ int Run(const Args& args) {
     const double rate = interval > 0 ? static_cast<double>(batches - last_batches) / interval : 0.0;
     const hubreg::StoreStats stats = store.Stats();
     const Memory memory = ReadMemory();
-    std::printf("%.3f,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%.0f,%llu,%llu,%llu\n",
+    // Every batch renames one user: the journal's entries are all about the
+    // same size, so its mean sizes the window's entries as well.
+    if (stats.journal_batches != 0) entry_bytes = stats.journal_bytes / stats.journal_batches;
+    const std::uint64_t feed_window =
+        std::min(options.feed_retention_bytes, options.feed_retention_batches * entry_bytes);
+    std::printf("%.3f,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%.0f,%llu,%llu,%llu,%llu\n",
                 std::chrono::duration<double>(now - start).count(),
                 static_cast<unsigned long long>(batches),
                 static_cast<unsigned long long>(FileBytes(data_file)),
@@ -167,7 +174,8 @@ int Run(const Args& args) {
                 static_cast<unsigned long long>(memory.file), rate,
                 static_cast<unsigned long long>(stats.compactions),
                 static_cast<unsigned long long>(stats.snapshot_bytes),
-                static_cast<unsigned long long>(stats.journal_bytes));
+                static_cast<unsigned long long>(stats.journal_bytes),
+                static_cast<unsigned long long>(feed_window));
     std::fflush(stdout);
     last_time = now;
     last_batches = batches;
