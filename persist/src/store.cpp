@@ -19,6 +19,7 @@
 #include "directory_state.h"
 #include "feed_journal.h"
 #include "loading.h"
+#include "piecewise_verify.h"
 #include "refresher.h"
 #include "snapshot_install.h"
 #include "source_state.h"
@@ -245,53 +246,6 @@ struct Store::Impl {
     // batches are committed again (docs/storage.md, "Compaction").
     if (status.ok()) status = persist::DropAllObsolete(*directory, FeedWindow());
     return status.WithContext("compacting " + directory->path());
-  }
-
-  // The registry in memory at the moment a read transaction began.
-  struct Expected {
-    std::uint64_t sequence = 0;
-    TableCounts counts;
-  };
-
-  // Compares what `reader` sees on disk with `expected`. The writer may go
-  // on meanwhile: the read transaction keeps the disk state of that moment.
-  Status VerifyStored(DataDirectory::Reader reader, const Expected& expected) const {
-    persist::lmdb::Txn& txn = reader.txn();
-    const persist::StoreDbs& dbs = directory->dbs();
-    StatusOr<bool> has_registry = persist::HasRegistry(txn, dbs);
-    if (!has_registry.ok()) return has_registry.status();
-    if (!*has_registry)
-      return Status::Corruption(directory->path() + ": the format version is missing");
-    SnapshotHeader header;
-    StatusOr<std::unique_ptr<Registry>> scratch = persist::LoadSnapshot(txn, dbs, &header);
-    if (!scratch.ok()) return scratch.status();
-    // A read-only store may lag behind the writer: compare at its sequence,
-    // unless the writer has compacted past it (then only the disk is checked).
-    const bool comparable = header.sequence <= expected.sequence;
-    JournalTally journal;
-    HUBREG_RETURN_IF_ERROR(persist::ReplayJournal(txn, dbs, scratch->get(), &journal,
-                                                  comparable ? expected.sequence : 0));
-    HUBREG_RETURN_IF_ERROR(persist::CheckJournalDecodes(txn, dbs, (*scratch)->LastSequence()));
-    if (!comparable) return Status::Ok();
-    if ((*scratch)->LastSequence() != expected.sequence) {
-      return Status::Corruption(directory->path() + ": the journal ends at sequence " +
-                                std::to_string((*scratch)->LastSequence()) +
-                                " but the registry in memory is at " +
-                                std::to_string(expected.sequence));
-    }
-    const TableCounts stored = (*scratch)->Read().counts();
-    const TableCounts& loaded = expected.counts;
-    if (!(stored == loaded)) {
-      return Status::Corruption(
-          directory->path() + ": the stored registry has " + std::to_string(stored.apps) +
-          " apps, " + std::to_string(stored.organizations) + " organizations, " +
-          std::to_string(stored.clients) + " clients, " + std::to_string(stored.users) +
-          " users, " + std::to_string(stored.links) + " links; the one in memory has " +
-          std::to_string(loaded.apps) + ", " + std::to_string(loaded.organizations) + ", " +
-          std::to_string(loaded.clients) + ", " + std::to_string(loaded.users) + ", " +
-          std::to_string(loaded.links));
-    }
-    return Status::Ok();
   }
 
   // Whether a batch after `after` is durable (or, read-only, whether the
@@ -569,27 +523,31 @@ Subscription Store::Subscribe(std::uint64_t after_sequence, Subscription::Callba
 }
 
 Status Store::Verify() const {
-  // Only the start is exclusive: a read transaction begun while no batch can
-  // be applied sees exactly the registry's state, and keeps seeing it while
-  // the slow part (decoding, rebuilding, replaying) runs beside the writers.
-  std::optional<DataDirectory::Reader> reader;
-  Impl::Expected expected;
-  auto capture = [&](const View& view) -> Status {
-    StatusOr<DataDirectory::Reader> begun = impl_->directory->BeginRead();
-    if (!begun.ok()) return begun.status();
-    reader.emplace(std::move(*begun));
-    expected = {view.sequence(), view.counts()};
-    return Status::Ok();
+  // Only the start of each attempt is exclusive: a read transaction begun
+  // while no batch can be applied sees exactly the registry's state. The rest
+  // is read in short transactions beside the writers (piecewise_verify.h).
+  auto begin = [this]() -> StatusOr<persist::VerifyStart> {
+    persist::VerifyStart start;
+    auto capture = [&](const View& view) -> Status {
+      start.directory = &*impl_->directory;
+      StatusOr<DataDirectory::Reader> begun = start.directory->BeginRead();
+      if (!begun.ok()) return begun.status();
+      start.reader.emplace(std::move(*begun));
+      start.sequence = view.sequence();
+      start.counts = view.counts();
+      return Status::Ok();
+    };
+    Status status;
+    if (impl_->options.read_only) {
+      std::lock_guard<std::mutex> lock(impl_->refresh_mutex);
+      status = capture(impl_->current().Read());
+    } else {
+      status = impl_->current().RunExclusive(capture);
+    }
+    if (!status.ok()) return status;
+    return start;
   };
-  Status status;
-  if (impl_->options.read_only) {
-    std::lock_guard<std::mutex> lock(impl_->refresh_mutex);
-    status = capture(impl_->current().Read());
-  } else {
-    status = impl_->current().RunExclusive(capture);
-  }
-  if (status.ok()) status = impl_->VerifyStored(std::move(*reader), expected);
-  return status.WithContext("verifying " + impl_->options.path);
+  return persist::VerifyInPieces(begin).WithContext("verifying " + impl_->options.path);
 }
 
 namespace persist {

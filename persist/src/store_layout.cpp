@@ -119,25 +119,33 @@ StatusOr<std::string_view> SingleValuePayload(lmdb::Txn& txn, const StoreDbs& db
   return **payload;
 }
 
-// Copies the chunks of the snapshot `header` describes into *buffer, checking
-// each key and length, then the whole payload's checksum.
-Status GatherChunks(lmdb::Txn& txn, const StoreDbs& dbs, const SnapshotHeader& header,
-                    std::string* buffer) {
+// Appends chunks `first`, `first + 1`, ... (at most `count`) of the snapshot
+// `header` describes to *buffer, checking each key and length; the header's
+// chunk fields first (with chunk 0), the whole payload's length and
+// checksum last (with the last chunk). Returns the index after the last
+// chunk copied.
+StatusOr<std::uint32_t> AppendChunks(lmdb::Txn& txn, const StoreDbs& dbs,
+                                     const SnapshotHeader& header, std::uint32_t first,
+                                     std::uint32_t count, std::string* buffer) {
   const std::uint64_t capacity =
       static_cast<std::uint64_t>(header.chunk_count) * header.chunk_bytes;
-  if (capacity < header.payload_bytes ||
-      (header.chunk_count > 0 && capacity - header.chunk_bytes >= header.payload_bytes)) {
+  if (first == 0 &&
+      (capacity < header.payload_bytes ||
+       (header.chunk_count > 0 && capacity - header.chunk_bytes >= header.payload_bytes))) {
     return Corrupt(txn, "snapshot header: " + std::to_string(header.chunk_count) + " chunks of " +
                             std::to_string(header.chunk_bytes) + " bytes cannot hold " +
                             std::to_string(header.payload_bytes) + " payload bytes");
   }
   // A damaged length must not make us allocate more than the file holds.
-  if (header.payload_bytes <= MapUsedBytes(txn)) buffer->reserve(header.payload_bytes);
+  if (first == 0 && header.payload_bytes <= MapUsedBytes(txn)) {
+    buffer->reserve(header.payload_bytes);
+  }
   StatusOr<lmdb::Cursor> cursor = lmdb::Cursor::Open(txn, dbs.snapshot);
   if (!cursor.ok()) return cursor.status();
-  for (std::uint32_t index = 0; index < header.chunk_count; ++index) {
+  const std::uint32_t end = first + std::min(count, header.chunk_count - first);
+  for (std::uint32_t index = first; index < end; ++index) {
     const std::string key = SnapshotChunkKey(header.sequence, index);
-    auto entry = index == 0 ? cursor->Get(MDB_SET_RANGE, key) : cursor->Get(MDB_NEXT);
+    auto entry = index == first ? cursor->Get(MDB_SET_RANGE, key) : cursor->Get(MDB_NEXT);
     if (!entry.ok()) return entry.status();
     const std::string chunk = "snapshot chunk " + std::to_string(index) + " of " +
                               std::to_string(header.chunk_count) + " (sequence " +
@@ -151,7 +159,15 @@ Status GatherChunks(lmdb::Txn& txn, const StoreDbs& dbs, const SnapshotHeader& h
     }
     buffer->append((*entry)->value);
   }
-  return CheckPayload(txn, header, *buffer);
+  if (end == header.chunk_count) HUBREG_RETURN_IF_ERROR(CheckPayload(txn, header, *buffer));
+  return end;
+}
+
+// Copies the chunks of the snapshot `header` describes into *buffer, checking
+// each key and length, then the whole payload's checksum.
+Status GatherChunks(lmdb::Txn& txn, const StoreDbs& dbs, const SnapshotHeader& header,
+                    std::string* buffer) {
+  return AppendChunks(txn, dbs, header, 0, header.chunk_count, buffer).status();
 }
 
 // Writes `payload` in chunks under `header.sequence`, then `header` with its
@@ -589,11 +605,33 @@ StatusOr<std::optional<ChangeBatch>> ReadJournalChanges(lmdb::Txn& txn, const St
   return std::optional<ChangeBatch>(std::move(record->changes));
 }
 
-Status CheckJournalDecodes(lmdb::Txn& txn, const StoreDbs& dbs, std::uint64_t after) {
-  return ForEachJournalEntry(txn, dbs, after,
-                             [&](std::uint64_t sequence, std::string_view value, bool*) {
-                               return DecodeJournalEntry(txn.path(), sequence, value).status();
-                             });
+StatusOr<std::uint32_t> CopySnapshotChunks(lmdb::Txn& txn, const StoreDbs& dbs,
+                                           const SnapshotHeader& header, std::uint32_t first,
+                                           std::uint32_t count, std::string* buffer) {
+  if (header.format_version == kStoreFormatVersionSingleValue) {
+    StatusOr<std::string_view> payload = SingleValuePayload(txn, dbs, header);
+    if (!payload.ok()) return payload.status();
+    buffer->assign(*payload);
+    return header.chunk_count;
+  }
+  return AppendChunks(txn, dbs, header, first, count, buffer);
+}
+
+StatusOr<std::uint64_t> CopyJournalRange(lmdb::Txn& txn, const StoreDbs& dbs, std::uint64_t last,
+                                         std::size_t max_bytes, JournalCopy* copy) {
+  const std::uint64_t after = copy->after + copy->values.size();
+  if (after >= last) return after;
+  std::size_t copied = 0;
+  std::uint64_t reached = after;
+  HUBREG_RETURN_IF_ERROR(ForEachJournalEntry(
+      txn, dbs, after, [&](std::uint64_t sequence, std::string_view value, bool* more) -> Status {
+        copy->values.emplace_back(value);
+        copied += value.size();
+        reached = sequence;
+        *more = sequence < last && copied < max_bytes;
+        return Status::Ok();
+      }));
+  return reached;
 }
 
 }  // namespace hubreg::persist

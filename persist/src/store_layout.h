@@ -208,7 +208,26 @@ Status ApplyJournal(const JournalCopy& copy, const std::string& path, Registry* 
 StatusOr<std::optional<ChangeBatch>> ReadJournalChanges(lmdb::Txn& txn, const StoreDbs& dbs,
                                                         std::uint64_t sequence);
 
-// Checks every journal entry after `after` decodes (without applying it).
-Status CheckJournalDecodes(lmdb::Txn& txn, const StoreDbs& dbs, std::uint64_t after);
+// Copying in pieces, each in a read transaction of its own (Store::Verify,
+// piecewise_verify.h). The caller must check that every piece's transaction
+// sees the same snapshot header: chunks and journal entries after it never
+// change while it is the stored one.
+//
+// CopySnapshotChunks appends chunks `first` .. `first + count - 1` (as many
+// as there are) of the snapshot `header` describes to *buffer, with
+// CopySnapshot's checks: the chunk fields with chunk 0, each chunk's key and
+// length, the payload's length and checksum with the last chunk. Returns the
+// index after the last chunk copied (header.chunk_count when done). A
+// format version 1 payload is one value: it is copied whole.
+StatusOr<std::uint32_t> CopySnapshotChunks(lmdb::Txn& txn, const StoreDbs& dbs,
+                                           const SnapshotHeader& header, std::uint32_t first,
+                                           std::uint32_t count, std::string* buffer);
+// CopyJournalRange appends to *copy the entries after the last one it holds
+// (copy->after + copy->values.size()), up to and including `last`, stopping
+// once `max_bytes` of values are copied (at least one entry is). Keys are
+// checked as by ReplayJournal. Returns the sequence of the last entry
+// *copy now holds (the one before if there was none to copy).
+StatusOr<std::uint64_t> CopyJournalRange(lmdb::Txn& txn, const StoreDbs& dbs, std::uint64_t last,
+                                         std::size_t max_bytes, JournalCopy* copy);
 
 }  // namespace hubreg::persist
