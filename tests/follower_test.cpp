@@ -846,3 +846,51 @@ TEST_CASE("hubreg follow waits a bounded time for the writer lock, saying who ho
   const int status = child.Wait();
   CHECK((WIFEXITED(status) && WEXITSTATUS(status) == 0));
 }
+
+TEST_CASE(
+    "the follower's backlog is bounded in bytes; a transaction larger than the bound is "
+    "applied alone") {
+  auto server = StartSourceServer();
+  FollowedStore followed;
+  followed.Follow(*server);
+  followed.Stop();
+  const std::uint64_t before = followed.store().Read().sequence();
+  // Written while no follower runs, so that the next one receives them much
+  // faster than LMDB commits them: 4 users of ~1 kB each per transaction.
+  StatusOr<PgConnection> conn = PgConnection::Open(server->ConnectionString());
+  REQUIRE_OK(conn);
+  const auto insert_users = [&](int first, int count) {
+    return "INSERT INTO \"user\" (id, external_id, email, name) SELECT g, 'BU-' || g, 'b' || g || "
+           "'@example.com', repeat(md5(g::text), 30) FROM generate_series(" +
+           std::to_string(first) + ", " + std::to_string(first + count - 1) + ") g";
+  };
+  constexpr int kTransactions = 200;
+  for (int i = 0; i < kTransactions; ++i) REQUIRE_OK(conn->Exec(insert_users(1 + 4 * i, 4)));
+
+  FollowerOptions options = OptionsFor(*server);
+  options.max_backlog_bytes = 16 << 10;
+  RunningFollower& follower = followed.Follow(options);
+  Store& store = followed.store();
+  REQUIRE_MESSAGE(
+      follower.WaitFor([&] { return store.Read().sequence() == before + kTransactions; }),
+      follower.Describe());
+  const FollowerStatus burst = follower.follower().status();
+  MESSAGE("peak backlog " << burst.peak_backlog_bytes << " bytes, largest transaction "
+                          << burst.largest_transaction_bytes << " bytes, largest group "
+                          << burst.largest_group);
+  CHECK(burst.largest_transaction_bytes > 4000);
+  CHECK(burst.largest_transaction_bytes < options.max_backlog_bytes);
+  CHECK(burst.peak_backlog_bytes <= options.max_backlog_bytes + burst.largest_transaction_bytes);
+  CHECK(burst.peak_backlog_bytes >= burst.largest_transaction_bytes);
+
+  // One transaction of ~200 kB, over ten times the bound.
+  REQUIRE_OK(conn->Exec(insert_users(1 + 4 * kTransactions, 200)));
+  REQUIRE_MESSAGE(
+      follower.WaitFor([&] { return store.Read().sequence() == before + kTransactions + 1; }),
+      follower.Describe());
+  const FollowerStatus huge = follower.follower().status();
+  CHECK(huge.largest_transaction_bytes > 200'000);
+  CHECK(huge.peak_backlog_bytes == huge.largest_transaction_bytes);
+  CHECK(store.Read().counts().users == 4 * kTransactions + 200);
+  followed.Stop();
+}
