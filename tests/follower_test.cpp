@@ -69,16 +69,6 @@ std::string Difference(const RegistryRows& a, const RegistryRows& b) {
          " " + std::to_string(a.links.size()) + "/" + std::to_string(b.links.size());
 }
 
-FollowerOptions OptionsFor(const PgServer& server) {
-  FollowerOptions options;
-  options.conninfo = server.ConnectionString();
-  options.publication = std::string(kSourcePublication);
-  options.slot = "follower";
-  options.min_backoff = 20ms;
-  options.max_backoff = 500ms;
-  return options;
-}
-
 // Random source transactions, written to PostgreSQL and mirrored into an
 // in-memory registry that says what the follower must end with.
 class SourceWriter {
@@ -260,18 +250,6 @@ bool SawEventSaying(RunningFollower& follower, FollowerEvent::Kind kind, std::st
   return false;
 }
 
-// Waits until no process has `path` open for writing: the supervised child
-// of a `hubreg` command killed with -9 dies a moment after it.
-void WaitUntilNoWriter(const std::string& path) {
-  const auto deadline = std::chrono::steady_clock::now() + 60s;
-  for (;;) {
-    StatusOr<std::unique_ptr<Store>> store = Store::Open(StoreAt(path));
-    if (store.ok()) return;
-    REQUIRE_MESSAGE(std::chrono::steady_clock::now() < deadline, store.status().ToString());
-    std::this_thread::sleep_for(10ms);
-  }
-}
-
 constexpr const char* kSystemIdSql = "SELECT system_identifier FROM pg_control_system()";
 
 std::string SlotSql(std::string_view column, std::string_view slot) {
@@ -285,28 +263,28 @@ TEST_CASE(
     "the first copy of a size-S registry equals the source, and a random stream keeps it equal") {
   auto server = StartSourceServer();
   const RegistryRows base = LoadGeneratedSource(*server, gen::SizeS());
-  TempDir dir;
-  auto store = OpenStore(StoreAt(dir.Path("data")));
-  RunningFollower follower(*store, OptionsFor(*server));
-  REQUIRE(follower.WaitFor([&] { return follower.SawEvent(FollowerEvent::Kind::kCopied); }));
+  FollowedStore followed;
+  Store& store = followed.store();
+  RunningFollower& follower = followed.Follow(*server);
+  CHECK(follower.SawEvent(FollowerEvent::Kind::kCopied));
   SourceWriter writer(*server, base, 20261130);
-  CheckSameTables(SortedRows(store->Read()), writer.Expected());
-  CHECK(store->Read().sequence() == 1);  // the copy is one batch
+  CheckSameTables(SortedRows(store.Read()), writer.Expected());
+  CHECK(store.Read().sequence() == 1);  // the copy is one batch
 
   MESSAGE("seed 20261130");
   for (int i = 0; i < 300; ++i) writer.WriteTransaction();
   // Each source transaction is one batch: a transaction applied twice would
   // show as a sequence beyond this.
   const std::uint64_t target = 1 + writer.transactions();
-  REQUIRE_MESSAGE(follower.WaitFor([&] { return store->Read().sequence() >= target; }),
-                  "at sequence " << store->Read().sequence() << " of " << target << ", "
+  REQUIRE_MESSAGE(follower.WaitFor([&] { return store.Read().sequence() >= target; }),
+                  "at sequence " << store.Read().sequence() << " of " << target << ", "
                                  << follower.follower().status().transactions
                                  << " transactions: " << follower.Describe()
-                                 << Difference(SortedRows(store->Read()), writer.Expected()));
+                                 << Difference(SortedRows(store.Read()), writer.Expected()));
   CHECK_OK(follower.Stop());
-  CHECK(store->Read().sequence() == target);
-  CheckSameTables(SortedRows(store->Read()), writer.Expected());
-  StatusOr<std::optional<FollowState>> state = ReadFollowState(*store);
+  CHECK(store.Read().sequence() == target);
+  CheckSameTables(SortedRows(store.Read()), writer.Expected());
+  StatusOr<std::optional<FollowState>> state = ReadFollowState(store);
   REQUIRE_OK(state);
   REQUIRE(state->has_value());
   CHECK((*state)->slot == "follower");
@@ -320,13 +298,10 @@ TEST_CASE(
     "nothing confirmed before it is durable") {
   auto server = StartSourceServer();
   const RegistryRows base = LoadGeneratedSource(*server, SmallSource());
-  TempDir dir;
-  auto store = OpenStore(StoreAt(dir.Path("data")));
-  {
-    RunningFollower first(*store, OptionsFor(*server));
-    REQUIRE(first.WaitFor([&] { return first.SawEvent(FollowerEvent::Kind::kConnected); }));
-    CHECK_OK(first.Stop());
-  }
+  FollowedStore followed;
+  Store& store = followed.store();
+  followed.Follow(*server);
+  followed.Stop();
   // Written while no follower runs, so that the next one receives them as
   // fast as the server sends them, much faster than LMDB commits.
   MESSAGE("seed 20261201");
@@ -343,7 +318,7 @@ TEST_CASE(
   }
   const std::uint64_t target = 1 + writer.transactions();
 
-  RunningFollower follower(*store, OptionsFor(*server));
+  RunningFollower follower(store, OptionsFor(*server));
   // At every observation, the transactions the server counts as confirmed
   // (committed at or before the slot's confirmed position) are durable.
   // Observed as often as one connection can ask, so that a position
@@ -358,7 +333,7 @@ TEST_CASE(
     REQUIRE(slot->size() == 1);
     const std::optional<Lsn> confirmed = ParseLsn(slot->front().front().value_or("NULL"));
     REQUIRE(confirmed.has_value());
-    const std::uint64_t applied = store->Read().sequence() - 1;
+    const std::uint64_t applied = store.Read().sequence() - 1;
     const auto confirmed_transactions = static_cast<std::uint64_t>(std::count_if(
         bounds.begin(), bounds.end(), [&](Lsn bound) { return bound <= *confirmed; }));
     ++observations;
@@ -372,14 +347,14 @@ TEST_CASE(
   const auto deadline = std::chrono::steady_clock::now() + 120s;
   while (!observe()) {
     REQUIRE_MESSAGE(std::chrono::steady_clock::now() < deadline,
-                    "at sequence " << store->Read().sequence() << " of " << target << ": "
+                    "at sequence " << store.Read().sequence() << " of " << target << ": "
                                    << follower.Describe());
   }
   CHECK_MESSAGE(violation.empty(), violation);
   CHECK(observations > 0);
   CHECK_OK(follower.Stop());
-  CHECK(store->Read().sequence() == target);
-  CheckSameTables(SortedRows(store->Read()), writer.Expected());
+  CHECK(store.Read().sequence() == target);
+  CheckSameTables(SortedRows(store.Read()), writer.Expected());
 
   const FollowerStatus status = follower.follower().status();
   CHECK(status.transactions == writer.transactions());
@@ -395,7 +370,7 @@ TEST_CASE(
   CHECK(applied_events == status.groups);
   CHECK(applied_transactions == status.transactions);
   // The stored position is the last transaction's, and it is confirmed.
-  StatusOr<std::optional<FollowState>> state = ReadFollowState(*store);
+  StatusOr<std::optional<FollowState>> state = ReadFollowState(store);
   REQUIRE_OK(state);
   REQUIRE(state->has_value());
   CHECK((*state)->lsn > bounds[bounds.size() - 2]);
@@ -406,46 +381,44 @@ TEST_CASE(
 TEST_CASE("the follower survives PostgreSQL restarting mid-stream") {
   auto server = StartSourceServer();
   const RegistryRows base = LoadGeneratedSource(*server, SmallSource());
-  TempDir dir;
-  auto store = OpenStore(StoreAt(dir.Path("data")));
-  RunningFollower follower(*store, OptionsFor(*server));
+  FollowedStore followed;
+  Store& store = followed.store();
   // Transactions committed before the slot exists are in the copy, not in
   // the stream: write once streaming, so that each is one batch.
-  REQUIRE(follower.WaitFor([&] { return follower.SawEvent(FollowerEvent::Kind::kConnected); }));
+  RunningFollower& follower = followed.Follow(*server);
   SourceWriter writer(*server, base, 7);
   for (int i = 0; i < 40; ++i) writer.WriteTransaction();
-  REQUIRE(follower.WaitFor([&] { return store->Read().sequence() >= 1 + 20; }));
+  REQUIRE(follower.WaitFor([&] { return store.Read().sequence() >= 1 + 20; }));
   REQUIRE_OK(server->Restart(PgServer::StopMode::kFast));
   for (int i = 0; i < 40; ++i) writer.WriteTransaction();
   REQUIRE_OK(server->Restart(PgServer::StopMode::kImmediate));
   for (int i = 0; i < 20; ++i) writer.WriteTransaction();
   const std::uint64_t target = 1 + writer.transactions();
-  REQUIRE_MESSAGE(follower.WaitFor([&] { return store->Read().sequence() >= target; }),
-                  "at sequence " << store->Read().sequence() << " of " << target << ", "
+  REQUIRE_MESSAGE(follower.WaitFor([&] { return store.Read().sequence() >= target; }),
+                  "at sequence " << store.Read().sequence() << " of " << target << ", "
                                  << follower.follower().status().transactions
                                  << " transactions: " << follower.Describe()
-                                 << Difference(SortedRows(store->Read()), writer.Expected()));
+                                 << Difference(SortedRows(store.Read()), writer.Expected()));
   CHECK_OK(follower.Stop());
   CHECK(follower.SawEvent(FollowerEvent::Kind::kDisconnected));
-  CHECK(store->Read().sequence() == target);
-  CheckSameTables(SortedRows(store->Read()), writer.Expected());
+  CHECK(store.Read().sequence() == target);
+  CheckSameTables(SortedRows(store.Read()), writer.Expected());
 }
 
 TEST_CASE(
     "a source transaction that breaks the registry's rules stops the follower, keeping what came "
     "before") {
   auto server = StartSourceServer();
-  TempDir dir;
-  auto store = OpenStore(StoreAt(dir.Path("data")));
-  RunningFollower follower(*store, OptionsFor(*server));
-  REQUIRE(follower.WaitFor([&] { return follower.SawEvent(FollowerEvent::Kind::kConnected); }));
+  FollowedStore followed;
+  Store& store = followed.store();
+  RunningFollower& follower = followed.Follow(*server);
   StatusOr<PgConnection> conn = PgConnection::Open(server->ConnectionString());
   REQUIRE_OK(conn);
   // A source without the registry's case-insensitive unique email.
   REQUIRE_OK(conn->Exec("DROP INDEX user_email_key"));
   REQUIRE_OK(conn->Exec(
       "INSERT INTO \"user\" (id, external_id, email) VALUES (1, 'U-1', 'ann@example.com')"));
-  REQUIRE(follower.WaitFor([&] { return store->Read().sequence() == 1; }));
+  REQUIRE(follower.WaitFor([&] { return store.Read().sequence() == 1; }));
   const std::string lsn_before = QueryOne(*server, "SELECT pg_current_wal_lsn()");
   REQUIRE_OK(conn->Exec(
       "INSERT INTO \"user\" (id, external_id, email) VALUES (2, 'U-2', 'ANN@example.com')"));
@@ -456,9 +429,9 @@ TEST_CASE(
   CHECK(ended->message().find("source transaction committed at ") != std::string::npos);
   CHECK(ended->message().find("it is not applied nor confirmed") != std::string::npos);
   // Everything before it is there; it is not, nor confirmed to the server.
-  CHECK(store->Read().FindUser(1) != nullptr);
-  CHECK(store->Read().FindUser(2) == nullptr);
-  CHECK(store->Read().sequence() == 1);
+  CHECK(store.Read().FindUser(1) != nullptr);
+  CHECK(store.Read().FindUser(2) == nullptr);
+  CHECK(store.Read().sequence() == 1);
   const std::optional<Lsn> confirmed = ParseLsn(QueryOne(
       *server,
       "SELECT confirmed_flush_lsn FROM pg_replication_slots WHERE slot_name = 'follower'"));
@@ -469,17 +442,16 @@ TEST_CASE(
 TEST_CASE("TRUNCATE at the source empties the table in the registry") {
   auto server = StartSourceServer();
   const RegistryRows base = LoadGeneratedSource(*server, SmallSource());
-  TempDir dir;
-  auto store = OpenStore(StoreAt(dir.Path("data")));
-  RunningFollower follower(*store, OptionsFor(*server));
-  REQUIRE(follower.WaitFor([&] { return follower.SawEvent(FollowerEvent::Kind::kConnected); }));
-  REQUIRE(store->Read().counts().links == base.links.size());
+  FollowedStore followed;
+  Store& store = followed.store();
+  RunningFollower& follower = followed.Follow(*server);
+  REQUIRE(store.Read().counts().links == base.links.size());
   StatusOr<PgConnection> conn = PgConnection::Open(server->ConnectionString());
   REQUIRE_OK(conn);
   REQUIRE_OK(conn->Exec("TRUNCATE client_user"));
-  REQUIRE(follower.WaitFor([&] { return store->Read().sequence() == 2; }));
-  CHECK(store->Read().counts().links == 0);
-  CHECK(store->Read().counts().users == base.users.size());
+  REQUIRE(follower.WaitFor([&] { return store.Read().sequence() == 2; }));
+  CHECK(store.Read().counts().links == 0);
+  CHECK(store.Read().counts().users == base.users.size());
   CHECK_OK(follower.Stop());
 }
 
@@ -491,9 +463,9 @@ TEST_CASE("a source column of the wrong type is refused at start with the exact 
       conn->Exec("ALTER TABLE client DROP CONSTRAINT client_db_port_check; "
                  "ALTER TABLE client ALTER COLUMN db_port TYPE text; "
                  "ALTER TABLE \"user\" DROP COLUMN email"));
-  TempDir dir;
-  auto store = OpenStore(StoreAt(dir.Path("data")));
-  Follower follower(*store, OptionsFor(*server));
+  FollowedStore followed;
+  Store& store = followed.store();
+  Follower follower(store, OptionsFor(*server));
   std::stop_source stop;
   const Status status = follower.Run(stop.get_token());
   CHECK(status.code() == ErrorCode::kInvalidArgument);
@@ -506,20 +478,18 @@ TEST_CASE("a source column of the wrong type is refused at start with the exact 
 TEST_CASE("a dropped slot leads to a fresh copy reconciled with the registry, never to skipping") {
   auto server = StartSourceServer();
   const RegistryRows base = LoadGeneratedSource(*server, SmallSource());
-  TempDir dir;
-  auto store = OpenStore(StoreAt(dir.Path("data")));
+  FollowedStore followed;
+  Store& store = followed.store();
   SourceWriter writer(*server, base, 11);
   {
-    RunningFollower follower(*store, OptionsFor(*server));
-    REQUIRE(follower.WaitFor([&] { return follower.SawEvent(FollowerEvent::Kind::kConnected); }));
+    RunningFollower& follower = followed.Follow(*server);
     CHECK_OK(follower.Stop());
   }
   REQUIRE_OK(DropFollowerSlot(server->ConnectionString(), "follower"));
   CHECK(DropFollowerSlot(server->ConnectionString(), "follower").code() == ErrorCode::kNotFound);
   // Changes made while no slot kept them.
   for (int i = 0; i < 20; ++i) writer.WriteTransaction();
-  RunningFollower follower(*store, OptionsFor(*server));
-  REQUIRE(follower.WaitFor([&] { return follower.SawEvent(FollowerEvent::Kind::kConnected); }));
+  RunningFollower& follower = followed.Follow(*server);
   bool said_gone = false;
   for (const FollowerEvent& e : follower.Events()) {
     if (e.kind == FollowerEvent::Kind::kCopyStarted &&
@@ -529,24 +499,21 @@ TEST_CASE("a dropped slot leads to a fresh copy reconciled with the registry, ne
   }
   CHECK(said_gone);
   CHECK_OK(follower.Stop());
-  CheckSameTables(SortedRows(store->Read()), writer.Expected());
+  CheckSameTables(SortedRows(store.Read()), writer.Expected());
 }
 
 TEST_CASE("a read-only process sees the followed changes after Refresh") {
   auto server = StartSourceServer();
-  TempDir dir;
-  const std::string path = dir.Path("data");
-  auto store = OpenStore(StoreAt(path));
-  RunningFollower follower(*store, OptionsFor(*server));
-  REQUIRE(follower.WaitFor([&] { return follower.SawEvent(FollowerEvent::Kind::kConnected); }));
-  Child reader({kHelper, "reader", path});
+  FollowedStore followed;
+  RunningFollower& follower = followed.Follow(*server);
+  Child reader({kHelper, "reader", followed.path()});
   reader.Send("refresh");
   CHECK(reader.ReadLine() == "0 0 0");  // an empty source: the copy wrote nothing
   StatusOr<PgConnection> conn = PgConnection::Open(server->ConnectionString());
   REQUIRE_OK(conn);
   REQUIRE_OK(conn->Exec(
       "INSERT INTO \"user\" (id, external_id, email) VALUES (1, 'U-1', 'a@example.com')"));
-  REQUIRE(follower.WaitFor([&] { return store->Read().sequence() == 1; }));
+  REQUIRE(follower.WaitFor([&] { return followed.store().Read().sequence() == 1; }));
   reader.Send("refresh");
   CHECK(reader.ReadLine() == "0 1 1");
   CHECK_OK(follower.Stop());
@@ -604,7 +571,8 @@ TEST_CASE(
     child.Kill();
     const int status = child.Wait();
     CHECK((WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL));
-    WaitUntilNoWriter(path);
+    // Started again at once: the killed command's supervised child may
+    // still hold the data directory for a moment; the next one waits.
   }
   // A last run catches up and stops cleanly on SIGTERM.
   const std::uint64_t target = 1 + writer.transactions();
@@ -644,14 +612,13 @@ TEST_CASE("a slot invalidated because its WAL was removed leads to a fresh copy,
   small_wal.settings = {"max_slot_wal_keep_size = 1MB"};
   auto server = StartSourceServer(small_wal);
   const RegistryRows base = LoadGeneratedSource(*server, SmallSource());
-  TempDir dir;
-  auto store = OpenStore(StoreAt(dir.Path("data")));
+  FollowedStore followed;
+  Store& store = followed.store();
   SourceWriter writer(*server, base, 17);
   {
-    RunningFollower follower(*store, OptionsFor(*server));
-    REQUIRE(follower.WaitFor([&] { return follower.SawEvent(FollowerEvent::Kind::kConnected); }));
+    RunningFollower& follower = followed.Follow(*server);
     for (int i = 0; i < 5; ++i) writer.WriteTransaction();
-    REQUIRE(follower.WaitFor([&] { return store->Read().sequence() >= 1 + 5; }));
+    REQUIRE(follower.WaitFor([&] { return store.Read().sequence() >= 1 + 5; }));
     CHECK_OK(follower.Stop());
   }
   // While no follower runs, the source changes and the server removes WAL
@@ -667,10 +634,7 @@ TEST_CASE("a slot invalidated because its WAL was removed leads to a fresh copy,
   }
   REQUIRE(wal_status == "lost");
 
-  RunningFollower follower(*store, OptionsFor(*server));
-  REQUIRE_MESSAGE(
-      follower.WaitFor([&] { return follower.SawEvent(FollowerEvent::Kind::kConnected); }),
-      follower.Describe());
+  RunningFollower& follower = followed.Follow(*server);
   CHECK_MESSAGE(SawEventSaying(follower, FollowerEvent::Kind::kDisconnected,
                                "replication slot follower cannot serve the stored position; "
                                "dropping it to start again from a fresh copy"),
@@ -679,8 +643,8 @@ TEST_CASE("a slot invalidated because its WAL was removed leads to a fresh copy,
                        "replication slot follower is gone"));
   for (int i = 0; i < 10; ++i) writer.WriteTransaction();
   REQUIRE_MESSAGE(
-      follower.WaitFor([&] { return SameTables(SortedRows(store->Read()), writer.Expected()); }),
-      follower.Describe() << Difference(SortedRows(store->Read()), writer.Expected()));
+      follower.WaitFor([&] { return SameTables(SortedRows(store.Read()), writer.Expected()); }),
+      follower.Describe() << Difference(SortedRows(store.Read()), writer.Expected()));
   CHECK_OK(follower.Stop());
   CHECK(QueryOne(*server, SlotSql("wal_status", "follower")) == "reserved");
 }
@@ -689,14 +653,13 @@ TEST_CASE(
     "a registry that followed another cluster, or another slot, is copied afresh, never resumed") {
   auto first = StartSourceServer();
   const RegistryRows base = LoadGeneratedSource(*first, SmallSource());
-  TempDir dir;
-  auto store = OpenStore(StoreAt(dir.Path("data")));
+  FollowedStore followed;
+  Store& store = followed.store();
   {
     SourceWriter writer(*first, base, 21);
-    RunningFollower follower(*store, OptionsFor(*first));
-    REQUIRE(follower.WaitFor([&] { return follower.SawEvent(FollowerEvent::Kind::kConnected); }));
+    RunningFollower& follower = followed.Follow(*first);
     for (int i = 0; i < 10; ++i) writer.WriteTransaction();
-    REQUIRE(follower.WaitFor([&] { return store->Read().sequence() >= 1 + 10; }));
+    REQUIRE(follower.WaitFor([&] { return store.Read().sequence() >= 1 + 10; }));
     CHECK_OK(follower.Stop());
   }
   // The same data in a rebuilt cluster, which then went its own way, with a
@@ -715,18 +678,17 @@ TEST_CASE(
   SourceWriter writer(*second, base, 22);
   for (int i = 0; i < 20; ++i) writer.WriteTransaction();
   {
-    RunningFollower follower(*store, OptionsFor(*second));
-    REQUIRE(follower.WaitFor([&] { return follower.SawEvent(FollowerEvent::Kind::kConnected); }));
+    RunningFollower& follower = followed.Follow(*second);
     CHECK_MESSAGE(SawEventSaying(follower, FollowerEvent::Kind::kCopyStarted,
                                  "the source is another PostgreSQL cluster (system " +
                                      second_system + ", the registry followed "),
                   follower.Describe());
     for (int i = 0; i < 5; ++i) writer.WriteTransaction();
     REQUIRE_MESSAGE(
-        follower.WaitFor([&] { return SameTables(SortedRows(store->Read()), writer.Expected()); }),
-        follower.Describe() << Difference(SortedRows(store->Read()), writer.Expected()));
+        follower.WaitFor([&] { return SameTables(SortedRows(store.Read()), writer.Expected()); }),
+        follower.Describe() << Difference(SortedRows(store.Read()), writer.Expected()));
     CHECK_OK(follower.Stop());
-    StatusOr<std::optional<FollowState>> state = ReadFollowState(*store);
+    StatusOr<std::optional<FollowState>> state = ReadFollowState(store);
     REQUIRE_OK(state);
     REQUIRE(state->has_value());
     CHECK((*state)->system_id == second_system);
@@ -735,18 +697,17 @@ TEST_CASE(
   for (int i = 0; i < 5; ++i) writer.WriteTransaction();
   FollowerOptions other_slot = OptionsFor(*second);
   other_slot.slot = "follower_b";
-  RunningFollower follower(*store, other_slot);
-  REQUIRE(follower.WaitFor([&] { return follower.SawEvent(FollowerEvent::Kind::kConnected); }));
+  RunningFollower& follower = followed.Follow(other_slot);
   CHECK_MESSAGE(SawEventSaying(follower, FollowerEvent::Kind::kCopyStarted,
                                "following slot follower_b instead of follower: starting again "
                                "from a fresh copy"),
                 follower.Describe());
   for (int i = 0; i < 5; ++i) writer.WriteTransaction();
   REQUIRE_MESSAGE(
-      follower.WaitFor([&] { return SameTables(SortedRows(store->Read()), writer.Expected()); }),
-      follower.Describe() << Difference(SortedRows(store->Read()), writer.Expected()));
+      follower.WaitFor([&] { return SameTables(SortedRows(store.Read()), writer.Expected()); }),
+      follower.Describe() << Difference(SortedRows(store.Read()), writer.Expected()));
   CHECK_OK(follower.Stop());
-  StatusOr<std::optional<FollowState>> state = ReadFollowState(*store);
+  StatusOr<std::optional<FollowState>> state = ReadFollowState(store);
   REQUIRE_OK(state);
   REQUIRE(state->has_value());
   CHECK((*state)->slot == "follower_b");
@@ -756,17 +717,16 @@ TEST_CASE(
 TEST_CASE("hubreg follow --drop-slot drops the slot and leaves the data directory as it was") {
   auto server = StartSourceServer();
   LoadGeneratedSource(*server, SmallSource());
-  TempDir dir;
-  const std::string path = dir.Path("data");
+  FollowedStore followed;
+  const std::string path = followed.path();
   const std::vector<std::string> drop = {kCli,          "--data",      path,     "follow",
                                          "--drop-slot", server->Uri(), "--slot", "follower"};
   RegistryRows rows;
   std::uint64_t sequence = 0;
   std::string source_state;
   {
-    auto store = OpenStore(StoreAt(path));
-    RunningFollower follower(*store, OptionsFor(*server));
-    REQUIRE(follower.WaitFor([&] { return follower.SawEvent(FollowerEvent::Kind::kConnected); }));
+    Store& store = followed.store();
+    RunningFollower& follower = followed.Follow(*server);
     // A slot in use is refused at once, not waited for.
     const CommandOutput busy = RunCommand(drop);
     CHECK((WIFEXITED(busy.wait_status) && WEXITSTATUS(busy.wait_status) == 1));
@@ -774,11 +734,12 @@ TEST_CASE("hubreg follow --drop-slot drops the slot and leaves the data director
     CHECK_MESSAGE(busy.output.find("is active for PID") != std::string::npos, busy.output);
     CHECK(follower.follower().status().streaming);
     CHECK_OK(follower.Stop());
-    rows = SortedRows(store->Read());
-    sequence = store->Read().sequence();
-    StatusOr<std::string> state = store->SourceState();
+    rows = SortedRows(store.Read());
+    sequence = store.Read().sequence();
+    StatusOr<std::string> state = store.SourceState();
     REQUIRE_OK(state);
     source_state = *state;
+    followed.Close();
   }
   REQUIRE(QueryOne(*server, SlotSql("count(*)", "follower")) == "1");
 
@@ -820,20 +781,19 @@ TEST_CASE(
                         ", now() FROM client WHERE id <= 3 ON CONFLICT DO NOTHING"));
   const std::string links = QueryOne(
       *server, "SELECT count(*) FROM client_user WHERE user_id = " + std::to_string(owner));
-  TempDir dir;
-  auto store = OpenStore(StoreAt(dir.Path("data")));
-  RunningFollower follower(*store, OptionsFor(*server));
-  REQUIRE(follower.WaitFor([&] { return follower.SawEvent(FollowerEvent::Kind::kConnected); }));
-  const std::uint64_t before = store->Read().sequence();
-  const User old_user = *store->Read().FindUser(owner);
+  FollowedStore followed;
+  Store& store = followed.store();
+  RunningFollower& follower = followed.Follow(*server);
+  const std::uint64_t before = store.Read().sequence();
+  const User old_user = *store.Read().FindUser(owner);
 
   constexpr Id kNewId = 100'000;
   REQUIRE_OK(conn->Exec("UPDATE \"user\" SET id = " + std::to_string(kNewId) +
                         " WHERE id = " + std::to_string(owner)));
-  REQUIRE_MESSAGE(follower.WaitFor([&] { return store->Read().sequence() > before; }),
+  REQUIRE_MESSAGE(follower.WaitFor([&] { return store.Read().sequence() > before; }),
                   follower.Describe());
   CHECK_OK(follower.Stop());
-  const View view = store->Read();
+  const View view = store.Read();
   CHECK(view.sequence() == before + 1);  // one source transaction, one batch
   CHECK(view.FindUser(owner) == nullptr);
   const User* moved = view.FindUser(kNewId);
@@ -852,4 +812,85 @@ TEST_CASE(
   }
   CHECK(std::to_string(linked) == links);
   CHECK(view.ClientsOfUser(owner).begin() == view.ClientsOfUser(owner).end());
+}
+
+TEST_CASE("hubreg follow waits a bounded time for the writer lock, saying who holds it") {
+  TempDir dir;
+  const std::string path = dir.Path("data");
+  const std::string holder = "pid " + std::to_string(::getpid());
+  auto store = OpenStore(StoreAt(path));
+  // Refused after --lock-wait, before any connection to the source.
+  const CommandOutput refused = RunCommand({kCli, "--data", path, "follow", "--lock-wait", "0.2",
+                                            "postgresql://nobody@127.0.0.1:1/none"});
+  CHECK((WIFEXITED(refused.wait_status) && WEXITSTATUS(refused.wait_status) == 1));
+  CHECK(refused.output == "hubreg: waiting for the writer lock held by " + holder +
+                              "\nhubreg: " + path +
+                              ": another store has this data directory open for writing (only one "
+                              "writer at a time; open it read-only instead; still held by " +
+                              holder + " after waiting 200 ms); in opening the store\n");
+
+  // Released while it waits: it goes on.
+  auto server = StartSourceServer();
+  Child child({"/bin/sh", "-c",
+               "exec \"$0\" --data \"$1\" -q follow \"$2\" --slot follower --publication \"$3\" "
+               "2>&1",
+               kCli, path, server->Uri(), std::string(kSourcePublication)});
+  CHECK(child.ReadLine() == "hubreg: waiting for the writer lock held by " + holder);
+  store.reset();
+  for (;;) {
+    std::optional<std::string> line = child.ReadLine(120'000);
+    REQUIRE_MESSAGE(line.has_value(), "the follower did not start streaming");
+    if (line->rfind("streaming from ", 0) == 0) break;
+  }
+  ::kill(child.pid(), SIGTERM);
+  const int status = child.Wait();
+  CHECK((WIFEXITED(status) && WEXITSTATUS(status) == 0));
+}
+
+TEST_CASE(
+    "the follower's backlog is bounded in bytes; a transaction larger than the bound is "
+    "applied alone") {
+  auto server = StartSourceServer();
+  FollowedStore followed;
+  followed.Follow(*server);
+  followed.Stop();
+  const std::uint64_t before = followed.store().Read().sequence();
+  // Written while no follower runs, so that the next one receives them much
+  // faster than LMDB commits them: 4 users of ~1 kB each per transaction.
+  StatusOr<PgConnection> conn = PgConnection::Open(server->ConnectionString());
+  REQUIRE_OK(conn);
+  const auto insert_users = [&](int first, int count) {
+    return "INSERT INTO \"user\" (id, external_id, email, name) SELECT g, 'BU-' || g, 'b' || g || "
+           "'@example.com', repeat(md5(g::text), 30) FROM generate_series(" +
+           std::to_string(first) + ", " + std::to_string(first + count - 1) + ") g";
+  };
+  constexpr int kTransactions = 200;
+  for (int i = 0; i < kTransactions; ++i) REQUIRE_OK(conn->Exec(insert_users(1 + 4 * i, 4)));
+
+  FollowerOptions options = OptionsFor(*server);
+  options.max_backlog_bytes = 16 << 10;
+  RunningFollower& follower = followed.Follow(options);
+  Store& store = followed.store();
+  REQUIRE_MESSAGE(
+      follower.WaitFor([&] { return store.Read().sequence() == before + kTransactions; }),
+      follower.Describe());
+  const FollowerStatus burst = follower.follower().status();
+  MESSAGE("peak backlog " << burst.peak_backlog_bytes << " bytes, largest transaction "
+                          << burst.largest_transaction_bytes << " bytes, largest group "
+                          << burst.largest_group);
+  CHECK(burst.largest_transaction_bytes > 4000);
+  CHECK(burst.largest_transaction_bytes < options.max_backlog_bytes);
+  CHECK(burst.peak_backlog_bytes <= options.max_backlog_bytes + burst.largest_transaction_bytes);
+  CHECK(burst.peak_backlog_bytes >= burst.largest_transaction_bytes);
+
+  // One transaction of ~200 kB, over ten times the bound.
+  REQUIRE_OK(conn->Exec(insert_users(1 + 4 * kTransactions, 200)));
+  REQUIRE_MESSAGE(
+      follower.WaitFor([&] { return store.Read().sequence() == before + kTransactions + 1; }),
+      follower.Describe());
+  const FollowerStatus huge = follower.follower().status();
+  CHECK(huge.largest_transaction_bytes > 200'000);
+  CHECK(huge.peak_backlog_bytes == huge.largest_transaction_bytes);
+  CHECK(store.Read().counts().users == 4 * kTransactions + 200);
+  followed.Stop();
 }

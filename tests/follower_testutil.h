@@ -12,6 +12,7 @@
 #include "hubreg/follower.h"
 #include "pg_testutil.h"
 #include "store_testutil.h"
+#include "temp_dir.h"
 
 namespace hubreg::test {
 
@@ -58,6 +59,17 @@ inline std::string InsertSql(const Client& r) {
 inline std::string InsertSql(const ClientUserLink& r) {
   return "INSERT INTO client_user VALUES (" + std::to_string(r.client_id) + ", " +
          std::to_string(r.user_id) + ", " + Sql(r.created_at) + ")";
+}
+
+// A follower of `server` as the tests run it: slot "follower", short backoff.
+inline FollowerOptions OptionsFor(const PgServer& server) {
+  FollowerOptions options;
+  options.conninfo = server.ConnectionString();
+  options.publication = std::string(kSourcePublication);
+  options.slot = "follower";
+  options.min_backoff = std::chrono::milliseconds(20);
+  options.max_backoff = std::chrono::milliseconds(500);
+  return options;
 }
 
 // Writes `rows` to the source, parents first, in transactions of ~2,000 rows.
@@ -160,6 +172,46 @@ class RunningFollower {
   Status result_;
   bool done_ = false;
   std::jthread thread_;
+};
+
+// A writable store in a temporary data directory, and the follower running
+// on it (one at a time).
+class FollowedStore {
+ public:
+  FollowedStore() : store_(OpenStore(StoreAt(path()))) {}
+  Store& store() { return *store_; }
+  std::string path() const { return dir_.Path("data"); }
+
+  // Starts a follower with `options` (after stopping the one before, which
+  // must have ended OK) and waits until it streams.
+  RunningFollower& Follow(FollowerOptions options) {
+    if (follower_) Stop();
+    follower_ = std::make_unique<RunningFollower>(*store_, std::move(options));
+    REQUIRE_MESSAGE(
+        follower_->WaitFor([this] { return follower_->SawEvent(FollowerEvent::Kind::kConnected); }),
+        follower_->Describe());
+    return *follower_;
+  }
+  RunningFollower& Follow(const PgServer& server) { return Follow(OptionsFor(server)); }
+
+  // Stops the follower, which must end OK.
+  void Stop() {
+    REQUIRE(follower_ != nullptr);
+    CHECK_MESSAGE(follower_->Stop().ok(), follower_->Describe());
+    follower_.reset();
+  }
+
+  // Stops the follower and closes the store, so that another process may
+  // open the data directory for writing.
+  void Close() {
+    if (follower_) Stop();
+    store_.reset();
+  }
+
+ private:
+  TempDir dir_;
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<RunningFollower> follower_;
 };
 
 }  // namespace hubreg::test

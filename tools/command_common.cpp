@@ -116,11 +116,16 @@ StatusOr<std::unique_ptr<Store>> OpenForReading(const Context& context) {
   return Store::Open(options);
 }
 
-StatusOr<std::unique_ptr<Store>> OpenForWriting(const Context& context) {
+StatusOr<std::unique_ptr<Store>> OpenForWriting(const Context& context,
+                                                std::chrono::milliseconds lock_wait) {
   HUBREG_RETURN_IF_ERROR(CheckDataDirectoryPath(context.data_dir));
   NoteDataDirectoryInUse(context.data_dir);
   StoreOptions options;
   options.path = context.data_dir;
+  options.writer_lock_wait = lock_wait;
+  options.on_writer_lock_wait = [](long pid) {
+    std::fprintf(stderr, "hubreg: waiting for the writer lock held by pid %ld\n", pid);
+  };
   return Store::Open(options);
 }
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <chrono>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -50,9 +51,11 @@ int Fail(const std::string& message);
 Status CheckDataDirectoryPath(const std::string& data_dir);
 
 // Opens the data directory for reading (it must hold a registry) or for
-// writing (created when missing).
+// writing (created when missing). A writer held off by another waits up to
+// `lock_wait` for it, saying so once on stderr.
 StatusOr<std::unique_ptr<Store>> OpenForReading(const Context& context);
-StatusOr<std::unique_ptr<Store>> OpenForWriting(const Context& context);
+StatusOr<std::unique_ptr<Store>> OpenForWriting(
+    const Context& context, std::chrono::milliseconds lock_wait = std::chrono::milliseconds(0));
 
 // Whether progress should be drawn as a bar (stderr is a terminal).
 bool StderrIsTerminal();

@@ -5,6 +5,8 @@
 #include <signal.h>
 
 #include <atomic>
+#include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <optional>
 #include <thread>
@@ -24,6 +26,7 @@ struct FollowArgs {
   double max_delete_ratio = ReconcileOptions{}.max_delete_ratio;
   bool force = false;
   bool drop_slot = false;
+  double lock_wait_seconds = 10;
 };
 
 // One line per event on stdout, flushed at once: what the follower did, for
@@ -82,7 +85,10 @@ int RunFollow(const Context& context, const FollowArgs& args) {
     std::printf("dropped replication slot %s\n", args.slot.c_str());
     return kExitOk;
   }
-  StatusOr<std::unique_ptr<Store>> store = OpenForWriting(context);
+  // A follower restarted at once after being killed may find the killed
+  // one's process still holding the data directory for a moment.
+  StatusOr<std::unique_ptr<Store>> store = OpenForWriting(
+      context, std::chrono::milliseconds(std::llround(args.lock_wait_seconds * 1000)));
   if (!store.ok()) return Fail(store.status());
   FollowerOptions options;
   options.conninfo = args.source;
@@ -148,6 +154,11 @@ void AddFollowCommand(CLI::App& app, Context& context) {
                    "of a table")
       ->capture_default_str();
   follow->add_flag("--force", args->force, "First copy: delete beyond --max-delete-ratio");
+  follow
+      ->add_option("--lock-wait", args->lock_wait_seconds,
+                   "Seconds to wait for another process holding the data directory for writing")
+      ->check(CLI::Range(0.0, 86400.0))
+      ->capture_default_str();
   follow->add_flag("--drop-slot", args->drop_slot,
                    "Drop the replication slot from the source instead of following");
   follow->callback([&context, args] { context.exit_code = RunFollow(context, *args); });

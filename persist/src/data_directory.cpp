@@ -6,9 +6,12 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <system_error>
+#include <thread>
 
 namespace hubreg::persist {
 namespace {
@@ -73,21 +76,61 @@ Status PrepareDirectory(const StoreOptions& options) {
   return Status::Ok();
 }
 
+std::string FormatWait(std::chrono::milliseconds wait) {
+  if (wait.count() % 1000 == 0) return std::to_string(wait.count() / 1000) + " s";
+  return std::to_string(wait.count()) + " ms";
+}
+
+// The process id a writer wrote into writer.lock (0 when there is none).
+long ReadLockHolder(int fd) {
+  char text[32] = {};
+  const ssize_t n = ::pread(fd, text, sizeof text - 1, 0);
+  if (n <= 0) return 0;
+  return std::strtol(text, nullptr, 10);
+}
+
 // LMDB serialises write transactions, but two writing registries would each
-// number their batches from their own state, so only one may exist.
-StatusOr<int> LockForWriting(const std::string& path) {
-  const std::string file = (fs::path(path) / "writer.lock").string();
+// number their batches from their own state, so only one may exist. The
+// holder writes its process id into the file, for a writer that waits.
+StatusOr<int> LockForWriting(const StoreOptions& options) {
+  const std::string file = (fs::path(options.path) / "writer.lock").string();
   int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0) return Status::Io(file + ": open: " + std::strerror(errno));
-  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
-    int error = errno;
-    ::close(fd);
-    if (error == EWOULDBLOCK) {
-      return Status::Io(path +
-                        ": another store has this data directory open for writing "
-                        "(only one writer at a time; open it read-only instead)");
+  const auto deadline = std::chrono::steady_clock::now() + options.writer_lock_wait;
+  bool waiting = false;
+  while (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    const int error = errno;
+    if (error == EINTR) continue;
+    if (error != EWOULDBLOCK) {
+      ::close(fd);
+      return Status::Io(file + ": flock: " + std::strerror(error));
     }
-    return Status::Io(file + ": flock: " + std::strerror(error));
+    const long holder = ReadLockHolder(fd);
+    if (std::chrono::steady_clock::now() >= deadline) {
+      ::close(fd);
+      const std::string waited = waiting
+                                     ? "; still held by pid " + std::to_string(holder) +
+                                           " after waiting " + FormatWait(options.writer_lock_wait)
+                                     : "";
+      return Status::Io(options.path +
+                        ": another store has this data directory open for writing (only one "
+                        "writer at a time; open it read-only instead" +
+                        waited + ")");
+    }
+    if (!waiting) {
+      waiting = true;
+      if (options.on_writer_lock_wait) options.on_writer_lock_wait(holder);
+    }
+    // The kernel cannot wake a waiter of LOCK_NB, and a blocking flock
+    // cannot time out: poll, briefly.
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  const std::string pid = std::to_string(::getpid()) + "\n";
+  if (::ftruncate(fd, 0) != 0 ||
+      ::pwrite(fd, pid.data(), pid.size(), 0) != static_cast<ssize_t>(pid.size())) {
+    const int error = errno;
+    ::close(fd);
+    return Status::Io(file + ": writing the holder's pid: " + std::strerror(error));
   }
   return fd;
 }
@@ -96,14 +139,17 @@ StatusOr<int> LockForWriting(const std::string& path) {
 
 DataDirectory::~DataDirectory() {
   env_ = lmdb::Env();  // close the environment before another writer may open it
-  if (writer_lock_fd_ >= 0) ::close(writer_lock_fd_);
+  if (writer_lock_fd_ >= 0) {
+    (void)::ftruncate(writer_lock_fd_, 0);  // no pid is left behind by a writer that closed
+    ::close(writer_lock_fd_);
+  }
 }
 
 StatusOr<std::unique_ptr<DataDirectory>> DataDirectory::Open(const StoreOptions& options) {
   HUBREG_RETURN_IF_ERROR(PrepareDirectory(options));
   std::unique_ptr<DataDirectory> directory(new DataDirectory());
   if (!options.read_only) {
-    StatusOr<int> lock = LockForWriting(options.path);
+    StatusOr<int> lock = LockForWriting(options);
     if (!lock.ok()) return lock.status();
     directory->writer_lock_fd_ = *lock;
   }

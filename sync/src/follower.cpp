@@ -123,6 +123,16 @@ struct Follower::Impl {
     status.largest_group = std::max(status.largest_group, report.largest_group);
   }
 
+  void NoteTransactionBytes(std::uint64_t bytes) {
+    std::lock_guard<std::mutex> lock(status_mutex);
+    status.largest_transaction_bytes = std::max(status.largest_transaction_bytes, bytes);
+  }
+
+  void NotePeakBacklog(std::uint64_t bytes) {
+    std::lock_guard<std::mutex> lock(status_mutex);
+    status.peak_backlog_bytes = std::max(status.peak_backlog_bytes, bytes);
+  }
+
   FollowState Position(Lsn lsn, Timestamp commit_time, const std::string& system_id) const {
     FollowState state;
     state.source = source;
@@ -317,7 +327,9 @@ struct Follower::Impl {
     // Beyond this many transactions waiting to be committed, stop receiving
     // until the committer catches up (the server keeps the rest).
     const std::size_t backlog = 2 * std::max<std::size_t>(options.max_group, 1);
+    const std::size_t backlog_bytes = std::max<std::size_t>(options.max_backlog_bytes, 1);
     Batch current;
+    std::size_t current_bytes = 0;  // of the transaction being received
     bool in_transaction = false;
     bool skip = false;  // a transaction already applied before a restart
     Attempt outcome;
@@ -328,8 +340,8 @@ struct Follower::Impl {
         break;
       }
       StatusOr<std::optional<sync::WalData>> data = std::optional<sync::WalData>();
-      if (committer.outstanding() >= backlog) {
-        committer.WaitBelow(backlog, kPollInterval);
+      if (committer.outstanding() >= backlog || committer.outstanding_bytes() >= backlog_bytes) {
+        committer.WaitBelow(backlog, backlog_bytes, kPollInterval);
       } else {
         data = stream.Receive(kPollInterval, committer.wake_fd());
       }
@@ -351,6 +363,7 @@ struct Follower::Impl {
         }
         continue;
       }
+      current_bytes += (*data)->payload.size();
       StatusOr<sync::PgMessage> message = sync::DecodePgOutput((*data)->payload);
       if (!message.ok()) {
         outcome =
@@ -361,6 +374,7 @@ struct Follower::Impl {
         in_transaction = true;
         skip = b->final_lsn < start;
         current = Batch();
+        current_bytes = (*data)->payload.size();
       } else if (auto* commit = std::get_if<sync::PgCommit>(&*message)) {
         in_transaction = false;
         if (!skip) {
@@ -373,9 +387,11 @@ struct Follower::Impl {
             outcome = Attempt::Fatal(completed);
             break;
           }
+          NoteTransactionBytes(current_bytes);
           committer.Submit({std::move(current),
                             Position(commit->end_lsn, commit->commit_time, system_id),
-                            translator->transactions()});
+                            translator->transactions(), current_bytes});
+          NotePeakBacklog(committer.peak_bytes());
         }
         current = Batch();
         continue;

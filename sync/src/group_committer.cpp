@@ -28,6 +28,8 @@ void GroupCommitter::Submit(TranslatedTransaction transaction) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (failed_) return;
+    outstanding_bytes_ += transaction.bytes;
+    peak_bytes_ = std::max(peak_bytes_, outstanding_bytes_);
     queue_.push_back(std::move(transaction));
   }
   work_.notify_one();
@@ -36,6 +38,16 @@ void GroupCommitter::Submit(TranslatedTransaction transaction) {
 std::size_t GroupCommitter::outstanding() const {
   std::lock_guard<std::mutex> lock(mutex_);
   return queue_.size() + committing_;
+}
+
+std::size_t GroupCommitter::outstanding_bytes() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return outstanding_bytes_;
+}
+
+std::size_t GroupCommitter::peak_bytes() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return peak_bytes_;
 }
 
 bool GroupCommitter::all_committed() const {
@@ -60,10 +72,12 @@ CommitReport GroupCommitter::Take() {
   return report;
 }
 
-void GroupCommitter::WaitBelow(std::size_t limit, std::chrono::milliseconds timeout) {
+void GroupCommitter::WaitBelow(std::size_t limit, std::size_t limit_bytes,
+                               std::chrono::milliseconds timeout) {
   std::unique_lock<std::mutex> lock(mutex_);
-  committed_.wait_for(lock, timeout,
-                      [&] { return failed_ || queue_.size() + committing_ < limit; });
+  committed_.wait_for(lock, timeout, [&] {
+    return failed_ || (queue_.size() + committing_ < limit && outstanding_bytes_ < limit_bytes);
+  });
 }
 
 void GroupCommitter::Drain() {
@@ -93,7 +107,9 @@ void GroupCommitter::Run(const std::stop_token& stop) {
     states.clear();
     const Timestamp applied_time =
         std::chrono::floor<std::chrono::microseconds>(std::chrono::system_clock::now());
+    std::size_t group_bytes = 0;
     for (TranslatedTransaction& one : group) {
+      group_bytes += one.bytes;
       one.position.applied_time = applied_time;
       batches.push_back(std::move(one.batch));
       states.push_back(EncodeFollowState(one.position));
@@ -103,6 +119,7 @@ void GroupCommitter::Run(const std::stop_token& stop) {
     {
       std::lock_guard<std::mutex> lock(mutex_);
       committing_ = 0;
+      outstanding_bytes_ -= group_bytes;
       if (done > 0) {
         report_.transactions += done;
         report_.groups.push_back({done, group[done - 1].position.lsn});
@@ -113,6 +130,7 @@ void GroupCommitter::Run(const std::stop_token& stop) {
       if (!result.status.ok()) {
         failed_ = true;
         queue_.clear();
+        outstanding_bytes_ = 0;
         report_.status = result.status;
         if (done < group.size() && result.status.code() != ErrorCode::kIo) {
           report_.broken = group[done].position;

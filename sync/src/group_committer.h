@@ -33,6 +33,7 @@ struct TranslatedTransaction {
   Batch batch;
   FollowState position;      // after it (applied_time is set when committed)
   std::uint64_t number = 0;  // ChangeTranslator::transactions() once it was translated
+  std::size_t bytes = 0;     // its pgoutput messages' bytes: what it weighs in the backlog
 };
 
 // What the commits did since the last Take.
@@ -65,8 +66,11 @@ class GroupCommitter {
   // Queues a transaction after those submitted before (ignored after a
   // failure).
   void Submit(TranslatedTransaction transaction);
-  // Transactions submitted and not yet committed (queued or committing).
+  // Transactions submitted and not yet committed (queued or committing),
+  // and their bytes; the most bytes outstanding at once so far.
   std::size_t outstanding() const;
+  std::size_t outstanding_bytes() const;
+  std::size_t peak_bytes() const;
   // Whether every transaction submitted is committed: none outstanding and
   // no commit failed (after a failure, what was submitted never will be).
   bool all_committed() const;
@@ -74,9 +78,10 @@ class GroupCommitter {
   int wake_fd() const { return wake_fd_; }
   // The report of the commits since the last Take (never waits).
   CommitReport Take();
-  // Waits until fewer than `limit` transactions are outstanding, a commit
-  // failed, or `timeout` passed.
-  void WaitBelow(std::size_t limit, std::chrono::milliseconds timeout);
+  // Waits until fewer than `limit` transactions and fewer than
+  // `limit_bytes` bytes are outstanding, a commit failed, or `timeout`
+  // passed.
+  void WaitBelow(std::size_t limit, std::size_t limit_bytes, std::chrono::milliseconds timeout);
   // Waits until every submitted transaction is committed or a commit failed.
   void Drain();
 
@@ -91,6 +96,8 @@ class GroupCommitter {
   std::condition_variable committed_;  // the follower: a group is done
   std::deque<TranslatedTransaction> queue_;
   std::size_t committing_ = 0;  // transactions in the group being committed
+  std::size_t outstanding_bytes_ = 0;
+  std::size_t peak_bytes_ = 0;
   bool failed_ = false;
   CommitReport report_;
   std::jthread thread_;  // last: it starts once the members above exist

@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -47,6 +48,12 @@ struct StoreOptions {
   // writer with this set opens anyway and records what data.mdb holds as
   // the state to check later opens against. Ignored by read-only stores.
   bool accept_rollback = false;
+  // A writer that finds another store holding the data directory for
+  // writing (its writer.lock) waits up to this long for it to close, then
+  // is refused with kIo; 0 refuses at once. When it starts waiting it calls
+  // on_writer_lock_wait, once, with the holder's process id (0: unknown).
+  std::chrono::milliseconds writer_lock_wait{0};
+  std::function<void(long pid)> on_writer_lock_wait;
   // Read-only stores: a thread of the store waits for the writer's commits
   // (WaitForCommit) and calls Refresh after each, so the registry follows
   // the writer without the caller refreshing. Stopped and joined by ~Store.

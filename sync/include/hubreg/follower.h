@@ -55,6 +55,11 @@ struct FollowerOptions {
   // holds what arrived while the previous one committed; the follower stops
   // receiving while twice this many wait to be committed.
   std::size_t max_group = 4096;
+  // The follower also stops receiving while the transactions waiting to be
+  // committed weigh this many bytes (of pgoutput messages) or more, so its
+  // memory stays bounded when the source sends large transactions. One
+  // transaction larger than this is still received and applied (alone).
+  std::size_t max_backlog_bytes = std::size_t{64} << 20;
   // Reconnecting after a lost connection waits min_backoff, doubling up to
   // max_backoff while attempts keep failing.
   std::chrono::milliseconds min_backoff{100};
@@ -107,6 +112,11 @@ struct FollowerStatus {
   // the mean group size), and the most transactions one of them held.
   std::uint64_t groups = 0;
   std::uint64_t largest_group = 0;
+  // The most bytes (of pgoutput messages) the transactions waiting to be
+  // committed held at once, at most max_backlog_bytes plus one transaction,
+  // and the largest transaction received. Both since Run began.
+  std::uint64_t peak_backlog_bytes = 0;
+  std::uint64_t largest_transaction_bytes = 0;
 };
 
 class Follower {
