@@ -30,20 +30,21 @@ if(TARGET hubreg_python AND NOT HUBREG_SANITIZE)
     ENVIRONMENT "PYTHONPATH=$<TARGET_FILE_DIR:hubreg_python>;PYTHONDONTWRITEBYTECODE=1")
 endif()
 
-# `pip install .` into a fresh venv (tests/pip_install_test.sh). Its CMake
-# build uses this build's type, warnings and compiler launcher, so that with
-# ccache it reuses this build's objects.
+# `pip install .` into a fresh venv (tests/pip_install_test.sh), from the
+# checkout's root and from bindings/python. setup.py takes the module from this
+# build (HUBREG_USE_CMAKE_BUILD) instead of compiling the core, persist and the
+# module a second time; what a user's `pip install .` compiles is the same
+# CMake target. The lock keeps the two from building that target at once.
 if(TARGET hubreg_python AND NOT HUBREG_SANITIZE)
-  set(pip_cmake_args "-DCMAKE_BUILD_TYPE=${CMAKE_BUILD_TYPE} -DHUBREG_WERROR=${HUBREG_WERROR}")
-  foreach(language C CXX)
-    if(CMAKE_${language}_COMPILER_LAUNCHER)
-      string(APPEND pip_cmake_args " -DCMAKE_${language}_COMPILER_LAUNCHER=${CMAKE_${language}_COMPILER_LAUNCHER}")
-    endif()
-  endforeach()
-  add_test(NAME python_pip_install_test
-           COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/pip_install_test.sh ${PROJECT_SOURCE_DIR}
-                   ${CMAKE_CURRENT_BINARY_DIR}/pip_install ${PROJECT_VERSION})
-  set_tests_properties(python_pip_install_test PROPERTIES
-    ENVIRONMENT "CMAKE_ARGS=${pip_cmake_args};CMAKE_BUILD_PARALLEL_LEVEL=2;PYTHONDONTWRITEBYTECODE=1"
-    LABELS packaging TIMEOUT 600)
+  function(hubreg_add_pip_install_test name source_dir)
+    add_test(NAME ${name}
+             COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/pip_install_test.sh ${source_dir}
+                     ${CMAKE_CURRENT_BINARY_DIR}/${name} ${PROJECT_VERSION})
+    set_tests_properties(${name} PROPERTIES
+      ENVIRONMENT "HUBREG_USE_CMAKE_BUILD=${CMAKE_BINARY_DIR};PYTHONDONTWRITEBYTECODE=1"
+      RESOURCE_LOCK hubreg_python_module LABELS packaging TIMEOUT 300)
+  endfunction()
+  hubreg_add_pip_install_test(python_pip_install_test ${PROJECT_SOURCE_DIR})
+  hubreg_add_pip_install_test(python_pip_install_from_bindings_test
+                              ${PROJECT_SOURCE_DIR}/bindings/python)
 endif()

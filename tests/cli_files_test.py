@@ -8,6 +8,7 @@ blocks a regressed binary fails the test instead of hanging it.
 Run by CTest (cli_files_test) with HUBREG_BIN and HUBREG_TEST_DATA, like
 cli_test.py.
 """
+import json
 import os
 import resource
 import signal
@@ -280,3 +281,126 @@ def test_a_header_promising_8_gib_on_a_sparse_file_is_damage_not_an_allocation(v
             "a hole (bytes never written) at offset ")
         assert "bad_alloc" not in result.stderr
     assert not (tmp_path / "restored").exists()
+
+
+# --- one table: export --table, import --table ----------------------------
+
+def sequence(data):
+    return json.loads(hubreg("stats", "--json", data=data, check=0).stdout)["last_sequence"]
+
+
+def table_counts(data):
+    return json.loads(hubreg("stats", "--json", data=data, check=0).stdout)["counts"]
+
+
+@pytest.mark.parametrize("secrets", [False, True])
+def test_export_table_writes_that_file_alone_and_hides_passwords_unless_asked(
+        v12, tmp_path, secrets):
+    out = tmp_path / "export"
+    out.mkdir()
+    (out / "user.csv").write_text("someone else's file")  # not this export's business
+    args = ["export", out, "--table", "client"] + (["--include-secrets"] if secrets else [])
+    result = hubreg(*args, data=v12, check=0, preexec_fn=lambda: os.umask(0))
+    assert result.stdout.startswith(
+        f"exported 5 clients to {out} (csv, "
+        + ("with passwords" if secrets else "passwords left empty") + ") in ")
+    assert sorted(p.name for p in out.iterdir()) == ["client.csv", "user.csv"]
+    assert mode(out / "client.csv") == 0o600
+    assert (out / "user.csv").read_text() == "someone else's file"
+    text = (out / "client.csv").read_text()
+    assert (SECRET in text) == secrets
+    assert text.splitlines()[0] == ("id,threecolts_organization_id,external_id,name,db_host,"
+                                    "db_port,db_name,db_user,db_password,status,created_at,"
+                                    "updated_at")
+    assert len(text.splitlines()) == 6
+
+    again = hubreg("export", out, "--table", "client", data=v12, check=1)
+    assert again.stderr == f"hubreg: {out}/client.csv already exists (pass --force to overwrite)\n"
+    result = hubreg("--json", "export", out, "--table", "client", "--force", "--format", "jsonl",
+                    data=v12, check=0)
+    summary = json.loads(result.stdout)
+    assert summary["exported"] == {"client": 5}
+    assert summary["files"] == [str(out / "client.jsonl")]
+    assert [json.loads(line)["db_password"] for line in
+            (out / "client.jsonl").read_text().splitlines()] == [None] * 5
+
+
+def test_export_and_import_of_one_table_round_trip_into_a_registry_holding_the_rest(
+        v12, tmp_path):
+    """client_user is exported alone, and imported alone into a registry holding every other
+    table: its references are checked against what that registry holds."""
+    out = tmp_path / "links"
+    hubreg("export", out, "--table", "client_user", data=v12, check=0)
+    assert [p.name for p in out.iterdir()] == ["client_user.csv"]
+    data = tmp_path / "part"
+    for table in ["threecolts_app", "user", "threecolts_organization", "client"]:
+        hubreg("import", V12, "--table", table, data=data, check=0)
+    assert table_counts(data) == {"threecolts_app": 2, "threecolts_organization": 3,
+                                  "client": 5, "user": 6, "client_user": 0}
+    result = hubreg("import", out, "--table", "client_user", data=data, check=0)
+    assert result.stdout.startswith(f"imported 8 links from {out} (sequence 5) in ")
+    assert table_counts(data)["client_user"] == 8
+    for table in TABLES:
+        hubreg("export", tmp_path / "a", "--table", table, "--include-secrets", data=v12, check=0)
+        hubreg("export", tmp_path / "b", "--table", table, "--include-secrets", data=data,
+               check=0)
+        assert ((tmp_path / "a" / f"{table}.csv").read_bytes() ==
+                (tmp_path / "b" / f"{table}.csv").read_bytes()), table
+
+
+def test_import_table_refuses_references_to_rows_the_registry_lacks_and_changes_nothing(
+        tmp_path):
+    data = tmp_path / "part"
+    hubreg("import", V12, "--table", "threecolts_app", data=data, check=0)
+    hubreg("import", V12, "--table", "user", data=data, check=0)
+    before = table_counts(data)
+    # The organizations are not there, so clients 1, 2, 3 and 5 point at nothing.
+    result = hubreg("import", V12, "--table", "client", data=data, check=1)
+    lines = result.stderr.splitlines()
+    assert lines[0].startswith("client.csv:2: threecolts_organization_id: ")
+    assert [line.split(":")[1] for line in lines[:-1]] == ["2", "3", "4", "6"]
+    assert lines[-1] == f"hubreg: {V12}: 4 bad rows, nothing was imported"
+    assert table_counts(data) == before
+    assert sequence(data) == 2
+
+    # A bad file changes nothing either, and names file, line and column.
+    bad = tmp_path / "users-2026.csv"  # with --table, any file name
+    bad.write_text("id,external_id,email,name,status,created_at,updated_at\n"
+                   "7,U-7,gus@example.com,Gus,active,2025-03-02 10:00:00,2025-03-02 10:00:00\n"
+                   "8,U-8,hal@example.com,Hal,asleep,2025-03-02 10:00:00,2025-03-02 10:00:00\n"
+                   "9,U-1,ivy@example.com,Ivy,active,2025-03-02 10:00:00,2025-03-02 10:00:00\n")
+    result = hubreg("import", bad, "--table", "user", data=data, check=1)
+    lines = result.stderr.splitlines()
+    assert lines[0].startswith("users-2026.csv:3: status: ")
+    assert lines[1].startswith("users-2026.csv:4: external_id: ")
+    assert lines[-1] == f"hubreg: {bad}: 2 bad rows, nothing was imported"
+    assert table_counts(data) == before
+    assert sequence(data) == 2
+
+
+def test_import_table_reads_only_that_tables_file_and_rows(v12, tmp_path):
+    jsonl = tmp_path / "jsonl"
+    hubreg("export", jsonl, "--format", "jsonl", data=v12, check=0)
+    data = tmp_path / "part"
+    result = hubreg("--json", "import", jsonl, "--format", "jsonl", "--table", "user",
+                    data=data, check=0)
+    assert json.loads(result.stdout)["imported"] == {"user": 6}
+    assert table_counts(data) == {"threecolts_app": 0, "threecolts_organization": 0,
+                                  "client": 0, "user": 6, "client_user": 0}
+
+    mixed = tmp_path / "mixed.jsonl"
+    mixed.write_text((jsonl / "threecolts_app.jsonl").read_text().splitlines()[0] + "\n"
+                     + (jsonl / "client.jsonl").read_text().splitlines()[0] + "\n")
+    result = hubreg("import", mixed, "--format", "jsonl", "--table", "threecolts_app",
+                    data=data, check=1)
+    assert result.stderr == ('mixed.jsonl:2: table: "client" is not the table imported '
+                             "(--table threecolts_app)\n"
+                             f"hubreg: {mixed}: 1 bad row, nothing was imported\n")
+
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = hubreg("import", empty, "--table", "client", data=data, check=1)
+    assert result.stderr == f"hubreg: {empty}: no client.csv\n"
+    result = hubreg("import", V12, "--table", "clients", data=data, check=2)
+    assert "--table" in result.stderr
+    assert sequence(data) == 1

@@ -17,14 +17,15 @@ DataFormat DataFormatByName(const std::string& name) {
 
 StatusOr<ImportedRows> ReadCheckedExport(const Context& context, const std::string& path,
                                          DataFormat format, const View& existing,
-                                         std::string_view command, std::string_view verb) {
+                                         std::string_view command, std::string_view verb,
+                                         std::optional<Table> table) {
   ImportedRows imported;
   std::vector<RowError> errors;
   {
     Progress progress(stderr, StderrIsTerminal(), std::string(command), "bytes", !context.quiet);
-    const Status read =
-        ReadImport(path, format, &imported, &errors,
-                   [&](std::uint64_t done, std::uint64_t total) { progress.Update(done, total); });
+    const Status read = ReadImport(
+        path, format, &imported, &errors,
+        [&](std::uint64_t done, std::uint64_t total) { progress.Update(done, total); }, table);
     if (!read.ok()) return read;
   }
   CheckImport(imported, existing, &errors);

@@ -3,6 +3,7 @@
 // `file:line: column: reason`.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -21,9 +22,10 @@ DataFormat DataFormatByName(const std::string& name);
 // whose export replaces it). When any row is bad, reports the first 200 bad
 // rows sorted by file and line (NoteErrorDetails) and returns the error
 // "<path>: N bad rows, nothing was <verb>"; an unreadable path is returned
-// as it is.
+// as it is. With `table`, only that table is read (ReadImport).
 StatusOr<ImportedRows> ReadCheckedExport(const Context& context, const std::string& path,
                                          DataFormat format, const View& existing,
-                                         std::string_view command, std::string_view verb);
+                                         std::string_view command, std::string_view verb,
+                                         std::optional<Table> table = std::nullopt);
 
 }  // namespace hubreg::cli

@@ -5,11 +5,14 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <iterator>
 #include <nlohmann/json.hpp>
+#include <vector>
 
 #include "cells_json.h"
 #include "csv_writer.h"
 #include "hubreg/files.h"
+#include "hubreg/metrics.h"
 #include "row_cells.h"
 
 namespace hubreg::cli {
@@ -72,10 +75,12 @@ class TableWriter {
 
 StatusOr<ExportSummary> Export(const View& view, const std::string& dir,
                                const ExportOptions& options) {
+  std::vector<Table> tables(std::begin(kAllTables), std::end(kAllTables));
+  if (options.table) tables = {*options.table};
   // Every file may hold passwords: a new directory is private, and a link or
   // a special file at a table file's name is refused before anything is written.
   HUBREG_RETURN_IF_ERROR(CreatePrivateDirectory(dir));
-  for (Table table : kAllTables) {
+  for (Table table : tables) {
     const std::string file = TableFile(dir, table, options.format);
     HUBREG_RETURN_IF_ERROR(CheckReplaceableFile(file));
     if (!options.overwrite && ::access(file.c_str(), F_OK) == 0) {
@@ -84,7 +89,13 @@ StatusOr<ExportSummary> Export(const View& view, const std::string& dir,
   }
 
   ExportSummary summary;
-  summary.counts = view.counts();
+  const TableCounts all = view.counts();
+  for (const TableCountField& field : TableCountFields()) {
+    if (std::any_of(tables.begin(), tables.end(),
+                    [&](Table table) { return TableName(table) == field.table; })) {
+      summary.counts.*field.count = all.*field.count;
+    }
+  }
   const std::uint64_t total = summary.counts.apps + summary.counts.organizations +
                               summary.counts.clients + summary.counts.users + summary.counts.links;
   std::uint64_t done = 0;
@@ -92,7 +103,7 @@ StatusOr<ExportSummary> Export(const View& view, const std::string& dir,
     if (options.progress && ++done % 16384 == 0) options.progress(done, total);
   };
 
-  for (Table table : kAllTables) {
+  for (Table table : tables) {
     TableWriter writer(table, options.format);
     switch (table) {
       case Table::kApp:

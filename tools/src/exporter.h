@@ -17,11 +17,12 @@ struct ExportOptions {
   DataFormat format = DataFormat::kCsv;
   bool include_secrets = false;  // otherwise db_password is NULL
   bool overwrite = false;        // otherwise existing table files are refused
+  std::optional<Table> table;    // only this table's file; otherwise every table's
   ProgressFn progress;           // rows written so far, of all rows
 };
 
 struct ExportSummary {
-  TableCounts counts;
+  TableCounts counts;              // of the tables written (the others are 0)
   std::vector<std::string> files;  // full paths written
 };
 

@@ -196,7 +196,7 @@ std::string JsonReason(const nlohmann::json::exception& e) {
 
 void ReadJsonlFile(const std::string& name, std::string_view text, std::uint32_t file,
                    RowSink* sink, std::vector<RowError>* errors, const ProgressFn& progress,
-                   std::uint64_t base, std::uint64_t total) {
+                   std::uint64_t base, std::uint64_t total, std::optional<Table> only) {
   std::size_t pos = 0;
   std::size_t line = 0;
   std::size_t rows = 0;
@@ -233,6 +233,13 @@ void ReadJsonlFile(const std::string& name, std::string_view text, std::uint32_t
     if (!table) {
       errors->push_back(
           {name, line, "table", QuoteValue(table_it->get<std::string>()) + " is not a table"});
+      continue;
+    }
+    if (only && *table != *only) {
+      errors->push_back({name, line, "table",
+                         QuoteValue(table_it->get<std::string>()) +
+                             " is not the table imported (--table " +
+                             std::string(TableName(*only)) + ")"});
       continue;
     }
     const auto known = ColumnsOf(*table);
@@ -286,8 +293,9 @@ std::string_view FileExtension(DataFormat format) {
 }
 
 Status ReadImport(const std::string& path, DataFormat format, ImportedRows* out,
-                  std::vector<RowError>* errors, const ProgressFn& progress) {
-  StatusOr<std::vector<InputFile>> files = FindInputFiles(path, format);
+                  std::vector<RowError>* errors, const ProgressFn& progress,
+                  std::optional<Table> table) {
+  StatusOr<std::vector<InputFile>> files = FindInputFiles(path, format, table);
   if (!files.ok()) return files.status();
   std::uint64_t total = 0;
   for (const InputFile& file : *files) {
@@ -306,7 +314,7 @@ Status ReadImport(const std::string& path, DataFormat format, ImportedRows* out,
     if (format == DataFormat::kCsv) {
       ReadCsvFile(*file.table, name, *text, index, &sink, errors, progress, done, total);
     } else {
-      ReadJsonlFile(name, *text, index, &sink, errors, progress, done, total);
+      ReadJsonlFile(name, *text, index, &sink, errors, progress, done, total, table);
     }
     done += text->size();
     ReportProgress(progress, done, total);
@@ -327,7 +335,7 @@ void ReadJsonlText(const std::string& name, std::string_view text, ImportedRows*
   RowSink sink(out, errors);
   const auto index = static_cast<std::uint32_t>(out->files.size());
   out->files.push_back(name);
-  ReadJsonlFile(name, text, index, &sink, errors, {}, 0, text.size());
+  ReadJsonlFile(name, text, index, &sink, errors, {}, 0, text.size(), std::nullopt);
 }
 
 void SortErrors(std::vector<RowError>* errors) {

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -44,9 +45,12 @@ struct ImportedRows {
 // JSONL a file of {"table": ..., columns...} objects or a directory of
 // *.jsonl files. Every malformed row is appended to `errors` (reading goes
 // on); the returned Status is an error only when the input cannot be read at
-// all (no such path, no table files, I/O error).
+// all (no such path, no table files, I/O error). With `table`, only that
+// table is read (FindInputFiles), and a JSONL row of another table is an
+// error at its line.
 Status ReadImport(const std::string& path, DataFormat format, ImportedRows* out,
-                  std::vector<RowError>* errors, const ProgressFn& progress = {});
+                  std::vector<RowError>* errors, const ProgressFn& progress = {},
+                  std::optional<Table> table = std::nullopt);
 
 // What ReadImport does with the text of one file, already in memory: a CSV
 // file of `table`, or a JSONL file. `name` names the file in messages and is

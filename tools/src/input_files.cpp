@@ -56,21 +56,37 @@ StatusOr<std::vector<InputFile>> JsonlFiles(const std::string& directory) {
   return files;
 }
 
+StatusOr<std::vector<InputFile>> OneTableFile(const std::string& directory, Table table,
+                                              DataFormat format) {
+  const std::string name = std::string(TableName(table)) + std::string(FileExtension(format));
+  const std::string file = (fs::path(directory) / name).string();
+  struct stat info;
+  if (::lstat(file.c_str(), &info) != 0) {
+    if (errno == ENOENT) return Status::NotFound(directory + ": no " + name);
+    return SystemError(file, errno);
+  }
+  if (format == DataFormat::kCsv) return std::vector<InputFile>{{file, table}};
+  return std::vector<InputFile>{{file, std::nullopt}};
+}
+
 }  // namespace
 
-StatusOr<std::vector<InputFile>> FindInputFiles(const std::string& path, DataFormat format) {
+StatusOr<std::vector<InputFile>> FindInputFiles(const std::string& path, DataFormat format,
+                                                std::optional<Table> table) {
   struct stat info;
   if (::stat(path.c_str(), &info) != 0) return SystemError(path, errno);
   if (S_ISDIR(info.st_mode)) {
+    if (table) return OneTableFile(path, *table, format);
     return format == DataFormat::kCsv ? CsvTableFiles(path) : JsonlFiles(path);
   }
   if (format == DataFormat::kJsonl) return std::vector<InputFile>{{path, std::nullopt}};
-  const auto table = TableByName(fs::path(path).stem().string());
-  if (!table || fs::path(path).extension() != ".csv") {
+  if (table) return std::vector<InputFile>{{path, table}};
+  const auto named = TableByName(fs::path(path).stem().string());
+  if (!named || fs::path(path).extension() != ".csv") {
     return Status::InvalidArgument(path +
                                    ": a CSV file must be named after its table (e.g. user.csv)");
   }
-  return std::vector<InputFile>{{path, table}};
+  return std::vector<InputFile>{{path, named}};
 }
 
 StatusOr<std::string> ReadInputFile(const InputFile& file) {

@@ -24,7 +24,11 @@ struct InputFile {
 // through a link is refused by ReadInputFile). Errors name the path and
 // the system's reason: kNotFound "<path>: no such file or directory", kIo
 // "<path>: Permission denied", "<path>: Too many levels of symbolic links".
-StatusOr<std::vector<InputFile>> FindInputFiles(const std::string& path, DataFormat format);
+// With `table`, only that table is read: of a directory, its <table>.csv or
+// <table>.jsonl (kNotFound "<dir>: no <table>.csv" when missing); a CSV file
+// of any name is read as that table.
+StatusOr<std::vector<InputFile>> FindInputFiles(const std::string& path, DataFormat format,
+                                                std::optional<Table> table = std::nullopt);
 
 // The whole file. It must be a regular file, not a symbolic link (a link
 // planted in an export directory must not make hubreg read, and quote in an
