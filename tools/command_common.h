@@ -11,6 +11,7 @@
 
 #include "hubreg/status.h"
 #include "hubreg/store.h"
+#include "hubreg/stored_registry.h"
 
 namespace hubreg::cli {
 
@@ -53,6 +54,10 @@ Status CheckDataDirectoryPath(const std::string& data_dir);
 // writing (created when missing).
 StatusOr<std::unique_ptr<Store>> OpenForReading(const Context& context);
 StatusOr<std::unique_ptr<Store>> OpenForWriting(const Context& context);
+// The rows the data directory holds, without building the registry
+// (hubreg/stored_registry.h): for one-shot commands. Same checks and errors
+// as OpenForReading.
+StatusOr<StoredRegistry> ReadStored(const Context& context);
 
 // Whether progress should be drawn as a bar (stderr is a terminal).
 bool StderrIsTerminal();
