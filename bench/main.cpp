@@ -50,6 +50,9 @@ int main(int argc, char** argv) {
   if (argc == 2 && std::string_view(argv[1]).starts_with(hubreg::bench::kOpenStoreFlag)) {
     return hubreg::bench::RunOpenStoreChild(argv[1] + hubreg::bench::kOpenStoreFlag.size());
   }
+  if (argc == 2 && std::string_view(argv[1]).starts_with(hubreg::bench::kOneShotFlag)) {
+    return hubreg::bench::RunOneShotChild(argv[1] + hubreg::bench::kOneShotFlag.size());
+  }
   if (argc == 2 && std::string_view(argv[1]).starts_with(hubreg::bench::kWakeChildFlag)) {
     return hubreg::bench::RunWakeChild(argv[1] + hubreg::bench::kWakeChildFlag.size());
   }
@@ -76,6 +79,7 @@ int main(int argc, char** argv) {
   hubreg::bench::RegisterFollowBenchmarks(sizes);
   hubreg::bench::RegisterWakeBenchmarks();
   hubreg::bench::RegisterFeedBenchmarks();
+  hubreg::bench::RegisterOneShotBenchmarks(sizes);
 
   int remaining_count = static_cast<int>(remaining.size());
   benchmark::Initialize(&remaining_count, remaining.data());

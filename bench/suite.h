@@ -7,7 +7,7 @@
 //   lookup/<operation>/<engine>/<mode>/<size>
 //   startup/<method>/<size>, write/<kind>, memory/<size>,
 //   under_writes/<readers>/<size>, sync/<kind>/<size>, follow/<kind>/<size>, wake/<what>,
-//   feed/commit_rate/<subscribers>, feed/commit_rate_stuck
+//   feed/commit_rate/<subscribers>, feed/commit_rate_stuck, oneshot/<method>/<size>
 #pragma once
 
 #include <string_view>
@@ -41,6 +41,13 @@ int RunOpenStoreChild(const char* path);
 void RegisterWakeBenchmarks();
 inline constexpr std::string_view kWakeChildFlag = "--hubreg_wake_child=";
 int RunWakeChild(const char* mode_and_path);
+
+// One-shot reads (oneshot_bench.cpp): `hubreg_bench --hubreg_oneshot=MODE:DIR`
+// is the child that opens DIR (MODE store: Store::Open; rows: the stored
+// rows) and answers one query, printing the seconds it took.
+void RegisterOneShotBenchmarks(const std::vector<Size>& sizes);
+inline constexpr std::string_view kOneShotFlag = "--hubreg_oneshot=";
+int RunOneShotChild(const char* mode_and_path);
 
 // The writer's commit rate with change-feed subscribers (feed_bench.cpp).
 void RegisterFeedBenchmarks();

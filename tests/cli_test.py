@@ -730,7 +730,7 @@ def test_with_json_every_error_is_one_object_with_a_stable_code(tmp_path, v12):
     error = json_error(run("query", "--json", check=2))
     assert error == {"code": "usage", "message": (
         "a command is needed after 'query': user-clients, client-users, org-owner, owned-orgs, "
-        "org-clients, resolve (see hubreg query --help)")}
+        "org-clients, no-org-clients, resolve (see hubreg query --help)")}
     assert run(check=2).stderr.startswith("hubreg: a command is needed: import, export, sync")
     error = json_error(run("stats", "--json", data=tmp_path / "none", check=1))
     assert error["code"] == "not_found"

@@ -10,6 +10,10 @@ if(TARGET hubreg_cli_lib)
       HUBREG_TEST_DATA_DIR="${CMAKE_CURRENT_SOURCE_DIR}/data")
     set_tests_properties(${name} PROPERTIES LABELS tools)
   endforeach()
+  # One-shot queries from stored rows, against the built registry.
+  hubreg_add_test(stored_queries_test)
+  target_link_libraries(stored_queries_test PRIVATE hubreg_cli_lib hubreg::persist)
+  set_tests_properties(stored_queries_test PROPERTIES LABELS tools)
 endif()
 
 if(TARGET hubreg)

@@ -97,7 +97,10 @@ Status CheckDataDirectoryPath(const std::string& data_dir) {
                                  " is a file, not a data directory (pass --data DIR)");
 }
 
-StatusOr<std::unique_ptr<Store>> OpenForReading(const Context& context) {
+namespace {
+
+// What reading a data directory needs: a directory (not a file) that exists.
+Status CheckReadableDataDirectory(const Context& context) {
   HUBREG_RETURN_IF_ERROR(CheckDataDirectoryPath(context.data_dir));
   std::error_code ec;
   const std::filesystem::file_status status = std::filesystem::status(context.data_dir, ec);
@@ -109,6 +112,18 @@ StatusOr<std::unique_ptr<Store>> OpenForReading(const Context& context) {
                             " (import or restore one first, or pass --data DIR)");
   }
   NoteDataDirectoryInUse(context.data_dir);
+  return Status::Ok();
+}
+
+}  // namespace
+
+StatusOr<StoredRegistry> ReadStored(const Context& context) {
+  HUBREG_RETURN_IF_ERROR(CheckReadableDataDirectory(context));
+  return ReadStoredRegistry(context.data_dir);
+}
+
+StatusOr<std::unique_ptr<Store>> OpenForReading(const Context& context) {
+  HUBREG_RETURN_IF_ERROR(CheckReadableDataDirectory(context));
   StoreOptions options;
   options.path = context.data_dir;
   options.read_only = true;

@@ -12,6 +12,7 @@
 
 #include "hubreg/status.h"
 #include "hubreg/store.h"
+#include "hubreg/stored_registry.h"
 
 namespace hubreg::cli {
 
@@ -56,6 +57,10 @@ Status CheckDataDirectoryPath(const std::string& data_dir);
 StatusOr<std::unique_ptr<Store>> OpenForReading(const Context& context);
 StatusOr<std::unique_ptr<Store>> OpenForWriting(
     const Context& context, std::chrono::milliseconds lock_wait = std::chrono::milliseconds(0));
+// The rows the data directory holds, without building the registry
+// (hubreg/stored_registry.h): for one-shot commands. Same checks and errors
+// as OpenForReading.
+StatusOr<StoredRegistry> ReadStored(const Context& context);
 
 // Whether progress should be drawn as a bar (stderr is a terminal).
 bool StderrIsTerminal();

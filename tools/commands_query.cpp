@@ -1,10 +1,12 @@
 // `hubreg query ...`: the lookups services make, for people and scripts.
+// Answered from the stored rows, without building the registry
+// (stored_queries.h).
 #include <cstdio>
 #include <optional>
 
 #include "command_common.h"
-#include "queries.h"
 #include "query_output.h"
+#include "stored_queries.h"
 
 namespace hubreg::cli {
 namespace {
@@ -29,13 +31,12 @@ int Print(const Context& context, const StatusOr<QueryTable>& table) {
   return kExitOk;
 }
 
-// Opens the registry read-only and runs `query` on a view of it.
+// Reads the data directory's rows and runs `query` on them.
 template <typename Query>
 int RunQuery(const Context& context, Query query) {
-  StatusOr<std::unique_ptr<Store>> store = OpenForReading(context);
-  if (!store.ok()) return Fail(store.status());
-  const View view = (*store)->Read();
-  return Print(context, query(view));
+  StatusOr<StoredRegistry> stored = ReadStored(context);
+  if (!stored.ok()) return Fail(stored.status());
+  return Print(context, query(*stored));
 }
 
 }  // namespace
@@ -58,30 +59,35 @@ void AddQueryCommands(CLI::App& app, Context& context) {
 
   add("user-clients", "Clients a user is linked to", "USER", "User external id or email", false)
       ->callback([&context, args] {
-        context.exit_code =
-            RunQuery(context, [&](const View& view) { return UserClients(view, args->key); });
+        context.exit_code = RunQuery(
+            context, [&](const StoredRegistry& stored) { return UserClients(stored, args->key); });
       });
   add("client-users", "Users linked to a client", "CLIENT", "Client external id", false)
       ->callback([&context, args] {
-        context.exit_code =
-            RunQuery(context, [&](const View& view) { return ClientUsers(view, args->key); });
+        context.exit_code = RunQuery(
+            context, [&](const StoredRegistry& stored) { return ClientUsers(stored, args->key); });
       });
   add("org-owner", "The owner of an organization", "ORG", "Organization external id", true)
       ->callback([&context, args] {
-        context.exit_code = RunQuery(context, [&](const View& view) {
-          return OrgOwner(view, args->key, Optional(args->app));
+        context.exit_code = RunQuery(context, [&](const StoredRegistry& stored) {
+          return OrgOwner(stored, args->key, Optional(args->app));
         });
       });
   add("owned-orgs", "Organizations a user owns", "USER", "User external id or email", false)
       ->callback([&context, args] {
-        context.exit_code =
-            RunQuery(context, [&](const View& view) { return OwnedOrgs(view, args->key); });
+        context.exit_code = RunQuery(
+            context, [&](const StoredRegistry& stored) { return OwnedOrgs(stored, args->key); });
       });
   add("org-clients", "Clients of an organization", "ORG", "Organization external id", true)
       ->callback([&context, args] {
-        context.exit_code = RunQuery(context, [&](const View& view) {
-          return OrgClients(view, args->key, Optional(args->app));
+        context.exit_code = RunQuery(context, [&](const StoredRegistry& stored) {
+          return OrgClients(stored, args->key, Optional(args->app));
         });
+      });
+  query->add_subcommand("no-org-clients", "Clients with no organization (v1.0 accounts)")
+      ->callback([&context] {
+        context.exit_code =
+            RunQuery(context, [](const StoredRegistry& stored) { return NoOrgClients(stored); });
       });
 
   CLI::App* resolve = query->add_subcommand(
@@ -91,16 +97,10 @@ void AddQueryCommands(CLI::App& app, Context& context) {
   resolve->add_option("--org", args->org, "Organization external id the account must belong to");
   resolve->add_option("--app", args->app, "App key the account must belong to");
   resolve->callback([&context, args] {
-    context.exit_code = RunQuery(context, [&](const View& view) -> StatusOr<QueryTable> {
-      std::string user = args->user;
-      // Services pass external ids; people often know the email.
-      if (view.FindUserByExternalId(user) == nullptr) {
-        if (const User* by_email = view.FindUserByEmail(user)) user = by_email->external_id;
-      }
-      AccessRequest request{args->account, user, Optional(args->app), Optional(args->org)};
-      QueryTable table = ResolveAccess(view, request);
-      table.rows[0][2] = args->user;
-      return table;
+    context.exit_code = RunQuery(context, [&](const StoredRegistry& stored) {
+      const AccessRequest request{args->account, args->user, Optional(args->app),
+                                  Optional(args->org)};
+      return ResolveUserOrEmail(stored, request);
     });
   });
 }

@@ -22,10 +22,9 @@ SnapshotFileFaultHook& FaultHook() {
   return hook;
 }
 
-// The file's bytes, once its header has been checked and its size matches
-// what the header promises: a large file that is no snapshot, or a damaged
-// length, is refused without reading (or allocating) the whole file.
-StatusOr<std::string> ReadCheckedFile(const std::string& file, SnapshotFileHeader* header) {
+}  // namespace
+
+StatusOr<std::string> ReadSnapshotFileBytes(const std::string& file, SnapshotFileHeader* header) {
   // A FIFO or a device is refused here, before a read could block or never end.
   StatusOr<OpenedFile> opened = OpenRegularFile(file, Symlinks::kFollow);
   if (!opened.ok()) return opened.status();
@@ -61,13 +60,15 @@ StatusOr<std::string> ReadCheckedFile(const std::string& file, SnapshotFileHeade
   return bytes;
 }
 
+namespace {
+
 TableCounts CountsOf(const RegistryRows& rows) {
   return {rows.apps.size(), rows.organizations.size(), rows.clients.size(), rows.users.size(),
           rows.links.size()};
 }
 
-// "header counts 4 client rows, the payload holds 5" for the first table
-// that differs.
+}  // namespace
+
 std::string DescribeCountMismatch(const TableCounts& header, const TableCounts& payload) {
   struct Table {
     std::string_view name;
@@ -86,8 +87,6 @@ std::string DescribeCountMismatch(const TableCounts& header, const TableCounts& 
   }
   return "counts differ";
 }
-
-}  // namespace
 
 void SetSnapshotFileFaultHook(SnapshotFileFaultHook hook) { FaultHook() = std::move(hook); }
 
@@ -120,7 +119,7 @@ Status WriteSnapshotFile(View view, const std::string& file) {
 
 StatusOr<LoadedSnapshot> ReadSnapshotFile(const std::string& file) {
   SnapshotFileHeader parsed;
-  StatusOr<std::string> bytes = ReadCheckedFile(file, &parsed);
+  StatusOr<std::string> bytes = ReadSnapshotFileBytes(file, &parsed);
   if (!bytes.ok()) return bytes.status();
   return DecodeSnapshotFile(*bytes, file);
 }

@@ -14,6 +14,7 @@
 #include "hubreg/status.h"
 #include "hubreg/store.h"
 #include "hubreg/view.h"
+#include "snapshot_format.h"
 
 namespace hubreg::persist {
 
@@ -54,6 +55,16 @@ struct LoadedSnapshot {
 // payload is allocated. Errors name the file and, where it applies, the
 // offset and expected vs found.
 StatusOr<LoadedSnapshot> ReadSnapshotFile(const std::string& file);
+
+// The file's bytes, once its header has been checked (into *header) and its
+// size matches what the header promises: a large file that is no snapshot,
+// or a damaged length, is refused without reading (or allocating) the whole
+// file. The body's checksum is not checked (CheckSnapshotFileBody does).
+StatusOr<std::string> ReadSnapshotFileBytes(const std::string& file, SnapshotFileHeader* header);
+
+// "header counts 4 client rows, the payload holds 5" for the first table
+// that differs.
+std::string DescribeCountMismatch(const TableCounts& header, const TableCounts& payload);
 
 // The checks of ReadSnapshotFile on a whole file already in memory. `file`
 // only names the file in messages.

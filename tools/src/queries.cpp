@@ -124,16 +124,37 @@ StatusOr<QueryTable> OwnedOrgs(const View& view, std::string_view user) {
   return table;
 }
 
+namespace {
+
+// The columns of org-clients and no-org-clients.
+QueryTable ClientTable() {
+  return {{"id", "external_id", "name", "status", "db_host", "db_port", "db_name"}, {}, false};
+}
+
+void AddClientRow(const Client& client, QueryTable& table) {
+  table.rows.push_back({Number(client.id), Text(client.external_id), Text(client.name),
+                        Text(ToString(client.status)), Text(client.db_host), Number(client.db_port),
+                        Text(client.db_name)});
+}
+
+}  // namespace
+
 StatusOr<QueryTable> OrgClients(const View& view, std::string_view org,
                                 std::optional<std::string_view> app_key) {
   StatusOr<const Organization*> found = FindOrganizationByKey(view, org, app_key);
   if (!found.ok()) return found.status();
-  QueryTable table{
-      {"id", "external_id", "name", "status", "db_host", "db_port", "db_name"}, {}, false};
+  QueryTable table = ClientTable();
   for (const Client& client : view.ClientsOfOrganization((*found)->id)) {
-    table.rows.push_back({Number(client.id), Text(client.external_id), Text(client.name),
-                          Text(ToString(client.status)), Text(client.db_host),
-                          Number(client.db_port), Text(client.db_name)});
+    AddClientRow(client, table);
+  }
+  std::sort(table.rows.begin(), table.rows.end());
+  return table;
+}
+
+QueryTable NoOrgClients(const View& view) {
+  QueryTable table = ClientTable();
+  for (const Client& client : view.Rows<Client>()) {
+    if (client.threecolts_organization_id == kNoId) AddClientRow(client, table);
   }
   std::sort(table.rows.begin(), table.rows.end());
   return table;
@@ -158,6 +179,19 @@ QueryTable ResolveAccess(const View& view, const AccessRequest& request) {
     row.resize(table.columns.size());
   }
   table.rows.push_back(std::move(row));
+  return table;
+}
+
+QueryTable ResolveUserOrEmail(const View& view, const AccessRequest& request) {
+  AccessRequest by_id = request;
+  // Services pass external ids; people often know the email.
+  if (view.FindUserByExternalId(request.user_external_id) == nullptr) {
+    if (const User* by_email = view.FindUserByEmail(request.user_external_id)) {
+      by_id.user_external_id = by_email->external_id;
+    }
+  }
+  QueryTable table = ResolveAccess(view, by_id);
+  table.rows[0][2] = Text(request.user_external_id);
   return table;
 }
 

@@ -34,8 +34,13 @@ StatusOr<QueryTable> OrgOwner(const View& view, std::string_view org,
 StatusOr<QueryTable> OwnedOrgs(const View& view, std::string_view user);
 StatusOr<QueryTable> OrgClients(const View& view, std::string_view org,
                                 std::optional<std::string_view> app_key);
+// The accounts with no organization (v1.0 data), as OrgClients lists them.
+QueryTable NoOrgClients(const View& view);
 // Never fails: a refusal is an answer (verdict column), not an error.
 QueryTable ResolveAccess(const View& view, const AccessRequest& request);
+// ResolveAccess for a person: the request's user may also be an email; the
+// answer shows it as given.
+QueryTable ResolveUserOrEmail(const View& view, const AccessRequest& request);
 
 // The user with this external id, else with this email; nullptr if neither.
 const User* FindUserByIdOrEmail(const View& view, std::string_view user);
