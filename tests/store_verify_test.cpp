@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -22,33 +23,30 @@ using namespace hubreg::test;
 
 namespace {
 
-constexpr Id kUsers = 6000;  // a snapshot of several pieces (kVerifyPieceBytes)
-constexpr Id kUsersPerBatch = 10;
+constexpr Id kUsers = 1500;
 
-Batch TenUsers(Id first) {
+// Users with long names (some 300 bytes a row): few rows, so the test is
+// quick under sanitizers, but many pieces of kVerifyPieceBytes.
+Batch Users(Id first, Id count) {
   Batch batch;
-  for (Id n = first; n < first + kUsersPerBatch; ++n) {
-    batch.Insert(MakeUser(n, "U-" + std::to_string(n), std::to_string(n) + "@example.com"));
+  for (Id n = first; n < first + count; ++n) {
+    User user = MakeUser(n, "U-" + std::to_string(n), std::to_string(n) + "@example.com");
+    user.name = "User " + std::to_string(n) + " " + std::string(250, 'n');
+    batch.Insert(user);
   }
   return batch;
 }
 
-// A store whose snapshot (6,000 users) and journal after it (600 batches of
-// ten users) each take several pieces.
+// A store whose snapshot (1,500 users) and journal after it (30 batches of
+// 50 users) each take several pieces.
 std::unique_ptr<Store> FilledStore(const std::string& path) {
   StoreOptions options = StoreAt(path);
   options.sync = SyncMode::kNoSync;      // the test is about read transactions, not the disk
   options.min_journal_bytes = 1u << 30;  // compactions only when the test asks
   std::unique_ptr<Store> store = OpenStore(options);
-  Batch users;
-  for (Id n = 1; n <= kUsers; ++n) {
-    users.Insert(MakeUser(n, "U-" + std::to_string(n), std::to_string(n) + "@example.com"));
-  }
-  REQUIRE_OK(store->Apply(users));
+  REQUIRE_OK(store->Apply(Users(1, kUsers)));
   REQUIRE_OK(store->Compact());
-  for (Id n = kUsers + 1; n <= kUsers + 600 * kUsersPerBatch; n += kUsersPerBatch) {
-    REQUIRE_OK(store->Apply(TenUsers(n)));
-  }
+  for (Id n = kUsers + 1; n <= 2 * kUsers; n += 50) REQUIRE_OK(store->Apply(Users(n, 50)));
   const StoreStats stats = store->Stats();
   REQUIRE(stats.snapshot_bytes > persist::kVerifyPieceBytes);
   REQUIRE(stats.journal_bytes > persist::kVerifyPieceBytes);
@@ -104,8 +102,7 @@ TEST_CASE("verify holds no read transaction between its pieces, while batches ar
     txn_ids.push_back(piece.txn_id);
     for (const std::string& reader : ActiveReaders(*piece.directory)) held.push_back(reader);
     // A commit between every two pieces: the next piece must read after it.
-    REQUIRE_OK(store->Apply(TenUsers(next_user)));
-    next_user += kUsersPerBatch;
+    REQUIRE_OK(store->Apply(Users(next_user++, 1)));
   });
   CHECK_OK(store->Verify());
   CAPTURE(parts.size());
@@ -122,28 +119,45 @@ TEST_CASE("verify holds no read transaction between its pieces, while batches ar
 TEST_CASE("verify checks beside a writer committing steadily") {
   TempDir dir;
   std::unique_ptr<Store> store = FilledStore(dir.Path("data"));
-  std::atomic<bool> stop{false};
+  constexpr std::uint64_t kBatches = 400;
+  std::atomic<bool> verifying{false};
   std::atomic<std::uint64_t> committed{0};
+  // Waits (at most a minute) until `done` holds.
+  auto wait_until = [](auto done) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(1);
+    while (!done() && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
+  };
   std::thread writer([&] {
+    wait_until([&] { return verifying.load(); });
     // Single-mutation batches, as a follower commits them: a user renamed.
-    for (std::uint64_t n = 1; !stop; ++n) {
-      User user = MakeUser(static_cast<Id>(n % kUsers + 1), "U-" + std::to_string(n % kUsers + 1),
-                           std::to_string(n % kUsers + 1) + "@example.com");
+    for (std::uint64_t n = 1; n <= kBatches; ++n) {
+      const Id id = static_cast<Id>(n % kUsers + 1);
+      User user = MakeUser(id, "U-" + std::to_string(id), std::to_string(id) + "@example.com");
       user.name = "renamed " + std::to_string(n);
       if (!store->Apply(Batch().Update(user)).ok()) return;
       committed.fetch_add(1);
     }
   });
-  std::uint64_t during = 0;
-  for (int round = 0; round < 3; ++round) {
-    const std::uint64_t before = committed.load();
+  // The writer starts with the first piece and then commits as fast as it
+  // can; after every piece, the verify waits for its next commit (while it
+  // has batches left), so at least the first two pieces read around one.
+  std::uint64_t landed = 0;
+  PieceHook hook([&](const persist::VerifyPiece&) {
+    verifying = true;
+    const std::uint64_t seen = committed.load();
+    wait_until([&] { return seen == kBatches || committed.load() > seen; });
+    if (committed.load() > seen) ++landed;
+  });
+  int rounds = 0;
+  do {
     CHECK_OK(store->Verify());
-    during += committed.load() - before;
-  }
-  stop = true;
+    ++rounds;
+  } while (committed.load() < kBatches && rounds < 3);
   writer.join();
-  MESSAGE(committed.load() << " batches committed, " << during << " of them during the verifies");
-  CHECK(committed.load() > 0);
+  MESSAGE(rounds << " verifies; commits landed between two of their pieces " << landed << " times");
+  CHECK(landed >= 1);  // the writer starts with the first piece, which waits for it
+  REQUIRE(committed.load() == kBatches);
+  persist::SetVerifyPieceHook(nullptr);
   CHECK_OK(store->Verify());
 }
 
@@ -159,8 +173,7 @@ TEST_CASE("a compaction between two pieces makes verify start again") {
     ++calls;
     if (calls > compact_until) return;
     // A batch first, so that the new snapshot has another sequence.
-    REQUIRE_OK(store->Apply(TenUsers(next_user)));
-    next_user += kUsersPerBatch;
+    REQUIRE_OK(store->Apply(Users(next_user++, 1)));
     REQUIRE_OK(store->Compact());
   });
 
