@@ -84,32 +84,16 @@ ChangeTranslator::ChangeTranslator(SourceMapping mapping) : mapping_(std::move(m
 
 void ChangeTranslator::MarkApplied() {
   for (auto& rows : pending_rows_) rows.clear();
-  for (auto& rows : row_writers_) rows.clear();
   pending_links_.clear();
-  link_writers_.clear();
 }
 
 void ChangeTranslator::MarkApplied(std::uint64_t through) {
   // An entry last written by a later transaction is still ahead of the
   // registry; one written by an applied transaction is in it.
-  for (std::size_t t = 0; t < row_writers_.size(); ++t) {
-    for (auto it = row_writers_[t].begin(); it != row_writers_[t].end();) {
-      if (it->second <= through) {
-        pending_rows_[t].erase(it->first);
-        it = row_writers_[t].erase(it);
-      } else {
-        ++it;
-      }
-    }
+  for (auto& rows : pending_rows_) {
+    std::erase_if(rows, [&](const auto& entry) { return entry.second.writer <= through; });
   }
-  for (auto it = link_writers_.begin(); it != link_writers_.end();) {
-    if (it->second <= through) {
-      pending_links_.erase(it->first);
-      it = link_writers_.erase(it);
-    } else {
-      ++it;
-    }
-  }
+  std::erase_if(pending_links_, [&](const auto& entry) { return entry.second.writer <= through; });
 }
 
 Status ChangeTranslator::CheckRelation(const PgRelation& relation) const {
@@ -408,7 +392,7 @@ Status ChangeTranslator::Delete(const PgDelete& erase, Batch* batch) {
   if (!key.ok()) return key.status();
   if (table == RegistryTable::kClientUser) {
     const auto pending = pending_links_.find(*key);
-    if (pending != pending_links_.end() && !pending->second) return Status::Ok();
+    if (pending != pending_links_.end() && !pending->second.present) return Status::Ok();
   }
   AppendErase(table, *key, batch);
   return Status::Ok();
@@ -426,8 +410,8 @@ Status ChangeTranslator::Truncate(const PgTruncate& truncate, const View& state,
     std::set<LinkKey> links;
     for (const ClientUserLink& link : state.Rows<ClientUserLink>())
       links.insert({link.client_id, link.user_id});
-    for (const auto& [key, present] : pending_links_) {
-      if (present) {
+    for (const auto& [key, pending] : pending_links_) {
+      if (pending.present) {
         links.insert(key);
       } else {
         links.erase(key);
@@ -458,8 +442,8 @@ Status ChangeTranslator::Truncate(const PgTruncate& truncate, const View& state,
       case RegistryTable::kClientUser:
         break;
     }
-    for (const auto& [id, row] : pending_rows_[Index(table)]) {
-      if (row) {
+    for (const auto& [id, pending] : pending_rows_[Index(table)]) {
+      if (pending.row) {
         ids.insert(id);
       } else {
         ids.erase(id);
@@ -474,7 +458,7 @@ std::optional<SourceRow> ChangeTranslator::Current(RegistryTable table, Id id,
                                                    const View& state) const {
   if (Index(table) < kRowTables) {
     const auto& pending = pending_rows_[Index(table)];
-    if (const auto found = pending.find(id); found != pending.end()) return found->second;
+    if (const auto found = pending.find(id); found != pending.end()) return found->second.row;
   }
   switch (table) {
     case RegistryTable::kApp:
@@ -498,12 +482,10 @@ std::optional<SourceRow> ChangeTranslator::Current(RegistryTable table, Id id,
 void ChangeTranslator::Remember(const Batch& batch, std::size_t first, const View& state) {
   const std::uint64_t writer = transactions_ + 1;
   const auto set_link = [&](const LinkKey& key, bool present) {
-    pending_links_[key] = present;
-    link_writers_[key] = writer;
+    pending_links_[key] = {present, writer};
   };
   const auto set_row = [&](RegistryTable table, Id id, std::optional<SourceRow> row) {
-    pending_rows_[Index(table)][id] = std::move(row);
-    row_writers_[Index(table)][id] = writer;
+    pending_rows_[Index(table)][id] = {std::move(row), writer};
   };
   // Erasing a client or a user erases its links too (as the registry does).
   const auto erase_links_of = [&](Id id, bool client) {
@@ -517,8 +499,8 @@ void ChangeTranslator::Remember(const Batch& batch, std::size_t first, const Vie
         keys.push_back({it.link().client_id, id});
       }
     }
-    for (const auto& [key, present] : pending_links_) {
-      if (present && (client ? key.first : key.second) == id) keys.push_back(key);
+    for (const auto& [key, pending] : pending_links_) {
+      if (pending.present && (client ? key.first : key.second) == id) keys.push_back(key);
     }
     for (const LinkKey& key : keys) set_link(key, false);
   };

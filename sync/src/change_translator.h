@@ -113,12 +113,20 @@ class ChangeTranslator {
   std::unordered_map<PgOid, std::string> type_names_;
   Lsn transaction_lsn_ = kInvalidLsn;
 
-  // Rows changed since MarkApplied: a row, or nullopt once erased.
-  std::array<std::unordered_map<Id, std::optional<SourceRow>>, 4> pending_rows_;
-  std::map<LinkKey, bool> pending_links_;  // present or erased
-  // Which transaction (1 = the first translated) last changed each of them.
-  std::array<std::unordered_map<Id, std::uint64_t>, 4> row_writers_;
-  std::map<LinkKey, std::uint64_t> link_writers_;
+  // Rows and links changed since MarkApplied, each with the transaction
+  // (1 = the first translated) that last changed it: a row, or nullopt once
+  // erased; a link present or erased. One map each, so that remembering a
+  // row costs one insertion.
+  struct PendingRow {
+    std::optional<SourceRow> row;
+    std::uint64_t writer = 0;
+  };
+  struct PendingLink {
+    bool present = false;
+    std::uint64_t writer = 0;
+  };
+  std::array<std::unordered_map<Id, PendingRow>, 4> pending_rows_;
+  std::map<LinkKey, PendingLink> pending_links_;
   std::uint64_t transactions_ = 0;
   bool committing_ = false;  // the message being translated is a Commit
   // Per row table, the rows of this transaction whose id changed: parked,

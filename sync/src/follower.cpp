@@ -340,7 +340,7 @@ struct Follower::Impl {
         break;
       }
       StatusOr<std::optional<sync::WalData>> data = std::optional<sync::WalData>();
-      if (committer.outstanding() >= backlog || committer.outstanding_bytes() >= backlog_bytes) {
+      if (committer.Full(backlog, backlog_bytes)) {
         committer.WaitBelow(backlog, backlog_bytes, kPollInterval);
       } else {
         data = stream.Receive(kPollInterval, committer.wake_fd());

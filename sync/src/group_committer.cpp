@@ -35,19 +35,14 @@ void GroupCommitter::Submit(TranslatedTransaction transaction) {
   work_.notify_one();
 }
 
-std::size_t GroupCommitter::outstanding() const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  return queue_.size() + committing_;
-}
-
-std::size_t GroupCommitter::outstanding_bytes() const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  return outstanding_bytes_;
-}
-
 std::size_t GroupCommitter::peak_bytes() const {
   std::lock_guard<std::mutex> lock(mutex_);
   return peak_bytes_;
+}
+
+bool GroupCommitter::Full(std::size_t limit, std::size_t limit_bytes) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return queue_.size() + committing_ >= limit || outstanding_bytes_ >= limit_bytes;
 }
 
 bool GroupCommitter::all_committed() const {
@@ -56,6 +51,7 @@ bool GroupCommitter::all_committed() const {
 }
 
 CommitReport GroupCommitter::Take() {
+  if (!reported_.load(std::memory_order_acquire)) return CommitReport();
   if (wake_fd_ >= 0) {
     std::uint64_t count = 0;
     while (::read(wake_fd_, &count, sizeof count) < 0 && errno == EINTR) {
@@ -68,6 +64,8 @@ CommitReport GroupCommitter::Take() {
   if (failed_) {
     report_.status = report.status;
     report_.broken = report.broken;
+  } else {
+    reported_.store(false, std::memory_order_relaxed);
   }
   return report;
 }
@@ -136,6 +134,7 @@ void GroupCommitter::Run(const std::stop_token& stop) {
           report_.broken = group[done].position;
         }
       }
+      reported_.store(true, std::memory_order_release);
     }
     committed_.notify_all();
     if (wake_fd_ >= 0) {

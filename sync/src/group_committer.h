@@ -10,6 +10,7 @@
 // follower's); the committer's thread only calls Store::ApplyGroup.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -66,17 +67,19 @@ class GroupCommitter {
   // Queues a transaction after those submitted before (ignored after a
   // failure).
   void Submit(TranslatedTransaction transaction);
-  // Transactions submitted and not yet committed (queued or committing),
-  // and their bytes; the most bytes outstanding at once so far.
-  std::size_t outstanding() const;
-  std::size_t outstanding_bytes() const;
+  // Whether at least `limit` transactions or `limit_bytes` bytes (of
+  // TranslatedTransaction::bytes) are outstanding: submitted and not yet
+  // committed (queued or committing).
+  bool Full(std::size_t limit, std::size_t limit_bytes) const;
+  // The most bytes outstanding at once so far.
   std::size_t peak_bytes() const;
   // Whether every transaction submitted is committed: none outstanding and
   // no commit failed (after a failure, what was submitted never will be).
   bool all_committed() const;
   // A file descriptor that polls readable once a report is waiting.
   int wake_fd() const { return wake_fd_; }
-  // The report of the commits since the last Take (never waits).
+  // The report of the commits since the last Take (never waits; without
+  // one, no lock nor system call: the follower asks after every message).
   CommitReport Take();
   // Waits until fewer than `limit` transactions and fewer than
   // `limit_bytes` bytes are outstanding, a commit failed, or `timeout`
@@ -100,7 +103,8 @@ class GroupCommitter {
   std::size_t peak_bytes_ = 0;
   bool failed_ = false;
   CommitReport report_;
-  std::jthread thread_;  // last: it starts once the members above exist
+  std::atomic<bool> reported_{false};  // report_ holds something to Take
+  std::jthread thread_;                // last: it starts once the members above exist
 };
 
 }  // namespace hubreg::sync
