@@ -53,7 +53,7 @@ struct StoreOptions {
   // is refused with kIo; 0 refuses at once. When it starts waiting it calls
   // on_writer_lock_wait, once, with the holder's process id (0: unknown).
   std::chrono::milliseconds writer_lock_wait{0};
-  std::function<void(long pid)> on_writer_lock_wait;
+  std::function<void(long pid)> on_writer_lock_wait{};
   // Read-only stores: a thread of the store waits for the writer's commits
   // (WaitForCommit) and calls Refresh after each, so the registry follows
   // the writer without the caller refreshing. Stopped and joined by ~Store.
