@@ -1,7 +1,7 @@
 // The queries of queries.h answered from stored rows (hubreg/stored_registry.h)
 // instead of a built registry: each picks the few rows it needs (RowPicker)
 // and runs the View query on them, so the answers and errors are the same.
-// What one-shot commands use: reading rows costs about half of building the
+// What one-shot commands use: reading rows costs a fraction of building the
 // registry (docs/benchmarks.md, "One-shot reads").
 #pragma once
 
