@@ -2,8 +2,8 @@
 // without building the registry (no indexes, no link lists): what one-shot
 // commands (`hubreg query`, `get`, `stats`, `inspect`) need. A full
 // Store::Open decodes the same rows and then indexes them; skipping the
-// indexes leaves a fraction of its time and about a third of its peak
-// memory at size L (docs/benchmarks.md, "One-shot reads").
+// indexes leaves about a third of its peak memory at size L and a fifth
+// of its CPU time at size M (docs/benchmarks.md, "One-shot reads").
 //
 // Thread safety: the functions may run concurrently, in any number of
 // processes, beside a running writer.
