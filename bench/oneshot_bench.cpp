@@ -7,8 +7,11 @@
 // (/proc/self/status), the high-water mark of its address space since exec.
 // Not getrusage's ru_maxrss: Linux carries the forked copy's resident size
 // (this process's, which holds the datasets) over the exec into it. The
-// time is the child's, from before opening to the answer.
+// time is the child's, from before opening to the answer; child_cpu_s is
+// its user + system time over all its threads (wait4).
 #include <benchmark/benchmark.h>
+#include <sys/resource.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -32,6 +35,7 @@ using Clock = std::chrono::steady_clock;
 struct ChildResult {
   double seconds = 0;
   double peak_rss_bytes = 0;
+  double cpu_seconds = 0;  // user + system, every thread of the child
 };
 
 ChildResult RunChild(const std::string& mode, const std::string& path) {
@@ -54,7 +58,8 @@ ChildResult RunChild(const std::string& mode, const std::string& path) {
   }
   ::close(pipe_ends[0]);
   int status = 0;
-  ::waitpid(child, &status, 0);
+  struct rusage usage {};
+  ::wait4(child, &status, 0, &usage);
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || output.empty()) {
     std::fprintf(stderr, "hubreg_bench: one-shot %s of %s failed\n", mode.c_str(), path.c_str());
     std::exit(1);
@@ -63,18 +68,25 @@ ChildResult RunChild(const std::string& mode, const std::string& path) {
   ChildResult result;
   result.seconds = std::strtod(output.c_str(), &rest);
   result.peak_rss_bytes = std::strtod(rest, nullptr);
+  const auto seconds = [](const timeval& t) { return t.tv_sec + t.tv_usec / 1e6; };
+  result.cpu_seconds = seconds(usage.ru_utime) + seconds(usage.ru_stime);
   return result;
 }
 
 void OneShot(benchmark::State& state, Size size, const std::string& mode) {
   const DataDirectories& dirs = GetDataDirectories(size);
   double peak = 0;
+  double cpu = 0;
   for (auto _ : state) {
     const ChildResult result = RunChild(mode, dirs.snapshot->path());
     state.SetIterationTime(result.seconds);
     peak = std::max(peak, result.peak_rss_bytes);
+    cpu += result.cpu_seconds;
   }
   state.counters["peak_rss_MB"] = peak / 1e6;
+  // The child's whole CPU time (start-up and exit included): what the load
+  // of a shared machine does not change, unlike the wall time.
+  state.counters["child_cpu_s"] = cpu / static_cast<double>(state.iterations());
   state.counters["snapshot_MB"] = static_cast<double>(dirs.snapshot_bytes) / 1e6;
 }
 

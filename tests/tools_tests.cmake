@@ -24,6 +24,14 @@ if(TARGET hubreg)
     LABELS tools
     TIMEOUT 300
     ENVIRONMENT "HUBREG_BIN=$<TARGET_FILE:hubreg>;HUBREG_TEST_DATA=${CMAKE_CURRENT_SOURCE_DIR}/data")
+  # get, inspect and the one-shot queries (issue 13).
+  add_test(NAME cli_oneshot_test
+    COMMAND /usr/bin/python3 -m pytest -q -p no:cacheprovider
+            ${CMAKE_CURRENT_SOURCE_DIR}/cli_oneshot_test.py)
+  set_tests_properties(cli_oneshot_test PROPERTIES
+    LABELS tools
+    TIMEOUT 300
+    ENVIRONMENT "HUBREG_BIN=$<TARGET_FILE:hubreg>;HUBREG_TEST_DATA=${CMAKE_CURRENT_SOURCE_DIR}/data")
   # How the command creates and reads files: modes, planted links, FIFOs.
   add_test(NAME cli_files_test
     COMMAND /usr/bin/python3 -m pytest -q -p no:cacheprovider

@@ -80,5 +80,6 @@ void AddQueryCommands(CLI::App& app, Context& context);     // query ...
 void AddSnapshotCommands(CLI::App& app, Context& context);  // snapshot, restore, verify, stats
 void AddDemoCommand(CLI::App& app, Context& context);       // demo
 void AddWatchCommand(CLI::App& app, Context& context);      // watch
+void AddInspectCommands(CLI::App& app, Context& context);   // get, inspect
 
 }  // namespace hubreg::cli

@@ -31,6 +31,7 @@ int main(int argc, char** argv) {
   AddSnapshotCommands(app, context);
   AddDemoCommand(app, context);
   AddWatchCommand(app, context);
+  AddInspectCommands(app, context);
   // Subcommands accept the global options too; their help says so.
   const std::function<void(CLI::App*)> add_footer = [&](CLI::App* command) {
     for (CLI::App* sub : command->get_subcommands({})) {

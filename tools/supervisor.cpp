@@ -11,6 +11,8 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <fstream>
+#include <string>
 
 #include "command_common.h"
 
@@ -111,6 +113,16 @@ int RunSupervised(const std::function<int()>& command) {
   sigemptyset(&forward.sa_mask);
   for (int signal : kForwarded) ::sigaction(signal, &forward, nullptr);
   return WaitFor(pid);
+}
+
+std::uint64_t SupervisorPeakBytes() {
+  if (note == nullptr) return 0;
+  std::ifstream status("/proc/" + std::to_string(::getppid()) + "/status");
+  for (std::string line; std::getline(status, line);) {
+    // "VmHWM:	   12345 kB"
+    if (line.starts_with("VmHWM:")) return std::stoull(line.substr(6)) * 1024;
+  }
+  return 0;
 }
 
 void NoteDataDirectoryInUse(const std::string& path) {

@@ -12,6 +12,7 @@
 // to restore it from a snapshot file.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <string>
 
@@ -28,5 +29,10 @@ int RunSupervised(const std::function<int()>& command);
 // Called in the child when it starts to use the data directory `path`: a
 // crash after this is reported as damage to it. No-op when not supervised.
 void NoteDataDirectoryInUse(const std::string& path);
+
+// In the child: the supervising parent's resident high-water mark in bytes
+// (VmHWM), so that the command can report the peak of the whole command, as
+// `time -v` does. 0 when not supervised or unknown.
+std::uint64_t SupervisorPeakBytes();
 
 }  // namespace hubreg::cli

@@ -14,10 +14,12 @@
 
 #include "checksum.h"
 #include "codec.h"
+#include "commit_signal.h"
 #include "data_directory.h"
 #include "hubreg/store.h"
 #include "snapshot_file.h"
 #include "snapshot_format.h"
+#include "source_state.h"
 #include "store_layout.h"
 
 namespace hubreg {
@@ -203,6 +205,7 @@ RegistryRows RowsOf(const View& view) {
 // submitted, not the rows it changed: replaying one needs the registry's
 // rules (ids assigned, cascades), so only a full open can read them.
 StatusOr<StoredRegistry> ReadThroughStore(const std::string& path, StoredRegistry read) {
+  // (schema and format versions stay those of the snapshot read first)
   read.journal_batches = 0;
   read.journal_bytes = 0;
   StoreOptions options;
@@ -221,6 +224,7 @@ StatusOr<StoredRegistry> ReadThroughStore(const std::string& path, StoredRegistr
   read.journal_bytes = stats.journal_bytes;
   read.map_size = stats.map_size;
   read.map_used = stats.map_used;
+  read.commit_signal = stats.commit_signal;
   read.opened_store = true;
   return read;
 }
@@ -249,6 +253,7 @@ StatusOr<StoredRegistry> ReadStoredRegistry(const std::string& path) {
   if (!directory.ok()) return directory.status();
   std::optional<persist::SnapshotCopy> snapshot;
   std::optional<persist::JournalCopy> journal;
+  std::string source_state;
   {
     // Snapshot and journal of one state. Copying is fast (no decoding), so
     // the transaction is short and the writer's page reuse barely delayed.
@@ -262,13 +267,19 @@ StatusOr<StoredRegistry> ReadStoredRegistry(const std::string& path) {
         persist::CopyJournal(reader->txn(), (*directory)->dbs(), snapshot->header.sequence);
     if (!entries.ok()) return entries.status();
     journal.emplace(std::move(*entries));
+    StatusOr<std::string> source = persist::GetSourceState(reader->txn(), (*directory)->dbs());
+    if (!source.ok()) return source.status().WithContext("reading the source state");
+    source_state = std::move(*source);
   }
   StoredRegistry read;
+  read.source_state = std::move(source_state);
+  read.commit_signal = persist::CommitSignal::OpenForWaiting(path).ok();
   read.map_size = (*directory)->env().MapSize();
   read.map_used = (*directory)->env().MapUsed();
   directory->reset();
 
   read.schema_version = snapshot->header.schema_version;
+  read.format_version = snapshot->header.format_version;
   read.snapshot_sequence = snapshot->header.sequence;
   read.snapshot_bytes = snapshot->header.payload_bytes;
   read.sequence = snapshot->header.sequence;
@@ -340,6 +351,7 @@ StatusOr<StoredRegistry> ReadStoredSnapshotFile(const std::string& file) {
   read.sequence = header.sequence;
   read.snapshot_sequence = header.sequence;
   read.schema_version = header.schema_version;
+  read.format_version = header.format_version;
   return read;
 }
 
@@ -387,7 +399,6 @@ StatusOr<DirectoryLayout> InspectDataDirectory(const std::string& path, std::siz
     if (!record.ok()) return record.status();
     layout.journal_entries += 1;
     layout.journal_bytes += found.value.size();
-    if (limit != 0 && layout.entries.size() >= limit) continue;
     JournalEntryInfo info;
     info.sequence = sequence;
     info.entry_version = record->entry_version;
@@ -397,6 +408,10 @@ StatusOr<DirectoryLayout> InspectDataDirectory(const std::string& path, std::siz
     info.changes = record->changes.changes.size();
     info.covered = sequence <= header->sequence;
     layout.entries.push_back(info);
+  }
+  if (limit != 0 && layout.entries.size() > limit) {
+    layout.entries.erase(layout.entries.begin(),
+                         layout.entries.end() - static_cast<std::ptrdiff_t>(limit));
   }
   MDB_stat stat{};
   mdb_env_stat((*directory)->env().handle(), &stat);

@@ -80,8 +80,12 @@ std::chrono::microseconds FollowState::lag() const {
 StatusOr<std::optional<FollowState>> ReadFollowState(const Store& store) {
   StatusOr<std::string> bytes = store.SourceState();
   if (!bytes.ok()) return bytes.status();
-  if (bytes->empty()) return std::optional<FollowState>();
-  StatusOr<FollowState> state = sync::DecodeFollowState(*bytes);
+  return DecodeFollowState(*bytes);
+}
+
+StatusOr<std::optional<FollowState>> DecodeFollowState(std::string_view source_state) {
+  if (source_state.empty()) return std::optional<FollowState>();
+  StatusOr<FollowState> state = sync::DecodeFollowState(source_state);
   if (!state.ok()) return state.status();
   return std::optional<FollowState>(std::move(*state));
 }

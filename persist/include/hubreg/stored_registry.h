@@ -2,8 +2,8 @@
 // without building the registry (no indexes, no link lists): what one-shot
 // commands (`hubreg query`, `get`, `stats`, `inspect`) need. A full
 // Store::Open decodes the same rows and then indexes them; skipping the
-// indexes takes about half the time and memory (docs/benchmarks.md,
-// "One-shot reads").
+// indexes leaves about a third of its peak memory at size L and a fifth
+// of its CPU time at size M (docs/benchmarks.md, "One-shot reads").
 //
 // Thread safety: the functions may run concurrently, in any number of
 // processes, beside a running writer.
@@ -28,12 +28,21 @@ struct StoredRegistry {
   RegistryRows rows;
   std::uint64_t sequence = 0;        // the last batch the rows include
   std::uint32_t schema_version = 0;  // of the snapshot read (100 = v1.0, 102 = v1.2)
+  // A snapshot file's format version, or a data directory's layout version
+  // (docs/storage.md).
+  std::uint32_t format_version = 0;
   std::uint64_t snapshot_sequence = 0;
   std::uint64_t snapshot_bytes = 0;   // payload bytes (a file: the whole file)
   std::uint64_t journal_batches = 0;  // journal entries applied after the snapshot
   std::uint64_t journal_bytes = 0;    // their stored bytes
   std::uint64_t map_size = 0;         // a directory's LMDB map, in bytes (0 for a file)
   std::uint64_t map_used = 0;         // bytes of the map in use
+  // A directory's followed-source position, as Store::SourceState returns
+  // it (empty when none is stored, and for a file).
+  std::string source_state;
+  // Whether the directory's commit signal is usable: StoreStats::commit_signal
+  // of a read-only Store opened on it (false for a file).
+  bool commit_signal = false;
   // True when the journal held entries written before the change feed
   // (entry version 1, without the rows they changed), so the rows were
   // taken from a full Store::Open instead.
@@ -78,7 +87,7 @@ struct DirectoryLayout {
   std::uint32_t snapshot_chunks = 0;
   std::uint64_t journal_entries = 0;  // all of them, covered ones included
   std::uint64_t journal_bytes = 0;
-  // The first `limit` entries (all when the limit is 0), oldest first.
+  // The newest `limit` entries (all when the limit is 0), oldest first.
   std::vector<JournalEntryInfo> entries;
   std::uint64_t map_size = 0;  // bytes
   std::uint64_t map_used = 0;  // bytes up to the last page in use

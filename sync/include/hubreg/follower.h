@@ -21,6 +21,7 @@
 #include <optional>
 #include <stop_token>
 #include <string>
+#include <string_view>
 
 #include "hubreg/lsn.h"
 #include "hubreg/model.h"
@@ -103,6 +104,9 @@ struct FollowState {
 // The stored position, or nullopt when the directory was never followed.
 // kCorruption when the stored state cannot be read.
 StatusOr<std::optional<FollowState>> ReadFollowState(const Store& store);
+// The same from the bytes Store::SourceState returned (or
+// StoredRegistry::source_state).
+StatusOr<std::optional<FollowState>> DecodeFollowState(std::string_view source_state);
 
 struct FollowerStatus {
   FollowState state;
