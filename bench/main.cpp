@@ -76,6 +76,7 @@ int main(int argc, char** argv) {
   hubreg::bench::RegisterStoreBenchmarks(sizes);
   hubreg::bench::RegisterSyncBenchmarks(sizes);
   hubreg::bench::RegisterAccessChangeBenchmarks(sizes);
+  hubreg::bench::RegisterLinkWriteBenchmarks(sizes);
   hubreg::bench::RegisterFollowBenchmarks(sizes);
   hubreg::bench::RegisterWakeBenchmarks();
   hubreg::bench::RegisterFeedBenchmarks();

@@ -6,8 +6,9 @@
 // Names are slash-separated and parsed by bench/report.py:
 //   lookup/<operation>/<engine>/<mode>/<size>
 //   startup/<method>/<size>, write/<kind>, memory/<size>,
-//   under_writes/<readers>/<size>, sync/<kind>/<size>, follow/<kind>/<size>, wake/<what>,
-//   feed/commit_rate/<subscribers>, feed/commit_rate_stuck, oneshot/<method>/<size>
+//   under_writes/<readers>/<size>, link_write/<kind>/<size>, sync/<kind>/<size>,
+//   follow/<kind>/<size>, wake/<what>, feed/commit_rate/<subscribers>, feed/commit_rate_stuck,
+//   oneshot/<method>/<size>
 #pragma once
 
 #include <string_view>
@@ -28,6 +29,7 @@ void RegisterSnapshotFileBenchmarks(const std::vector<Size>& sizes);
 void RegisterStoreBenchmarks(const std::vector<Size>& sizes);
 void RegisterSyncBenchmarks(const std::vector<Size>& sizes);
 void RegisterAccessChangeBenchmarks(const std::vector<Size>& sizes);
+void RegisterLinkWriteBenchmarks(const std::vector<Size>& sizes);
 void RegisterFollowBenchmarks(const std::vector<Size>& sizes);
 
 // `hubreg_bench --hubreg_open_store=DIR`: the child process of the

@@ -76,7 +76,7 @@ inline Change ChangeOf(const Key& key, const View& view) {
     case Key::kLink:
       break;
   }
-  return RowChange<ClientUserLink>{std::nullopt, Copy(view.FindLink(key.client_id, key.id))};
+  return RowChange<ClientUserLink>{std::nullopt, view.FindLink(key.client_id, key.id)};
 }
 
 // Applies mutations to a registry one at a time and records each row each

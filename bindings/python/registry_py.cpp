@@ -93,9 +93,11 @@ std::optional<Row> Copy(const Row* row) {
   return row == nullptr ? std::nullopt : std::optional<Row>(*row);
 }
 
-template <typename Range>
-auto CopyAll(const Range& range) {
-  std::vector<std::decay_t<decltype(*range.begin())>> rows;
+// Row: the public row type, where the range's elements are the core's own
+// (a client as the client table stores it, with its links).
+template <typename Row, typename Range>
+std::vector<Row> CopyAll(const Range& range) {
+  std::vector<Row> rows;
   rows.reserve(range.size());
   for (const auto& row : range) rows.push_back(row);
   return rows;
@@ -171,7 +173,7 @@ void DefineLookups(py::class_<Source>& cls) {
       .def(
           "find_link",
           [](const Source& s, Id client_id, Id user_id) {
-            return Reading(s, [&](const View& v) { return Copy(v.FindLink(client_id, user_id)); });
+            return Reading(s, [&](const View& v) { return v.FindLink(client_id, user_id); });
           },
           arg("client_id"), arg("user_id"))
       .def(
@@ -191,36 +193,38 @@ void DefineLookups(py::class_<Source>& cls) {
           "clients_of_user",
           [](const Source& s, Id user_id) {
             return ReadingReleased(
-                s, [&](const View& v) { return CopyAll(v.ClientsOfUser(user_id)); });
+                s, [&](const View& v) { return CopyAll<Client>(v.ClientsOfUser(user_id)); });
           },
           arg("user_id"), "The clients (accounts) a user is linked to, as a list.")
       .def(
           "users_of_client",
           [](const Source& s, Id client_id) {
             return ReadingReleased(
-                s, [&](const View& v) { return CopyAll(v.UsersOfClient(client_id)); });
+                s, [&](const View& v) { return CopyAll<User>(v.UsersOfClient(client_id)); });
           },
           arg("client_id"))
       .def(
           "clients_of_organization",
           [](const Source& s, Id organization_id) {
             return ReadingReleased(s, [&](const View& v) {
-              return CopyAll(v.ClientsOfOrganization(organization_id));
+              return CopyAll<Client>(v.ClientsOfOrganization(organization_id));
             });
           },
           arg("organization_id"), "0: the v1.0 clients without organization.")
       .def(
           "organizations_owned_by",
           [](const Source& s, Id user_id) {
-            return ReadingReleased(
-                s, [&](const View& v) { return CopyAll(v.OrganizationsOwnedBy(user_id)); });
+            return ReadingReleased(s, [&](const View& v) {
+              return CopyAll<Organization>(v.OrganizationsOwnedBy(user_id));
+            });
           },
           arg("user_id"))
       .def(
           "organizations_of_app",
           [](const Source& s, Id app_id) {
-            return ReadingReleased(
-                s, [&](const View& v) { return CopyAll(v.OrganizationsOfApp(app_id)); });
+            return ReadingReleased(s, [&](const View& v) {
+              return CopyAll<Organization>(v.OrganizationsOfApp(app_id));
+            });
           },
           arg("app_id"))
       .def(

@@ -2,6 +2,7 @@
 // account, and if so, where does the account's database live.
 #include "access_verdict.h"
 #include "hubreg/view.h"
+#include "link_arrays.h"
 
 namespace hubreg {
 
@@ -60,8 +61,11 @@ AccessDecision View::Resolve(const AccessRequest& request) const {
       return refuse(AccessVerdict::kWrongOrganization);
     }
   }
+  // Both rows were found in this state's tables, so they are its stored
+  // rows, and their link arrays are at hand.
   decision.verdict = detail::StatusAndLinkVerdict(*decision.user, *decision.account, [&] {
-    return HasLink(decision.account->id, decision.user->id);
+    return detail::Linked(static_cast<const detail::StoredUser&>(*decision.user),
+                          static_cast<const detail::StoredClient&>(*decision.account));
   });
   return decision;
 }

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "access_verdict.h"
+#include "link_arrays.h"
 #include "view_access.h"
 
 namespace hubreg::detail {
@@ -54,19 +55,10 @@ struct StateBefore {
   }
 };
 
-const User* FindUser(const Tables& tables, Id id) {
-  const auto& index = tables.users.get<ById>();
-  auto it = index.find(id);
-  return it == index.end() ? nullptr : &*it;
-}
-const Client* FindClient(const Tables& tables, Id id) {
-  const auto& index = tables.clients.get<ById>();
-  auto it = index.find(id);
-  return it == index.end() ? nullptr : &*it;
-}
+const StoredUser* FindUser(const Tables& tables, Id id) { return FindStoredUser(tables, id); }
+const StoredClient* FindClient(const Tables& tables, Id id) { return FindStoredClient(tables, id); }
 bool Linked(const Tables& tables, const Pair& pair) {
-  const auto& index = tables.links.get<ByPair>();
-  return index.find(std::make_tuple(pair.second, pair.first)) != index.end();
+  return detail::Linked(tables, pair.second, pair.first);
 }
 
 template <typename Row>
@@ -113,20 +105,18 @@ void ComputeAccessChanges(const Tables& after, ChangeBatch& batch) {
   candidates.reserve(before.links.size());
   for (const auto& [pair, linked] : before.links) candidates.push_back(pair);
   for (const auto& [id, image] : before.users) {
-    const User* now = FindUser(after, id);
-    if (!AccessFieldsDiffer(*image ? &**image : nullptr, now)) continue;
-    auto [first, last] = after.links.get<ByUser>().equal_range(id);
-    for (; first != last; ++first) candidates.emplace_back(id, first->client_id);
+    const StoredUser* now = FindUser(after, id);
+    if (!AccessFieldsDiffer(*image ? &**image : nullptr, now) || now == nullptr) continue;
+    for (const AccountLink& entry : now->accounts) candidates.emplace_back(id, entry.client_id);
   }
   for (const auto& [id, image] : before.clients) {
-    const Client* now = FindClient(after, id);
+    const StoredClient* now = FindClient(after, id);
     const Client* then = *image ? &**image : nullptr;
     if (then != nullptr && (now == nullptr || ConnectionDiffers(*then, *now))) {
       batch.connection_changed.push_back(id);
     }
-    if (!AccessFieldsDiffer(then, now)) continue;
-    auto [first, last] = after.links.get<ByClient>().equal_range(id);
-    for (; first != last; ++first) candidates.emplace_back(first->user_id, id);
+    if (!AccessFieldsDiffer(then, now) || now == nullptr) continue;
+    for (Id user_id : now->users) candidates.emplace_back(user_id, id);
   }
   std::sort(batch.connection_changed.begin(), batch.connection_changed.end());
   std::sort(candidates.begin(), candidates.end());

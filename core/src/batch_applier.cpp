@@ -4,6 +4,8 @@
 #include <limits>
 #include <string>
 
+#include "link_arrays.h"
+
 namespace hubreg::detail {
 namespace {
 
@@ -59,24 +61,24 @@ Status CheckNotReferenced(const Tables& t, const User& row) {
                          kOrganizationTable, "organization_owner_id");
 }
 
-// The links that go with a deleted row. Plain overloads, not a template:
-// the user table stores StoredUser, which must still pick the User one.
-std::vector<ClientUserLink> LinksOf(const Tables&, const App&) { return {}; }
-std::vector<ClientUserLink> LinksOf(const Tables&, const Organization&) { return {}; }
-std::vector<ClientUserLink> LinksOf(const Tables& t, const Client& row) {
-  auto [first, last] = t.links.get<ByClient>().equal_range(row.id);
-  return {first, last};
+// The links that go with a deleted row, taken out of the other ends' arrays.
+// Plain overloads, not a template: the user table stores StoredUser, which
+// must still pick the User one.
+std::vector<ClientUserLink> RemoveLinksOf(Tables&, const App&) { return {}; }
+std::vector<ClientUserLink> RemoveLinksOf(Tables&, const Organization&) { return {}; }
+std::vector<ClientUserLink> RemoveLinksOf(Tables& t, const Client& row) {
+  return RemoveLinksOfClient(t, row.id);
 }
-std::vector<ClientUserLink> LinksOf(const Tables& t, const User& row) {
-  auto [first, last] = t.links.get<ByUser>().equal_range(row.id);
-  return {first, last};
+std::vector<ClientUserLink> RemoveLinksOf(Tables& t, const User& row) {
+  return RemoveLinksOfUser(t, row.id);
 }
 
-void EraseLinkRow(Tables& t, Id client_id, Id user_id) {
-  auto& by_pair = t.links.get<ByPair>();
-  auto it = by_pair.find(std::make_tuple(client_id, user_id));
-  if (it != by_pair.end()) by_pair.erase(it);
-}
+// An update replaces a row's columns in its node, keeping what the node
+// holds besides (a user's and an account's links).
+void AssignColumns(App& stored, const App& row) { stored = row; }
+void AssignColumns(Organization& stored, const Organization& row) { stored = row; }
+void AssignColumns(StoredClient& stored, const Client& row) { stored.Assign(row); }
+void AssignColumns(StoredUser& stored, const User& row) { stored.Assign(row); }
 
 Status LinkNotFound(Id client_id, Id user_id) {
   return Status::NotFound(std::string(kClientUserTable) + ": (client_id, user_id) (" +
@@ -132,12 +134,14 @@ Status BatchApplier::ApplyOne(const UpdateRow<Row>& update, Mutation* applied) {
   HUBREG_RETURN_IF_ERROR(CheckRow(tables_, row, /*replacing=*/true));
 
   Row previous = *it;
-  // CheckRow has ruled out every collision, so replace cannot fail.
-  by_id.replace(it, row);
+  // CheckRow has ruled out every collision, so modify cannot fail (and so
+  // does not erase the row).
+  by_id.modify(it, [&row](auto& stored) { AssignColumns(stored, row); });
   Record<Row>(previous, row);
   undo_.push_back([this, previous = std::move(previous)] {
     auto& index = Traits::Table(tables_).template get<ById>();
-    index.replace(index.find(previous.id), previous);
+    index.modify(index.find(previous.id),
+                 [&previous](auto& stored) { AssignColumns(stored, previous); });
   });
   *applied = UpdateRow<Row>{std::move(row)};
   return Status::Ok();
@@ -155,17 +159,14 @@ Status BatchApplier::ApplyOne(const EraseRow<Row>& erase, Mutation* applied) {
   const Row& stored = *it;  // the public row, even where the table stores more
   HUBREG_RETURN_IF_ERROR(CheckNotReferenced(tables_, stored));
 
-  std::vector<ClientUserLink> links = LinksOf(tables_, stored);
-  for (const ClientUserLink& link : links) {
-    EraseLinkRow(tables_, link.client_id, link.user_id);
-    Record<ClientUserLink>(link, std::nullopt);
-  }
+  std::vector<ClientUserLink> links = RemoveLinksOf(tables_, stored);
+  for (const ClientUserLink& link : links) Record<ClientUserLink>(link, std::nullopt);
   Row previous = stored;
   by_id.erase(it);
   Record<Row>(previous, std::nullopt);
   undo_.push_back([this, previous = std::move(previous), links = std::move(links)] {
     Traits::Table(tables_).insert(previous);
-    tables_.links.insert(links.begin(), links.end());
+    for (const ClientUserLink& link : links) AddLink(tables_, link);
   });
   *applied = erase;
   return Status::Ok();
@@ -175,20 +176,18 @@ Status BatchApplier::ApplyOne(const InsertRow<ClientUserLink>& insert, Mutation*
   ClientUserLink link = insert.row;
   if (link.created_at == Timestamp{}) link.created_at = now_;
   HUBREG_RETURN_IF_ERROR(CheckRow(tables_, link, /*replacing=*/false));
-  tables_.links.insert(link);
-  undo_.push_back([this, link] { EraseLinkRow(tables_, link.client_id, link.user_id); });
+  AddLink(tables_, link);
+  undo_.push_back([this, link] { RemoveLink(tables_, link.client_id, link.user_id); });
   Record<ClientUserLink>(std::nullopt, link);
   *applied = InsertRow<ClientUserLink>{link};
   return Status::Ok();
 }
 
 Status BatchApplier::ApplyOne(const EraseLink& erase, Mutation* applied) {
-  auto& by_pair = tables_.links.get<ByPair>();
-  auto it = by_pair.find(std::make_tuple(erase.client_id, erase.user_id));
-  if (it == by_pair.end()) return LinkNotFound(erase.client_id, erase.user_id);
-  ClientUserLink previous = *it;
-  by_pair.erase(it);
-  undo_.push_back([this, previous] { tables_.links.insert(previous); });
+  std::optional<ClientUserLink> removed = RemoveLink(tables_, erase.client_id, erase.user_id);
+  if (!removed) return LinkNotFound(erase.client_id, erase.user_id);
+  const ClientUserLink previous = *removed;
+  undo_.push_back([this, previous] { AddLink(tables_, previous); });
   Record<ClientUserLink>(previous, std::nullopt);
   *applied = erase;
   return Status::Ok();

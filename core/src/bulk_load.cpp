@@ -2,21 +2,20 @@
 // is what latency-sensitive services that restart often pay.
 //
 // The first copy of the state is built on two cores at once: one thread
-// inserts the links (the biggest table) while the other inserts everything
-// else and then checks the links' foreign keys against it. Unique keys are
-// checked by the inserts themselves. Only if something is wrong is the
-// registry built again row by row, to name the offending row exactly. The
-// second copy (the writer's standby) is built from the same rows in the
-// background; readers can start at once and the first writer waits for it.
-// (Inserting the rows again is about three times faster than Boost 1.74's
-// copy of a three-index container, which the standby was once made with.)
+// inserts the users and then fills each user's array of accounts, the other
+// inserts every other table and then each account's array of users. Links
+// are taken in (user, client) order, as snapshots hold them (other inputs are
+// sorted first), so a user's accounts are one run of the input, copied into
+// its array, and each account's users arrive in id order: a counting pass
+// sizes the account arrays, a second pass appends to them. Unique keys are
+// checked by the inserts themselves, a link's uniqueness by the order.
+// Only if something is wrong is the registry built again row by row, to name
+// the offending row exactly. The second copy (the writer's standby) is built
+// from the same rows in the background; readers can start at once and the
+// first writer waits for it.
 //
 // Bucket arrays are sized before inserting, so nothing rehashes while
-// loading. The links' by-user and by-client indexes are sized by the number
-// of users and clients rather than links: equal keys share one group in a
-// Boost hashed_non_unique index, so a bucket per key is enough, and the
-// arrays then stay in cache while 3 million links go in (measured: the links
-// thread 0.25 s faster at size L, and 40 MB less per copy).
+// loading.
 #include <algorithm>
 #include <boost/mpl/size.hpp>
 #include <future>
@@ -26,7 +25,9 @@
 #include <limits>
 #include <string>
 #include <type_traits>
+#include <unordered_map>
 #include <utility>
+#include <vector>
 
 #include "batch_applier.h"
 #include "hubreg/registry.h"
@@ -51,22 +52,6 @@ void ReserveAll(Table& table, std::size_t rows) {
   table.get_allocator().arena().Reserve(rows);
 }
 
-// Links per user (per client) on average, as a load factor of the index:
-// the bucket count is then about the number of users (clients).
-template <typename Index>
-void SizeForKeys(Index& index, std::size_t links, std::size_t keys) {
-  const float per_key = keys == 0 ? 1.0f : static_cast<float>(links) / static_cast<float>(keys);
-  index.max_load_factor(std::max(1.0f, per_key));
-  index.reserve(links);
-}
-
-void ReserveLinks(LinkTable& links, const RegistryRows& rows) {
-  links.get_allocator().arena().Reserve(rows.links.size());
-  links.get<ByPair>().reserve(rows.links.size());
-  SizeForKeys(links.get<ByUser>(), rows.links.size(), rows.users.size());
-  SizeForKeys(links.get<ByClient>(), rows.links.size(), rows.clients.size());
-}
-
 void ReserveParents(Tables& tables, const RegistryRows& rows) {
   ReserveAll(tables.apps, rows.apps.size());
   ReserveAll(tables.users, rows.users.size());
@@ -74,9 +59,89 @@ void ReserveParents(Tables& tables, const RegistryRows& rows) {
   ReserveAll(tables.clients, rows.clients.size());
 }
 
-void Reserve(Tables& tables, const RegistryRows& rows) {
-  ReserveParents(tables, rows);
-  ReserveLinks(tables.links, rows);
+bool UserThenClient(const ClientUserLink& a, const ClientUserLink& b) {
+  return a.user_id != b.user_id ? a.user_id < b.user_id : a.client_id < b.client_id;
+}
+
+// The links in (user, client) order: `rows` itself when it is (a snapshot),
+// else a sorted copy in `sorted` (the rows keep their order, so an error can
+// name a row as given).
+const std::vector<ClientUserLink>& LinksByUser(const std::vector<ClientUserLink>& links,
+                                               std::vector<ClientUserLink>& sorted) {
+  if (std::is_sorted(links.begin(), links.end(), UserThenClient)) return links;
+  sorted = links;
+  std::sort(sorted.begin(), sorted.end(), UserThenClient);
+  return sorted;
+}
+
+// Fills every user's array from its run of `links` (in (user, client)
+// order); false on a link to a missing user or a pair given twice.
+bool FillAccountArrays(Tables& tables, const std::vector<ClientUserLink>& links) {
+  for (auto run = links.begin(); run != links.end();) {
+    const Id user_id = run->user_id;
+    auto run_end = std::find_if(
+        run, links.end(), [user_id](const ClientUserLink& l) { return l.user_id != user_id; });
+    const StoredUser* user = FindStoredUser(tables, user_id);
+    if (user == nullptr) return false;
+    user->accounts.reserve(static_cast<std::size_t>(run_end - run));
+    for (auto link = run; link != run_end; ++link) {
+      if (link != run && std::prev(link)->client_id == link->client_id) return false;
+      user->accounts.push_back({link->client_id, link->created_at});
+    }
+    run = run_end;
+  }
+  tables.link_count = links.size();
+  return true;
+}
+
+// The clients of a state by a dense number: their id where ids are dense (a
+// registry's are: counters), else an order of their own.
+class ClientNumbers {
+ public:
+  explicit ClientNumbers(const ClientTable& clients) {
+    Id largest = 0;
+    for (const StoredClient& client : clients) largest = std::max(largest, client.id);
+    dense_ = largest <= 2 * clients.size() + 1024;
+    nodes_.assign(dense_ ? largest + 1 : clients.size(), nullptr);
+    for (const StoredClient& client : clients) {
+      std::size_t number = client.id;
+      if (!dense_) number = sparse_.emplace(client.id, sparse_.size()).first->second;
+      nodes_[number] = &client;
+    }
+  }
+  std::size_t size() const { return nodes_.size(); }
+  // The number of the client with `id`, or size() if there is none.
+  std::size_t Of(Id id) const {
+    if (dense_) return id < nodes_.size() && nodes_[id] != nullptr ? id : nodes_.size();
+    auto it = sparse_.find(id);
+    return it == sparse_.end() ? nodes_.size() : it->second;
+  }
+  const StoredClient& Node(std::size_t number) const { return *nodes_[number]; }
+
+ private:
+  bool dense_ = true;
+  std::vector<const StoredClient*> nodes_;
+  std::unordered_map<Id, std::size_t> sparse_;
+};
+
+// Fills every account's array from `links` (in (user, client) order, so each
+// account's users come in id order): counts first, so each array is
+// allocated once at its size. False on a link to a missing account.
+bool FillMemberArrays(Tables& tables, const std::vector<ClientUserLink>& links) {
+  const ClientNumbers numbers(tables.clients);
+  std::vector<std::uint32_t> counts(numbers.size(), 0);
+  for (const ClientUserLink& link : links) {
+    const std::size_t number = numbers.Of(link.client_id);
+    if (number == numbers.size()) return false;
+    ++counts[number];
+  }
+  for (std::size_t number = 0; number < counts.size(); ++number) {
+    if (counts[number] != 0) numbers.Node(number).users.reserve(counts[number]);
+  }
+  for (const ClientUserLink& link : links) {
+    numbers.Node(numbers.Of(link.client_id)).users.push_back(link.user_id);
+  }
+  return true;
 }
 
 template <typename Row>
@@ -110,25 +175,29 @@ bool InsertAll(const Tables& tables, Table& table, const std::vector<Row>& rows,
   return true;
 }
 
-bool InsertLinks(Tables& tables, const RegistryRows& rows) {
-  ReserveLinks(tables.links, rows);
-  for (const ClientUserLink& link : rows.links) {
-    if (!tables.links.insert(link).second) return false;
-  }
-  return true;
+bool InsertUsersAndAccounts(Tables& tables, const RegistryRows& rows,
+                            const std::vector<ClientUserLink>& links) {
+  ReserveAll(tables.users, rows.users.size());
+  return InsertAll(tables, tables.users, rows.users, false) && FillAccountArrays(tables, links);
 }
 
-bool InsertParentsAndCheckLinks(Tables& tables, const RegistryRows& rows) {
-  ReserveParents(tables, rows);
-  // Parents before children, so foreign keys can be checked on insert. The
-  // links table is being filled by another thread: only its input is read.
+// Organizations name their owner, a user, which the other thread inserts:
+// their references are checked once both are done.
+bool InsertOthersAndMembers(Tables& tables, const RegistryRows& rows,
+                            const std::vector<ClientUserLink>& links) {
+  ReserveAll(tables.apps, rows.apps.size());
+  ReserveAll(tables.organizations, rows.organizations.size());
+  ReserveAll(tables.clients, rows.clients.size());
   return InsertAll(tables, tables.apps, rows.apps, false) &&
-         InsertAll(tables, tables.users, rows.users, false) &&
-         InsertAll(tables, tables.organizations, rows.organizations, true) &&
-         InsertAll(tables, tables.clients, rows.clients, true) &&
-         std::all_of(rows.links.begin(), rows.links.end(), [&](const ClientUserLink& link) {
-           return PassesAllButUniqueKeys(tables, link, /*check_references=*/true);
-         });
+         InsertAll(tables, tables.organizations, rows.organizations, false) &&
+         InsertAll(tables, tables.clients, rows.clients, true) && FillMemberArrays(tables, links);
+}
+
+bool OrganizationReferencesExist(const Tables& tables, const RegistryRows& rows) {
+  return std::all_of(rows.organizations.begin(), rows.organizations.end(),
+                     [&](const Organization& organization) {
+                       return PassesAllButUniqueKeys(tables, organization, true);
+                     });
 }
 
 template <typename Table, typename Row>
@@ -136,12 +205,14 @@ void InsertEach(Table& table, const std::vector<Row>& rows) {
   for (const Row& row : rows) table.insert(row);
 }
 
-void InsertUnchecked(Tables& tables, const RegistryRows& rows) {
+void InsertUnchecked(Tables& tables, const RegistryRows& rows,
+                     const std::vector<ClientUserLink>& links) {
   InsertEach(tables.apps, rows.apps);
   InsertEach(tables.users, rows.users);
   InsertEach(tables.organizations, rows.organizations);
   InsertEach(tables.clients, rows.clients);
-  InsertEach(tables.links, rows.links);
+  FillAccountArrays(tables, links);
+  FillMemberArrays(tables, links);
 }
 
 // The rows of a large load (hundreds of MB, much of it strings) have just
@@ -163,26 +234,30 @@ void SetNextIds(Tables& tables, const RegistryRows& rows) {
 }  // namespace
 
 StatusOr<std::unique_ptr<Registry>> Registry::FromRows(RegistryRows rows, std::uint64_t sequence) {
+  std::vector<ClientUserLink> sorted;
+  const std::vector<ClientUserLink>& links = LinksByUser(rows.links, sorted);
   auto first = std::make_unique<Instance>();
-  std::future<bool> links_inserted =
-      std::async(std::launch::async, [&] { return InsertLinks(first->tables, rows); });
-  const bool parents_valid = InsertParentsAndCheckLinks(first->tables, rows);
-  if (!links_inserted.get() || !parents_valid) {
+  std::future<bool> users_inserted = std::async(
+      std::launch::async, [&] { return InsertUsersAndAccounts(first->tables, rows, links); });
+  const bool others_valid = InsertOthersAndMembers(first->tables, rows, links);
+  if (!users_inserted.get() || !others_valid || !OrganizationReferencesExist(first->tables, rows)) {
     return FirstViolation(rows);
   }
   SetNextIds(first->tables, rows);
   first->sequence = sequence;
 
   std::unique_ptr<Registry> registry(new Registry(std::move(first), std::make_unique<Instance>()));
-  registry->standby_builder_ = std::thread(
-      [standby = registry->instances_[1].get(), rows = std::move(rows), sequence]() mutable {
+  registry->standby_builder_ =
+      std::thread([standby = registry->instances_[1].get(), rows = std::move(rows),
+                   sorted = std::move(sorted), sequence]() mutable {
         // The rows passed every check above: insert them unchecked. No
         // reader or writer touches the standby before joining this thread.
-        Reserve(standby->tables, rows);
-        InsertUnchecked(standby->tables, rows);
+        ReserveParents(standby->tables, rows);
+        InsertUnchecked(standby->tables, rows, sorted.empty() ? rows.links : sorted);
         SetNextIds(standby->tables, rows);
         standby->sequence = sequence;
         rows = RegistryRows();
+        sorted = std::vector<ClientUserLink>();
         ReturnFreedMemory();
       });
   return registry;

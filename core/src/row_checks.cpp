@@ -11,6 +11,7 @@
 #include "batch_applier.h"
 #include "hubreg/columns.h"
 #include "hubreg/integrity.h"
+#include "link_arrays.h"
 #include "view_access.h"
 
 namespace hubreg {
@@ -160,7 +161,7 @@ class FirstViolation {
   }
   void UniquePair(const ClientUserLink& row) {
     if (found_) return;
-    if (tables_.links.get<ByPair>().count(std::make_tuple(row.client_id, row.user_id)) != 0) {
+    if (Linked(tables_, row.client_id, row.user_id)) {
       Report(kPairColumn, ErrorCode::kDuplicate, PairText(row) + " already exists");
     }
   }
@@ -298,7 +299,7 @@ class SetChecker {
   }
   void UniquePair(const ClientUserLink& row) {
     const std::string pair = PairText(row);
-    if (tables_.links.get<ByPair>().count(std::make_tuple(row.client_id, row.user_id)) != 0) {
+    if (Linked(tables_, row.client_id, row.user_id)) {
       return Report(kPairColumn, ErrorCode::kDuplicate, pair + " already exists");
     }
     const auto [it, inserted] = keys_.links.emplace(std::pair(row.client_id, row.user_id), row_);

@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <tuple>
 
+#include "link_arrays.h"
+
 namespace hubreg {
 namespace {
 
@@ -19,7 +21,7 @@ using namespace detail;
 
 TableCounts View::counts() const {
   return {tables_->apps.size(), tables_->organizations.size(), tables_->clients.size(),
-          tables_->users.size(), tables_->links.size()};
+          tables_->users.size(), tables_->link_count};
 }
 
 const App* View::FindApp(Id id) const { return FindIn(tables_->apps.get<ById>(), id); }
@@ -55,8 +57,12 @@ const User* View::FindUserByEmail(std::string_view email) const {
   return FindIn(tables_->users.get<ByEmail>(), email);
 }
 
-const ClientUserLink* View::FindLink(Id client_id, Id user_id) const {
-  return FindIn(tables_->links.get<ByPair>(), std::make_tuple(client_id, user_id));
+std::optional<ClientUserLink> View::FindLink(Id client_id, Id user_id) const {
+  return detail::FindLink(*tables_, client_id, user_id);
+}
+
+bool View::HasLink(Id client_id, Id user_id) const {
+  return detail::Linked(*tables_, client_id, user_id);
 }
 
 const User* View::OwnerOfOrganization(Id organization_id) const {
@@ -79,9 +85,13 @@ View::ClientRange View::ClientsOfOrganization(Id organization_id) const {
   return {first, last};
 }
 
-View::ClientsOfUserRange View::ClientsOfUser(Id user_id) const { return {tables_, user_id}; }
+View::ClientsOfUserRange View::ClientsOfUser(Id user_id) const {
+  return {FindStoredUser(*tables_, user_id), tables_};
+}
 
-View::UsersOfClientRange View::UsersOfClient(Id client_id) const { return {tables_, client_id}; }
+View::UsersOfClientRange View::UsersOfClient(Id client_id) const {
+  return {FindStoredClient(*tables_, client_id), tables_};
+}
 
 template <typename Row>
 std::vector<const Row*> View::SortedById() const {

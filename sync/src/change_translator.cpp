@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <optional>
 
 #include "parked_keys.h"
 
@@ -324,8 +325,8 @@ Status ChangeTranslator::Update(const PgUpdate& update, const View& state, Batch
       // Links have no update: a changed created_at is an erase and an insert.
       const auto& link = std::get<ClientUserLink>(*row);
       const auto pending = pending_links_.find(new_key);
-      const ClientUserLink* now = state.FindLink(link.client_id, link.user_id);
-      if (pending == pending_links_.end() && now != nullptr && *now == link) return Status::Ok();
+      const std::optional<ClientUserLink> now = state.FindLink(link.client_id, link.user_id);
+      if (pending == pending_links_.end() && now && *now == link) return Status::Ok();
       batch->Unlink(link.client_id, link.user_id);
       batch->Insert(link);
       return Status::Ok();

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <iterator>
+#include <optional>
 #include <unordered_set>
 #include <utility>
 
@@ -284,8 +285,8 @@ StatusOr<Reconciliation> Reconcile(const View& current, const RegistryRows& targ
     }
     std::size_t matched = 0;
     for (const ClientUserLink& want : target.links) {
-      const ClientUserLink* have = current.FindLink(want.client_id, want.user_id);
-      if (have == nullptr) {
+      const std::optional<ClientUserLink> have = current.FindLink(want.client_id, want.user_id);
+      if (!have) {
         link_inserts.push_back(&want);
         links.inserted.push_back(KeyOf(want));
         continue;

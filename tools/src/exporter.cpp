@@ -125,13 +125,12 @@ StatusOr<ExportSummary> Export(const View& view, const std::string& dir,
         for (const User* row : view.SortedById<User>()) writer.Add(RowCells(*row)), tick();
         break;
       case Table::kClientUser: {
-        std::vector<const ClientUserLink*> links;
-        links.reserve(summary.counts.links);
-        for (const ClientUserLink& link : view.Rows<ClientUserLink>()) links.push_back(&link);
-        std::sort(links.begin(), links.end(), [](const auto* a, const auto* b) {
-          return std::tie(a->client_id, a->user_id) < std::tie(b->client_id, b->user_id);
+        const auto rows = view.Rows<ClientUserLink>();
+        std::vector<ClientUserLink> links(rows.begin(), rows.end());
+        std::sort(links.begin(), links.end(), [](const auto& a, const auto& b) {
+          return std::tie(a.client_id, a.user_id) < std::tie(b.client_id, b.user_id);
         });
-        for (const ClientUserLink* row : links) writer.Add(RowCells(*row)), tick();
+        for (const ClientUserLink& row : links) writer.Add(RowCells(row)), tick();
         break;
       }
     }

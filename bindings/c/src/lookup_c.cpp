@@ -2,6 +2,7 @@
 // paths: they allocate nothing and cannot throw, and a lookup that finds
 // nothing is an answer (HUBREG_NOT_FOUND), so it records no message.
 #include <cstring>
+#include <optional>
 #include <string_view>
 #include <type_traits>
 #include <utility>
@@ -167,7 +168,8 @@ hubreg_status hubreg_find_user_by_email(const hubreg_view* view, const char* ema
 
 hubreg_status hubreg_find_link(const hubreg_view* view, uint64_t client_id, uint64_t user_id,
                                hubreg_link* out) {
-  return Found(view->view.FindLink(client_id, user_id), out);
+  const std::optional<hubreg::ClientUserLink> link = view->view.FindLink(client_id, user_id);
+  return Found(link ? &*link : nullptr, out);
 }
 
 hubreg_status hubreg_owner_of_organization(const hubreg_view* view, uint64_t organization_id,

@@ -91,33 +91,34 @@ class TableRange {
 
  private:
   friend class View;
-  explicit TableRange(const Table* table) : table_(table) {}
+  explicit TableRange(const detail::Tables* tables) : table_(&detail::TableOf<Row>::In(*tables)) {}
   const Table* table_;
 };
 
-// Rows reached through client_user links, e.g. the clients of a user. Each
-// step follows one link and one id index: O(1) per row, nothing copied.
-// The iterator is two pointers and trivially copyable, so a caller that
-// cannot keep a range (the C API) may keep an iterator between calls; it is
-// valid while the View is.
-template <typename Target, typename KeyTag, Id ClientUserLink::*kKey, Id ClientUserLink::*kTargetId>
-class LinkedRange {
- public:
-  class iterator : public ForwardIteratorOf<Target> {
-   public:
-    using typename ForwardIteratorOf<Target>::pointer;
-    using typename ForwardIteratorOf<Target>::reference;
+// Every link, in no particular order. Links are not stored as rows (they are
+// arrays in their users' and accounts' nodes, see docs/design.md), so the
+// iterator yields each ClientUserLink by value: 24 bytes, built as it steps.
+template <>
+class TableRange<ClientUserLink> {
+  using Users = detail::UserTable::const_iterator;
 
-    iterator() = default;  // equal to every past-the-end iterator
-    reference operator*() const {
-      return *detail::TableOf<Target>::In(*tables_).template get<detail::ById>().find((*link_).*
-                                                                                      kTargetId);
+ public:
+  class iterator {
+   public:
+    using iterator_category = std::forward_iterator_tag;
+    using value_type = ClientUserLink;
+    using difference_type = std::ptrdiff_t;
+    using pointer = void;
+    using reference = ClientUserLink;
+
+    iterator() = default;
+    ClientUserLink operator*() const {
+      const detail::AccountLink& entry = user_->accounts[position_];
+      return {entry.client_id, user_->id, entry.created_at};
     }
-    pointer operator->() const { return &**this; }
-    // The link itself, for its created_at.
-    const ClientUserLink& link() const { return *link_; }
     iterator& operator++() {
-      link_ = detail::NextLinkOfSameKey<KeyTag, kKey>(*tables_, *link_);
+      ++position_;
+      SkipEmpty();
       return *this;
     }
     iterator operator++(int) {
@@ -125,25 +126,91 @@ class LinkedRange {
       ++*this;
       return before;
     }
-    bool operator==(const iterator& other) const { return link_ == other.link_; }
+    bool operator==(const iterator& other) const {
+      return user_ == other.user_ && position_ == other.position_;
+    }
+
+   private:
+    friend class TableRange;
+    iterator(Users user, Users end) : user_(user), end_(end) { SkipEmpty(); }
+    // Moves to the next user with a link left, or to the end.
+    void SkipEmpty() {
+      while (user_ != end_ && position_ == user_->accounts.size()) {
+        ++user_;
+        position_ = 0;
+      }
+    }
+    Users user_{};
+    Users end_{};
+    std::size_t position_ = 0;
+  };
+
+  iterator begin() const { return iterator(tables_->users.begin(), tables_->users.end()); }
+  iterator end() const { return iterator(tables_->users.end(), tables_->users.end()); }
+  bool empty() const { return size() == 0; }
+  std::size_t size() const { return tables_->link_count; }
+
+ private:
+  friend class View;
+  explicit TableRange(const detail::Tables* tables) : tables_(tables) {}
+  const detail::Tables* tables_;
+};
+
+// Rows reached through client_user links: the clients of a user (Owner
+// detail::StoredUser, Target Client) or the users of a client (Owner
+// detail::StoredClient, Target User). The links are a sorted array in the
+// owner's node; each step reads the next id and finds that row by its id
+// index: O(1) per row, nothing copied. The iterator is three words and
+// trivially copyable, so a caller that cannot keep a range (the C API) may
+// keep an iterator between calls; it is valid while the View is.
+template <typename Target, typename Owner>
+class LinkedRange {
+  using Side = detail::LinkSide<Owner>;
+
+ public:
+  class iterator : public ForwardIteratorOf<Target> {
+   public:
+    using typename ForwardIteratorOf<Target>::pointer;
+    using typename ForwardIteratorOf<Target>::reference;
+
+    iterator() = default;  // equal to every past-the-end iterator
+    reference operator*() const { return Side::TargetAt(*tables_, *owner_, position_); }
+    pointer operator->() const { return &**this; }
+    // The link itself, for its created_at.
+    ClientUserLink link() const { return Side::LinkAt(*tables_, *owner_, position_); }
+    iterator& operator++() {
+      if (++position_ == Side::Count(*owner_)) *this = iterator();
+      return *this;
+    }
+    iterator operator++(int) {
+      iterator before = *this;
+      ++*this;
+      return before;
+    }
+    bool operator==(const iterator& other) const {
+      return owner_ == other.owner_ && position_ == other.position_;
+    }
 
    private:
     friend class LinkedRange;
-    iterator(const ClientUserLink* link, const detail::Tables* tables)
-        : link_(link), tables_(tables) {}
-    const ClientUserLink* link_ = nullptr;  // nullptr: past the end
+    iterator(const Owner* owner, const detail::Tables* tables) : owner_(owner), tables_(tables) {}
+    const Owner* owner_ = nullptr;  // nullptr: past the end
+    std::size_t position_ = 0;
     const detail::Tables* tables_ = nullptr;
   };
 
-  LinkedRange(const detail::Tables* tables, Id key)
-      : first_(detail::FirstLinkOf<KeyTag>(*tables, key), tables) {}
+  // `owner` nullptr: an empty range.
+  LinkedRange(const Owner* owner, const detail::Tables* tables)
+      : first_(owner != nullptr && Side::Count(*owner) != 0 ? iterator(owner, tables) : iterator()),
+        size_(owner != nullptr ? Side::Count(*owner) : 0) {}
   iterator begin() const { return first_; }
   iterator end() const { return iterator(); }
-  bool empty() const { return first_ == end(); }
-  std::size_t size() const { return static_cast<std::size_t>(std::distance(begin(), end())); }
+  bool empty() const { return size_ == 0; }
+  std::size_t size() const { return size_; }
 
  private:
   iterator first_;
+  std::size_t size_;
 };
 
 // The next id the registry assigns per table when an insert leaves the id at
@@ -203,10 +270,8 @@ struct TableCounts {
 
 class View {
  public:
-  using ClientsOfUserRange =
-      LinkedRange<Client, detail::ByUser, &ClientUserLink::user_id, &ClientUserLink::client_id>;
-  using UsersOfClientRange =
-      LinkedRange<User, detail::ByClient, &ClientUserLink::client_id, &ClientUserLink::user_id>;
+  using ClientsOfUserRange = LinkedRange<Client, detail::StoredUser>;
+  using UsersOfClientRange = LinkedRange<User, detail::StoredClient>;
   using OrganizationRange =
       RowRange<detail::OrganizationTable::index<detail::ByApp>::type::const_iterator>;
   using OwnedOrganizationRange =
@@ -234,8 +299,9 @@ class View {
   const User* FindUser(Id id) const;
   const User* FindUserByExternalId(std::string_view external_id) const;
   const User* FindUserByEmail(std::string_view email) const;  // ASCII case-insensitive
-  const ClientUserLink* FindLink(Id client_id, Id user_id) const;
-  bool HasLink(Id client_id, Id user_id) const { return FindLink(client_id, user_id) != nullptr; }
+  // Links are not stored as rows: the link is returned by value.
+  std::optional<ClientUserLink> FindLink(Id client_id, Id user_id) const;
+  bool HasLink(Id client_id, Id user_id) const;
 
   // The owner of an organization (nullptr if the organization is unknown).
   const User* OwnerOfOrganization(Id organization_id) const;
@@ -253,7 +319,7 @@ class View {
   // verification and reconciliation.
   template <typename Row>
   TableRange<Row> Rows() const {
-    return TableRange<Row>(&detail::TableOf<Row>::In(*tables_));
+    return TableRange<Row>(tables_);
   }
   // The rows of one table (App, Organization, Client or User) sorted by id:
   // pointers into this state, valid while the View is. O(n log n), one

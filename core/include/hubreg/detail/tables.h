@@ -2,6 +2,7 @@
 // only because View's ranges iterate them without copying; callers use View.
 #pragma once
 
+#include <boost/container/small_vector.hpp>
 #include <boost/multi_index/composite_key.hpp>
 #include <boost/multi_index/hashed_index.hpp>
 #include <boost/multi_index/mem_fun.hpp>
@@ -11,7 +12,9 @@
 #include <cstdint>
 #include <functional>
 #include <iterator>
+#include <optional>
 #include <string_view>
+#include <vector>
 
 #include "hubreg/detail/node_arena.h"
 #include "hubreg/model.h"
@@ -29,9 +32,6 @@ struct ByOwner {};
 struct ByExternalId {};
 struct ByOrganization {};
 struct ByEmail {};
-struct ByPair {};
-struct ByUser {};
-struct ByClient {};
 
 // Email keys ignore ASCII case, so "Ann@X.com" and "ann@x.com" collide.
 struct CaseInsensitiveHash {
@@ -52,21 +52,41 @@ struct StringHash {
 };
 using StringEqual = std::equal_to<>;
 
-// A user as the user table stores it: the row plus a copy of its email inside
-// the node. The table's nodes live in an arena (node_arena.h), apart from the
-// heap blocks std::string keeps emails longer than 15 bytes in, so without
-// the copy a lookup by email would read the bucket, the node, and then the
-// email's characters elsewhere: three cache misses where a lookup by id takes
-// two. Emails too long for the copy (rare) are compared where std::string
-// keeps them. Costs 48 bytes per user per copy of the state.
+// Links are not rows of a table of their own: each user holds the accounts
+// it is linked to, each account the users linked to it, as sorted arrays in
+// the entity's node (docs/design.md, "Links"). One entry of a user's array:
+struct AccountLink {
+  Id client_id = kNoId;
+  Timestamp created_at{};
+};
+// Most users have a handful of accounts: that many are kept inside the node,
+// so the clients of a user cost no cache miss beyond the user's node.
+inline constexpr std::size_t kInlineAccountLinks = 3;
+using AccountLinks = boost::container::small_vector<AccountLink, kInlineAccountLinks>;
+// The users of one account, sorted by user id.
+using MemberIds = std::vector<Id>;
+
+// A user as the user table stores it: the row, a copy of its email inside
+// the node, and its links. The table's nodes live in an arena (node_arena.h),
+// apart from the heap blocks std::string keeps emails longer than 15 bytes in,
+// so without the copy a lookup by email would read the bucket, the node, and
+// then the email's characters elsewhere: three cache misses where a lookup by
+// id takes two. Emails too long for the copy (rare) are compared where
+// std::string keeps them. Costs 48 bytes per user per copy of the state.
 class StoredUser : public User {
  public:
   static constexpr std::size_t kInlineEmailBytes = 47;
 
   StoredUser() = default;
-  // Implicit: tables are filled and updated with plain Users.
+  // Implicit: tables are filled with plain Users (with no links).
   StoredUser(const User& user) : User(user) { CopyEmail(); }        // NOLINT
   StoredUser(User&& user) : User(std::move(user)) { CopyEmail(); }  // NOLINT
+
+  // Replaces the row's columns and keeps its links (an update).
+  void Assign(const User& user) {
+    static_cast<User&>(*this) = user;
+    CopyEmail();
+  }
 
   // The email as the email index sees it: the same characters as `email`.
   std::string_view email_key() const noexcept {
@@ -75,11 +95,30 @@ class StoredUser : public User {
                : std::string_view(email);
   }
 
+  // The accounts this user is linked to, sorted by client id. No index reads
+  // it, so the writer changes it in place (mutable: Boost's elements are
+  // const), on the copy of the state no reader uses.
+  mutable AccountLinks accounts;
+
  private:
   void CopyEmail() noexcept;
 
   char inline_email_[kInlineEmailBytes] = {};
   std::uint8_t inline_email_size_ = 0;  // > kInlineEmailBytes: not copied, use `email`
+};
+
+// An account as the client table stores it: the row and its users.
+class StoredClient : public Client {
+ public:
+  StoredClient() = default;
+  StoredClient(const Client& client) : Client(client) {}        // NOLINT
+  StoredClient(Client&& client) : Client(std::move(client)) {}  // NOLINT
+
+  void Assign(const Client& client) { static_cast<Client&>(*this) = client; }
+
+  // The users linked to this account, sorted by id; changed like
+  // StoredUser::accounts.
+  mutable MemberIds users;
 };
 
 // The public row type of a stored row, e.g. for serialising a table.
@@ -90,6 +129,10 @@ struct PublicRow {
 template <>
 struct PublicRow<StoredUser> {
   using type = User;
+};
+template <>
+struct PublicRow<StoredClient> {
+  using type = Client;
 };
 
 // Ids come from a counter, so the identity hash spreads them perfectly over
@@ -130,13 +173,15 @@ using OrganizationTable = bmi::multi_index_container<
                                IdHash>>,
     ArenaAllocator<Organization>>;
 
+// Key extractors name Client's members; Boost applies them to the
+// StoredClient base.
 using ClientTable = bmi::multi_index_container<
-    Client,
+    StoredClient,
     bmi::indexed_by<IdIndex<Client>, ExternalIdIndex<Client>,
                     bmi::hashed_non_unique<
                         bmi::tag<ByOrganization>,
                         bmi::member<Client, Id, &Client::threecolts_organization_id>, IdHash>>,
-    ArenaAllocator<Client>>;
+    ArenaAllocator<StoredClient>>;
 
 // Key extractors name User's members; Boost applies them to the StoredUser
 // base. The email index reads the in-node copy.
@@ -149,21 +194,6 @@ using UserTable = bmi::multi_index_container<
                            CaseInsensitiveHash, CaseInsensitiveEqual>>,
     ArenaAllocator<StoredUser>>;
 
-using LinkTable = bmi::multi_index_container<
-    ClientUserLink,
-    bmi::indexed_by<
-        bmi::hashed_unique<
-            bmi::tag<ByPair>,
-            bmi::composite_key<ClientUserLink,
-                               bmi::member<ClientUserLink, Id, &ClientUserLink::client_id>,
-                               bmi::member<ClientUserLink, Id, &ClientUserLink::user_id>>>,
-        bmi::hashed_non_unique<bmi::tag<ByUser>,
-                               bmi::member<ClientUserLink, Id, &ClientUserLink::user_id>, IdHash>,
-        bmi::hashed_non_unique<bmi::tag<ByClient>,
-                               bmi::member<ClientUserLink, Id, &ClientUserLink::client_id>,
-                               IdHash>>,
-    ArenaAllocator<ClientUserLink>>;
-
 // One complete registry state. The registry keeps two (see registry.cpp).
 // Each table allocates its nodes from an arena of its own (node_arena.h).
 struct Tables {
@@ -171,7 +201,7 @@ struct Tables {
   OrganizationTable organizations;
   ClientTable clients;
   UserTable users;
-  LinkTable links;
+  std::size_t link_count = 0;  // entries of all users' account arrays
   // Next id handed out per table when an insert leaves the id at 0. Never
   // decreases, so an id freed by a delete is not reused while it is known.
   Id next_app_id = 1;
@@ -197,26 +227,52 @@ template <>
 struct TableOf<Client> : TableAt<ClientTable, &Tables::clients> {};
 template <>
 struct TableOf<User> : TableAt<UserTable, &Tables::users> {};
+
+// The stored user or account with `id`, or nullptr.
+inline const StoredUser* FindStoredUser(const Tables& tables, Id id) {
+  const auto& index = tables.users.get<ById>();
+  auto it = index.find(id);
+  return it == index.end() ? nullptr : &*it;
+}
+inline const StoredClient* FindStoredClient(const Tables& tables, Id id) {
+  const auto& index = tables.clients.get<ById>();
+  auto it = index.find(id);
+  return it == index.end() ? nullptr : &*it;
+}
+
+// The entry of `client_id` in the user's array, or nullptr: a binary search.
+const AccountLink* FindAccountLink(const StoredUser& user, Id client_id);
+// Whether the two are linked: a binary search in the shorter array.
+bool Linked(const StoredUser& user, const StoredClient& client);
+
+// One side of the links, for LinkedRange: from a user (Owner StoredUser) to
+// its accounts, or from an account (StoredClient) to its users.
+template <typename Owner>
+struct LinkSide;
 template <>
-struct TableOf<ClientUserLink> : TableAt<LinkTable, &Tables::links> {};
-
-// The link after `link` with the same user (Tag ByUser, kKey user_id) or the
-// same client (ByClient, client_id), or nullptr. A hashed_non_unique index
-// keeps the elements of one key adjacent, so this is the next element of the
-// index if its key is the same.
-template <typename Tag, Id ClientUserLink::*kKey>
-const ClientUserLink* NextLinkOfSameKey(const Tables& tables, const ClientUserLink& link) {
-  const auto& index = tables.links.get<Tag>();
-  auto next = std::next(index.iterator_to(link));
-  return next != index.end() && (*next).*kKey == link.*kKey ? &*next : nullptr;
-}
-
-// The first link of one user (ByUser) or client (ByClient), or nullptr.
-template <typename Tag>
-const ClientUserLink* FirstLinkOf(const Tables& tables, Id key) {
-  const auto& index = tables.links.get<Tag>();
-  auto first = index.equal_range(key).first;
-  return first == index.end() ? nullptr : &*first;
-}
+struct LinkSide<StoredUser> {
+  using Target = StoredClient;
+  static std::size_t Count(const StoredUser& user) { return user.accounts.size(); }
+  static const StoredClient& TargetAt(const Tables& tables, const StoredUser& user, std::size_t i) {
+    return *FindStoredClient(tables, user.accounts[i].client_id);
+  }
+  static ClientUserLink LinkAt(const Tables&, const StoredUser& user, std::size_t i) {
+    return {user.accounts[i].client_id, user.id, user.accounts[i].created_at};
+  }
+};
+template <>
+struct LinkSide<StoredClient> {
+  using Target = StoredUser;
+  static std::size_t Count(const StoredClient& client) { return client.users.size(); }
+  static const StoredUser& TargetAt(const Tables& tables, const StoredClient& client,
+                                    std::size_t i) {
+    return *FindStoredUser(tables, client.users[i]);
+  }
+  // The created_at is kept on the user's side: one more binary search.
+  static ClientUserLink LinkAt(const Tables& tables, const StoredClient& client, std::size_t i) {
+    const StoredUser& user = TargetAt(tables, client, i);
+    return {client.id, user.id, FindAccountLink(user, client.id)->created_at};
+  }
+};
 
 }  // namespace hubreg::detail
