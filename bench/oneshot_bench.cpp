@@ -118,7 +118,7 @@ int RunOneShotChild(const char* mode_and_path) {
     if (!store.ok()) answer = store.status();
     if (store.ok()) {
       const View view = (*store)->Read();
-      const Id user = view.Rows<ClientUserLink>().begin()->user_id;
+      const Id user = (*view.Rows<ClientUserLink>().begin()).user_id;
       answer = cli::UserClients(view, view.FindUser(user)->external_id);
     }
   } else if (mode == "rows") {
