@@ -160,4 +160,21 @@ class EventLog {
   std::vector<FeedEvent> events_;
 };
 
+// Checks what a subscription that fell out of the feed's window delivered:
+// batches `first`, `first` + 1, ... (those already handed to it, at most
+// Subscription::kQueueBatches after the one it was stuck on), then one
+// resync event naming `restart` and nothing after it.
+inline void CheckBatchesThenResync(const std::vector<FeedEvent>& events, std::uint64_t first,
+                                   std::uint64_t restart) {
+  REQUIRE(events.size() >= 2);
+  REQUIRE(events.size() <= Subscription::kQueueBatches + 2);
+  for (std::size_t i = 0; i + 1 < events.size(); ++i) {
+    CHECK(events[i].kind == FeedEvent::Kind::kBatch);
+    CHECK(events[i].batch.sequence == first + i);
+  }
+  CHECK(events.back().kind == FeedEvent::Kind::kResync);
+  CHECK(events.back().status.code() == ErrorCode::kResyncRequired);
+  CHECK(events.back().restart_sequence == restart);
+}
+
 }  // namespace hubreg::test

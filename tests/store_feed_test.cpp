@@ -201,6 +201,28 @@ TEST_CASE("a read-only store's cursor sees the writer's batches without Refresh"
   CHECK(reader->Read().sequence() == 1);  // its registry follows on Refresh only
 }
 
+TEST_CASE("a read-only store's subscription follows the writer, and Stop ends it at once") {
+  TempDir dir;
+  auto writer = OpenStore(StoreAt(dir.Path("data")));
+  REQUIRE_OK(writer->Apply(SampleBatch()));
+  StoreOptions read_only = StoreAt(dir.Path("data"));
+  read_only.read_only = true;
+  auto reader = OpenStore(read_only);
+  EventLog log;
+  Subscription subscription = reader->Subscribe(0, [&](const FeedEvent& event) { log.Add(event); });
+  Toggle(*writer, 2);
+  REQUIRE(log.WaitFor([](const auto& events) {
+    return events.back().kind != FeedEvent::Kind::kBatch || events.back().batch.sequence == 3;
+  }));
+  const std::vector<FeedEvent> events = log.events();
+  REQUIRE(events.size() == 3);
+  for (std::size_t i = 0; i < events.size(); ++i) CHECK(events[i].batch == Next(*writer, i));
+  // The fan-out sleeps on the commit signal now (for up to kIdleWait, 10 s).
+  const auto start = std::chrono::steady_clock::now();
+  subscription.Stop();
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::milliseconds(500));
+}
+
 TEST_CASE("a store subscriber behind the memory ring catches up from the journal") {
   constexpr int kBatches = 100;
   TempDir dir;
@@ -236,10 +258,7 @@ TEST_CASE("a store subscriber behind the memory ring catches up from the journal
     release.set_value();
     REQUIRE(log.WaitFor(
         [](const auto& events) { return events.back().kind == FeedEvent::Kind::kResync; }));
-    const std::vector<FeedEvent> events = log.events();
-    REQUIRE(events.size() == 2);
-    CHECK(events[1].restart_sequence == kBatches + 1);
-    CHECK(events[1].status.code() == ErrorCode::kResyncRequired);
+    CheckBatchesThenResync(log.events(), 1, kBatches + 1);
   }
 }
 

@@ -1,7 +1,7 @@
 // Registry's change feed: Apply publishes each batch's ChangeBatch into a
-// bounded ring under a short lock; cursors wait on a condition variable and
-// copy a batch out after releasing the lock, so a slow cursor never holds
-// the writer up.
+// bounded ring under a short lock and wakes the cursors only when one waits;
+// cursors copy a batch out after releasing the lock, so a slow cursor never
+// holds the writer up. Subscriptions share one fan-out (subscription.cpp).
 #include "registry_feed.h"
 
 #include <string>
@@ -56,6 +56,7 @@ Batch ToBatch(const ChangeBatch& changes) {
 }
 
 void Registry::Publish(ChangeBatch&& changes) {
+  bool waiting = false;
   {
     std::lock_guard<std::mutex> lock(feed_->mutex);
     feed_->published = changes.sequence;
@@ -63,44 +64,71 @@ void Registry::Publish(ChangeBatch&& changes) {
       feed_->batches.push_back(std::make_shared<const ChangeBatch>(std::move(changes)));
       while (feed_->batches.size() > feed_->capacity) feed_->batches.pop_front();
     }
+    waiting = feed_->waiting > 0;
   }
-  feed_->published_cv.notify_all();
+  // A cursor that looked before the lock above counted itself in `waiting`;
+  // one that looks after it sees the batch. Nobody waiting: no wake-up.
+  if (waiting) feed_->published_cv.notify_all();
+}
+
+StatusOr<std::shared_ptr<const ChangeBatch>> Registry::Feed::Find(std::uint64_t after) const {
+  if (published <= after) return std::shared_ptr<const ChangeBatch>();
+  const std::uint64_t wanted = after + 1;
+  if (batches.empty() || batches.front()->sequence > wanted) {
+    std::string kept = batches.empty() ? std::string("none")
+                                       : std::to_string(batches.front()->sequence) + ".." +
+                                             std::to_string(batches.back()->sequence);
+    return Status::ResyncRequired("change feed: batch " + std::to_string(wanted) +
+                                  " is no longer kept in memory (batches kept: " + kept +
+                                  "); start again from a view of the registry (now at sequence " +
+                                  std::to_string(published) + ")");
+  }
+  return batches[wanted - batches.front()->sequence];
 }
 
 StatusOr<std::optional<ChangeBatch>> Registry::Changes(std::uint64_t after_sequence,
                                                        std::chrono::milliseconds timeout) const {
-  std::shared_ptr<const ChangeBatch> found;
+  StatusOr<std::shared_ptr<const ChangeBatch>> found = std::shared_ptr<const ChangeBatch>();
   {
     std::unique_lock<std::mutex> lock(feed_->mutex);
-    if (feed_->published <= after_sequence) {
-      feed_->published_cv.wait_for(lock, timeout,
-                                   [&] { return feed_->published > after_sequence; });
-      if (feed_->published <= after_sequence) return std::optional<ChangeBatch>();
-    }
-    const auto& batches = feed_->batches;
-    const std::uint64_t wanted = after_sequence + 1;
-    if (batches.empty() || batches.front()->sequence > wanted) {
-      std::string kept = batches.empty() ? std::string("none")
-                                         : std::to_string(batches.front()->sequence) + ".." +
-                                               std::to_string(batches.back()->sequence);
-      return Status::ResyncRequired("change feed: batch " + std::to_string(wanted) +
-                                    " is no longer kept in memory (batches kept: " + kept +
-                                    "); start again from a view of the registry (now at sequence " +
-                                    std::to_string(feed_->published) + ")");
-    }
-    found = batches[wanted - batches.front()->sequence];
+    feed_->Wait(lock, after_sequence, timeout, [] { return false; });
+    found = feed_->Find(after_sequence);
   }
-  return std::optional<ChangeBatch>(*found);
+  if (!found.ok()) return found.status();
+  if (*found == nullptr) return std::optional<ChangeBatch>();
+  return std::optional<ChangeBatch>(**found);
 }
 
 Subscription Registry::Subscribe(std::uint64_t after_sequence,
                                  Subscription::Callback callback) const {
-  return Subscription(
-      after_sequence,
-      [this](std::uint64_t after, std::chrono::milliseconds timeout) {
-        return Changes(after, timeout);
-      },
-      [this] { return LastSequence(); }, std::chrono::milliseconds(0), std::move(callback));
+  return feed_->subscriptions.Subscribe(after_sequence, std::move(callback),
+                                        [this] { return FeedSource(); });
+}
+
+detail::FeedSource Registry::FeedSource() const {
+  Feed* feed = feed_.get();
+  detail::FeedSource source;
+  source.next = [feed](std::uint64_t after) {
+    std::lock_guard<std::mutex> lock(feed->mutex);
+    return feed->Find(after);
+  };
+  source.wait = [feed](std::uint64_t after, std::chrono::milliseconds timeout,
+                       const std::atomic<bool>& stop) {
+    std::unique_lock<std::mutex> lock(feed->mutex);
+    feed->Wait(lock, after, timeout, [&stop] { return stop.load(); });
+  };
+  source.wake = [feed] {
+    // Under the mutex: a waiter is either asleep (and woken) or has yet to
+    // look at its stop flag.
+    { std::lock_guard<std::mutex> lock(feed->mutex); }
+    feed->published_cv.notify_all();
+  };
+  source.head = [feed] {
+    std::lock_guard<std::mutex> lock(feed->mutex);
+    return feed->published;
+  };
+  source.restart_sequence = [this] { return LastSequence(); };
+  return source;
 }
 
 void Registry::SetFeedCapacity(std::size_t batches) {

@@ -141,10 +141,13 @@ class Registry {
   StatusOr<std::optional<ChangeBatch>> Changes(std::uint64_t after_sequence,
                                                std::chrono::milliseconds timeout) const;
 
-  // Runs Changes from `after_sequence` on a thread of its own, handing each
-  // batch (and a final kResync event, whose restart_sequence is
-  // LastSequence() at that moment) to `callback`.
+  // Hands each batch after `after_sequence` (and a final kResync event,
+  // whose restart_sequence is LastSequence() at that moment) to `callback`,
+  // on a thread of the subscription's own (hubreg/feed.h).
   Subscription Subscribe(std::uint64_t after_sequence, Subscription::Callback callback) const;
+  // The feed as the fan-out of subscriptions reads it: the ring's batches
+  // without copying them, and its waits. For a Store built on this registry.
+  detail::FeedSource FeedSource() const;
 
   // How many batches the feed keeps (0: none; Changes then always answers
   // kResyncRequired or waits). Dropping below the number held drops the
