@@ -81,6 +81,26 @@ TEST_CASE("a cursor older than the batches kept gets kResyncRequired naming what
   CHECK(registry->Changes(6, milliseconds(0)).status().code() == ErrorCode::kResyncRequired);
 }
 
+TEST_CASE("the feed's memory is bounded by bytes too: a large batch pushes older ones out") {
+  auto registry = SampleRegistry();
+  registry->SetFeedMemoryBytes(std::size_t{256} << 10);
+  REQUIRE_OK(registry->Apply(Batch().Unlink(3, 3)));             // 2
+  REQUIRE_OK(registry->Apply(LargeBatch("first", 100, 1200)));   // 3: 150 to 190 KiB
+  CHECK(Next(*registry, 1).sequence == 2);                       // both fit
+  REQUIRE_OK(registry->Apply(LargeBatch("second", 100, 1200)));  // 4: 3 and 4 do not
+  CHECK(registry->Changes(1, milliseconds(0)).status().code() == ErrorCode::kResyncRequired);
+  CHECK(registry->Changes(2, milliseconds(0)).status().code() == ErrorCode::kResyncRequired);
+  CHECK(Next(*registry, 3).sequence == 4);
+  registry->SetFeedMemoryBytes(std::size_t{64} << 10);  // less than one large batch
+  CHECK(registry->Changes(3, milliseconds(0)).status().message() ==
+        "change feed: batch 4 is no longer kept in memory (batches kept: none); start again "
+        "from a view of the registry (now at sequence 4)");
+  REQUIRE_OK(registry->Apply(LargeBatch("third", 100, 1200)));  // 5: never kept
+  REQUIRE_OK(registry->Apply(Batch().Link(3, 3)));              // 6
+  CHECK(registry->Changes(4, milliseconds(0)).status().code() == ErrorCode::kResyncRequired);
+  CHECK(Next(*registry, 5).sequence == 6);
+}
+
 TEST_CASE("a registry built from rows starts its feed at its sequence") {
   auto source = SampleRegistry();
   StatusOr<std::unique_ptr<Registry>> built = Registry::FromRows(SortedRows(source->Read()), 40);

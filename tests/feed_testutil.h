@@ -95,6 +95,19 @@ inline Batch RandomBatch(std::mt19937& random, const RegistryRows& rows) {
   return batch;
 }
 
+// A batch of `users` new users with `name_bytes`-long names (distinct per
+// `tag`): tens of kilobytes in the feed, for its byte bounds.
+inline Batch LargeBatch(const std::string& tag, int users, std::size_t name_bytes) {
+  Batch batch;
+  for (int i = 0; i < users; ++i) {
+    const std::string id = tag + "-" + std::to_string(i);
+    User user = MakeUser(kNoId, "U-" + id, id + "@example.com");
+    user.name = std::string(name_bytes, 'n');
+    batch.Insert(user);
+  }
+  return batch;
+}
+
 // Applies the `after` side of every change in `changes` to `rows`, in
 // order, as plain row replacements (no rule is checked): what a subscriber
 // keeping its own copy of the tables does.

@@ -223,6 +223,31 @@ TEST_CASE("a read-only store's subscription follows the writer, and Stop ends it
   CHECK(std::chrono::steady_clock::now() - start < std::chrono::milliseconds(500));
 }
 
+TEST_CASE("batches a large one pushed out of memory come from the journal, each once") {
+  TempDir dir;
+  StoreOptions options = StoreAt(dir.Path("data"));
+  options.sync = SyncMode::kNoSync;
+  options.feed_memory_bytes = std::size_t{256} << 10;
+  auto store = OpenStore(options);
+  REQUIRE_OK(store->Apply(SampleBatch()));
+  EventLog log;
+  Subscription subscription = store->Subscribe(0, [&](const FeedEvent& event) { log.Add(event); });
+  Toggle(*store, 3);                                          // 2..4
+  REQUIRE_OK(store->Apply(LargeBatch("first", 100, 1200)));   // 5: fits beside them
+  REQUIRE_OK(store->Apply(LargeBatch("second", 200, 1200)));  // 6: larger than the bound
+  Toggle(*store, 3);                                          // 7..9
+  REQUIRE(log.WaitFor([](const auto& events) {
+    return events.back().kind != FeedEvent::Kind::kBatch || events.back().batch.sequence == 9;
+  }));
+  const std::vector<FeedEvent> events = log.events();
+  REQUIRE(events.size() == 9);
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    CHECK(events[i].kind == FeedEvent::Kind::kBatch);
+    CHECK(events[i].batch == Next(*store, i));  // the pull cursor: from the journal
+  }
+  CHECK(events[5].batch.changes.size() == 200);
+}
+
 TEST_CASE("a store subscriber behind the memory ring catches up from the journal") {
   constexpr int kBatches = 100;
   TempDir dir;

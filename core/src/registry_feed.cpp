@@ -44,6 +44,34 @@ void AddChange(Batch& batch, const RowChange<ClientUserLink>& change) {
   }
 }
 
+std::size_t HeapBytes(const App& row) { return row.name.size() + row.app_key.size(); }
+std::size_t HeapBytes(const Organization& row) { return row.external_id.size() + row.name.size(); }
+std::size_t HeapBytes(const Client& row) {
+  return row.external_id.size() + row.name.size() + row.db_host.size() + row.db_name.size() +
+         row.db_user.size() + row.db_password.Reveal().size();
+}
+std::size_t HeapBytes(const User& row) {
+  return row.external_id.size() + row.email.size() + row.name.size();
+}
+std::size_t HeapBytes(const ClientUserLink&) { return 0; }
+
+// What a ChangeBatch holds in memory, roughly: its vectors and the
+// characters of its rows' strings. For the feed's byte bound.
+std::size_t EstimatedBytes(const ChangeBatch& changes) {
+  std::size_t bytes = sizeof(ChangeBatch) + changes.changes.size() * sizeof(Change) +
+                      changes.access.size() * sizeof(AccessChange) +
+                      changes.connection_changed.size() * sizeof(Id);
+  for (const Change& change : changes.changes) {
+    std::visit(
+        [&bytes](const auto& c) {
+          if (c.before) bytes += HeapBytes(*c.before);
+          if (c.after) bytes += HeapBytes(*c.after);
+        },
+        change);
+  }
+  return bytes;
+}
+
 }  // namespace
 
 Batch ToBatch(const ChangeBatch& changes) {
@@ -61,8 +89,11 @@ void Registry::Publish(ChangeBatch&& changes) {
     std::lock_guard<std::mutex> lock(feed_->mutex);
     feed_->published = changes.sequence;
     if (feed_->capacity > 0) {
+      const std::size_t bytes = EstimatedBytes(changes);
       feed_->batches.push_back(std::make_shared<const ChangeBatch>(std::move(changes)));
-      while (feed_->batches.size() > feed_->capacity) feed_->batches.pop_front();
+      feed_->batch_bytes.push_back(bytes);
+      feed_->bytes += bytes;
+      feed_->Trim();
     }
     waiting = feed_->waiting > 0;
   }
@@ -131,10 +162,24 @@ detail::FeedSource Registry::FeedSource() const {
   return source;
 }
 
+void Registry::Feed::Trim() {
+  while (!batches.empty() && (batches.size() > capacity || bytes > capacity_bytes)) {
+    batches.pop_front();
+    bytes -= batch_bytes.front();
+    batch_bytes.pop_front();
+  }
+}
+
 void Registry::SetFeedCapacity(std::size_t batches) {
   std::lock_guard<std::mutex> lock(feed_->mutex);
   feed_->capacity = batches;
-  while (feed_->batches.size() > batches) feed_->batches.pop_front();
+  feed_->Trim();
+}
+
+void Registry::SetFeedMemoryBytes(std::size_t bytes) {
+  std::lock_guard<std::mutex> lock(feed_->mutex);
+  feed_->capacity_bytes = bytes;
+  feed_->Trim();
 }
 
 std::size_t Registry::FeedCapacity() const {

@@ -23,7 +23,10 @@ struct Registry::Feed {
   // batch after letting go of the lock, and the fan-out hands one copy to
   // every subscription.
   std::deque<std::shared_ptr<const ChangeBatch>> batches;
+  std::deque<std::size_t> batch_bytes;  // each one's estimated size, as `batches`
+  std::size_t bytes = 0;                // their sum
   std::size_t capacity = kDefaultFeedCapacity;
+  std::size_t capacity_bytes = kDefaultFeedMemoryBytes;
   std::uint64_t published = 0;  // the sequence of the last batch published
   // Cursors sleeping on published_cv. Changed and read under `mutex`: the
   // writer, having published under it, sees every cursor that looked before
@@ -31,6 +34,8 @@ struct Registry::Feed {
   int waiting = 0;
   detail::FanOutSlot subscriptions;
 
+  // Drops the oldest batches until both bounds hold. REQUIRES: `mutex` held.
+  void Trim();
   // The batch after `after`: nullptr when not published yet,
   // kResyncRequired when no longer kept. REQUIRES: `mutex` held.
   StatusOr<std::shared_ptr<const ChangeBatch>> Find(std::uint64_t after) const;

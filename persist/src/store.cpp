@@ -106,7 +106,10 @@ struct Store::Impl {
     // anew (their commit times lost); the journal serves them exactly. A
     // read-only store's registry never serves the feed: LMDB is ahead of it.
     loaded->SetFeedCapacity(0);
-    if (!options.read_only) loaded->SetFeedCapacity(options.feed_memory_batches);
+    if (!options.read_only) {
+      loaded->SetFeedCapacity(options.feed_memory_batches);
+      loaded->SetFeedMemoryBytes(options.feed_memory_bytes);
+    }
     registries.push_back(std::move(loaded));
     registry.store(registries.back().get(), std::memory_order_seq_cst);
     ReleaseRetired();

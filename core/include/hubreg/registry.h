@@ -132,6 +132,7 @@ class Registry {
   // ChangeBatches of its last FeedCapacity() batches in memory; Apply only
   // moves each into this ring and wakes the waiting cursors.
   static constexpr std::size_t kDefaultFeedCapacity = 4096;
+  static constexpr std::size_t kDefaultFeedMemoryBytes = std::size_t{16} << 20;
 
   // The batch with sequence after_sequence + 1, waiting up to `timeout` for
   // it to be published; nullopt when it has not been by then.
@@ -154,6 +155,11 @@ class Registry {
   // oldest. Thread-safe.
   void SetFeedCapacity(std::size_t batches);
   std::size_t FeedCapacity() const;
+  // How many bytes of ChangeBatches the feed keeps at most (estimated from
+  // the rows they hold), besides the number of batches: the oldest go
+  // first, and a batch larger than the bound is not kept at all.
+  // Thread-safe.
+  void SetFeedMemoryBytes(std::size_t bytes);
 
   // Whether any View of this registry is alive. Only a statement about the
   // moment of the call: an owner that has stopped handing the registry out
