@@ -18,13 +18,6 @@ using std::chrono::milliseconds;
 
 namespace {
 
-ChangeBatch Next(const Registry& registry, std::uint64_t after) {
-  StatusOr<std::optional<ChangeBatch>> next = registry.Changes(after, milliseconds(0));
-  REQUIRE_OK(next);
-  REQUIRE(next->has_value());
-  return std::move(**next);
-}
-
 bool Delivered(const std::vector<FeedEvent>& events, std::uint64_t sequence) {
   return !events.empty() && events.back().kind == FeedEvent::Kind::kBatch &&
          events.back().batch.sequence >= sequence;

@@ -1,5 +1,6 @@
-// Helpers for the change feed tests: random batches over a small registry,
-// and applying a ChangeBatch's `after` sides to plain rows.
+// Helpers for the change feed tests: the cursor's next batch, random batches
+// over a small registry, and applying a ChangeBatch's `after` sides to plain
+// rows.
 #pragma once
 
 #include <algorithm>
@@ -7,6 +8,7 @@
 #include <condition_variable>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -16,6 +18,16 @@
 #include "testutil.h"
 
 namespace hubreg::test {
+
+// The batch after `after` from a Registry's or a Store's cursor, which must
+// hold it already.
+template <typename Source>
+ChangeBatch Next(const Source& source, std::uint64_t after) {
+  StatusOr<std::optional<ChangeBatch>> next = source.Changes(after, std::chrono::milliseconds(0));
+  REQUIRE_OK(next);
+  REQUIRE(next->has_value());
+  return std::move(**next);
+}
 
 // A batch of 1..6 random mutations against the state `rows` (SortedRows of
 // a view): inserts (ids assigned by the registry), updates, erases, links

@@ -19,13 +19,6 @@ using std::chrono::milliseconds;
 
 namespace {
 
-ChangeBatch Next(const Store& store, std::uint64_t after) {
-  StatusOr<std::optional<ChangeBatch>> next = store.Changes(after, milliseconds(0));
-  REQUIRE_OK(next);
-  REQUIRE(next->has_value());
-  return std::move(**next);
-}
-
 Status ResyncOf(const Store& store, std::uint64_t after) {
   StatusOr<std::optional<ChangeBatch>> next = store.Changes(after, milliseconds(0));
   REQUIRE_FALSE(next.ok());
@@ -212,7 +205,8 @@ TEST_CASE("a read-only store's subscription follows the writer, and Stop ends it
   Subscription subscription = reader->Subscribe(0, [&](const FeedEvent& event) { log.Add(event); });
   Toggle(*writer, 2);
   REQUIRE(log.WaitFor([](const auto& events) {
-    return events.back().kind != FeedEvent::Kind::kBatch || events.back().batch.sequence == 3;
+    return !events.empty() &&
+           (events.back().kind != FeedEvent::Kind::kBatch || events.back().batch.sequence == 3);
   }));
   const std::vector<FeedEvent> events = log.events();
   REQUIRE(events.size() == 3);
@@ -237,7 +231,8 @@ TEST_CASE("batches a large one pushed out of memory come from the journal, each 
   REQUIRE_OK(store->Apply(LargeBatch("second", 200, 1200)));  // 6: larger than the bound
   Toggle(*store, 3);                                          // 7..9
   REQUIRE(log.WaitFor([](const auto& events) {
-    return events.back().kind != FeedEvent::Kind::kBatch || events.back().batch.sequence == 9;
+    return !events.empty() &&
+           (events.back().kind != FeedEvent::Kind::kBatch || events.back().batch.sequence == 9);
   }));
   const std::vector<FeedEvent> events = log.events();
   REQUIRE(events.size() == 9);
