@@ -39,8 +39,10 @@ struct Subscriber {
 
 class FanOut {
  public:
+  // Starts where the source is now: a subscription added later reads what
+  // came before that itself (Subscriber::behind).
   explicit FanOut(FeedSource source)
-      : source_(std::move(source)), thread_([this] { PullLoop(); }) {}
+      : source_(std::move(source)), start_(source_.head()), thread_([this] { PullLoop(); }) {}
 
   ~FanOut() {
     stop_.store(true);
@@ -84,10 +86,13 @@ class FanOut {
   void Pause(std::chrono::milliseconds duration);
   bool AnyRunning() const;  // REQUIRES: mutex_ held
   void HandOut(const std::vector<std::shared_ptr<const ChangeBatch>>& batches);
-  // Every subscription reads the source itself (the fan-out lost its place).
-  void MarkAllBehind();
+  // Every subscription reads the source itself: the fan-out skips to the
+  // head. Taking the head first, then marking, loses nothing: what the head
+  // covers a subscription reads after being marked; the rest is handed out.
+  std::uint64_t SkipToHead();
 
   FeedSource source_;
+  const std::uint64_t start_;
   std::atomic<bool> stop_{false};
   mutable std::mutex mutex_;
   std::condition_variable changed_;  // stop_, exited_, subscribers_
@@ -107,7 +112,7 @@ void FanOut::Pause(std::chrono::milliseconds duration) {
 }
 
 void FanOut::PullLoop() {
-  std::uint64_t position = source_.head();
+  std::uint64_t position = start_;
   std::vector<std::shared_ptr<const ChangeBatch>> batches;
   while (!stop_.load()) {
     {
@@ -117,7 +122,7 @@ void FanOut::PullLoop() {
       if (!AnyRunning()) {
         changed_.wait(lock, [this] { return stop_.load() || AnyRunning(); });
         lock.unlock();
-        position = std::max(position, source_.head());
+        position = std::max(position, SkipToHead());
         continue;
       }
     }
@@ -138,8 +143,7 @@ void FanOut::PullLoop() {
       // Fallen behind what the source keeps, or it cannot be read: each
       // subscription finds out for itself (and ends with a resync or an
       // error); go on from the newest batch.
-      MarkAllBehind();
-      position = std::max(position, source_.head());
+      position = std::max(position, SkipToHead());
       Pause(kRetry);
     } else if (batches.size() == kMaxGroup) {
       continue;
@@ -178,7 +182,8 @@ void FanOut::HandOut(const std::vector<std::shared_ptr<const ChangeBatch>>& batc
   }
 }
 
-void FanOut::MarkAllBehind() {
+std::uint64_t FanOut::SkipToHead() {
+  const std::uint64_t head = source_.head();
   std::lock_guard<std::mutex> lock(mutex_);
   for (const std::shared_ptr<Subscriber>& subscriber : subscribers_) {
     {
@@ -187,6 +192,7 @@ void FanOut::MarkAllBehind() {
     }
     subscriber->changed.notify_one();
   }
+  return head;
 }
 
 void FanOut::Deliver(Subscriber& subscriber) {
