@@ -40,8 +40,9 @@ cmake -S . -B build/tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHUBREG_WERROR=ON \
   -DHUBREG_SANITIZE=thread -DHUBREG_BOOST_SAFE_MODE=ON -DHUBREG_BOOST_INVARIANTS=ON \
   -DHUBREG_BUILD_PYTHON=OFF
 core_tests=(status_test registry_test lookup_test integrity_test node_arena_test concurrency_test)
-# Also the store's waits and background refresh across threads (3 s; builds persist).
-tsan_tests=("${core_tests[@]}" commit_signal_test)
+# Also the store's waits and background refresh across threads (3 s; builds persist), and
+# the change feed's fan-out and subscriptions (3 s).
+tsan_tests=("${core_tests[@]}" commit_signal_test feed_test)
 cmake --build build/tsan -j "$jobs" --target "${tsan_tests[@]}"
 for test in "${tsan_tests[@]}"; do
   TSAN_OPTIONS=halt_on_error=1 "build/tsan/tests/$test"

@@ -18,13 +18,6 @@ using std::chrono::milliseconds;
 
 namespace {
 
-ChangeBatch Next(const Registry& registry, std::uint64_t after) {
-  StatusOr<std::optional<ChangeBatch>> next = registry.Changes(after, milliseconds(0));
-  REQUIRE_OK(next);
-  REQUIRE(next->has_value());
-  return std::move(**next);
-}
-
 bool Delivered(const std::vector<FeedEvent>& events, std::uint64_t sequence) {
   return !events.empty() && events.back().kind == FeedEvent::Kind::kBatch &&
          events.back().batch.sequence >= sequence;
@@ -79,6 +72,26 @@ TEST_CASE("a cursor older than the batches kept gets kResyncRequired naming what
   CHECK(Next(*registry, 6).sequence == 7);
   registry->SetFeedCapacity(0);
   CHECK(registry->Changes(6, milliseconds(0)).status().code() == ErrorCode::kResyncRequired);
+}
+
+TEST_CASE("the feed's memory is bounded by bytes too: a large batch pushes older ones out") {
+  auto registry = SampleRegistry();
+  registry->SetFeedMemoryBytes(std::size_t{256} << 10);
+  REQUIRE_OK(registry->Apply(Batch().Unlink(3, 3)));             // 2
+  REQUIRE_OK(registry->Apply(LargeBatch("first", 100, 1200)));   // 3: 150 to 190 KiB
+  CHECK(Next(*registry, 1).sequence == 2);                       // both fit
+  REQUIRE_OK(registry->Apply(LargeBatch("second", 100, 1200)));  // 4: 3 and 4 do not
+  CHECK(registry->Changes(1, milliseconds(0)).status().code() == ErrorCode::kResyncRequired);
+  CHECK(registry->Changes(2, milliseconds(0)).status().code() == ErrorCode::kResyncRequired);
+  CHECK(Next(*registry, 3).sequence == 4);
+  registry->SetFeedMemoryBytes(std::size_t{64} << 10);  // less than one large batch
+  CHECK(registry->Changes(3, milliseconds(0)).status().message() ==
+        "change feed: batch 4 is no longer kept in memory (batches kept: none); start again "
+        "from a view of the registry (now at sequence 4)");
+  REQUIRE_OK(registry->Apply(LargeBatch("third", 100, 1200)));  // 5: never kept
+  REQUIRE_OK(registry->Apply(Batch().Link(3, 3)));              // 6
+  CHECK(registry->Changes(4, milliseconds(0)).status().code() == ErrorCode::kResyncRequired);
+  CHECK(Next(*registry, 5).sequence == 6);
 }
 
 TEST_CASE("a registry built from rows starts its feed at its sequence") {
@@ -151,13 +164,70 @@ TEST_CASE("a stuck subscriber does not hold the writer up and catches up afterwa
     release.set_value();
     REQUIRE(log.WaitFor(
         [](const auto& events) { return events.back().kind == FeedEvent::Kind::kResync; }));
-    const std::vector<FeedEvent> events = log.events();
-    REQUIRE(events.size() == 2);
-    CHECK(events[0].batch.sequence == 2);
-    CHECK(events[1].status.code() == ErrorCode::kResyncRequired);
-    CHECK(events[1].restart_sequence == kBatches + 1);
+    CheckBatchesThenResync(log.events(), 2, kBatches + 1);
     CHECK_FALSE(subscription.running());
   }
+}
+
+TEST_CASE("a stuck subscriber does not hold up the other subscribers") {
+  constexpr int kBatches = 3 * static_cast<int>(Subscription::kQueueBatches);
+  auto registry = SampleRegistry();
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  EventLog stuck_log;
+  EventLog live_log;
+  Subscription stuck = registry->Subscribe(1, [&](const FeedEvent& event) {
+    stuck_log.Add(event);
+    released.wait();
+  });
+  Subscription live = registry->Subscribe(1, [&](const FeedEvent& event) { live_log.Add(event); });
+  for (int i = 0; i < kBatches; ++i) {
+    REQUIRE_OK(registry->Apply(i % 2 == 0 ? Batch().Unlink(3, 3) : Batch().Link(3, 3)));
+  }
+  REQUIRE(live_log.WaitFor([](const auto& events) { return Delivered(events, kBatches + 1); }));
+  CHECK(stuck_log.events().size() <= 1);  // still in its first callback
+  release.set_value();
+  REQUIRE(stuck_log.WaitFor([](const auto& events) { return Delivered(events, kBatches + 1); }));
+  for (EventLog* log : {&stuck_log, &live_log}) {
+    const std::vector<FeedEvent> events = log->events();
+    REQUIRE(events.size() == kBatches);
+    for (std::size_t i = 0; i < events.size(); ++i) CHECK(events[i].batch.sequence == i + 2);
+  }
+}
+
+TEST_CASE("Stop wakes the fan-out at once instead of waiting out its idle wait") {
+  static_assert(Subscription::kIdleWait >= std::chrono::seconds(10));
+  auto registry = SampleRegistry();
+  EventLog first_log;
+  EventLog second_log;
+  Subscription first =
+      registry->Subscribe(1, [&](const FeedEvent& event) { first_log.Add(event); });
+  Subscription second =
+      registry->Subscribe(1, [&](const FeedEvent& event) { second_log.Add(event); });
+  REQUIRE_OK(registry->Apply(Batch().Unlink(3, 3)));
+  REQUIRE(first_log.WaitFor([](const auto& events) { return Delivered(events, 2); }));
+  REQUIRE(second_log.WaitFor([](const auto& events) { return Delivered(events, 2); }));
+  // Both idle now, the fan-out asleep until the next commit.
+  auto stop_time = [](Subscription& subscription) {
+    const auto start = std::chrono::steady_clock::now();
+    subscription.Stop();
+    return std::chrono::steady_clock::now() - start;
+  };
+  CHECK(stop_time(first) < std::chrono::milliseconds(500));
+  CHECK_FALSE(first.running());
+  REQUIRE_OK(registry->Apply(Batch().Link(3, 3)));  // the other one still runs
+  REQUIRE(second_log.WaitFor([](const auto& events) { return Delivered(events, 3); }));
+  CHECK(stop_time(second) < std::chrono::milliseconds(500));  // the last: ends the fan-out
+  CHECK(first_log.events().size() == 1);
+
+  // A subscription after the last one has ended starts a fan-out anew.
+  EventLog third_log;
+  Subscription third =
+      registry->Subscribe(2, [&](const FeedEvent& event) { third_log.Add(event); });
+  REQUIRE_OK(registry->Apply(Batch().Unlink(3, 3)));
+  REQUIRE(third_log.WaitFor([](const auto& events) { return Delivered(events, 4); }));
+  CHECK(third_log.events().size() == 2);
+  CHECK(stop_time(third) < std::chrono::milliseconds(500));
 }
 
 TEST_CASE("a subscriber rebuilds the registry from a view plus the feed") {

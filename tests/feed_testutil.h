@@ -1,5 +1,6 @@
-// Helpers for the change feed tests: random batches over a small registry,
-// and applying a ChangeBatch's `after` sides to plain rows.
+// Helpers for the change feed tests: the cursor's next batch, random batches
+// over a small registry, and applying a ChangeBatch's `after` sides to plain
+// rows.
 #pragma once
 
 #include <algorithm>
@@ -7,6 +8,7 @@
 #include <condition_variable>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -16,6 +18,16 @@
 #include "testutil.h"
 
 namespace hubreg::test {
+
+// The batch after `after` from a Registry's or a Store's cursor, which must
+// hold it already.
+template <typename Source>
+ChangeBatch Next(const Source& source, std::uint64_t after) {
+  StatusOr<std::optional<ChangeBatch>> next = source.Changes(after, std::chrono::milliseconds(0));
+  REQUIRE_OK(next);
+  REQUIRE(next->has_value());
+  return std::move(**next);
+}
 
 // A batch of 1..6 random mutations against the state `rows` (SortedRows of
 // a view): inserts (ids assigned by the registry), updates, erases, links
@@ -95,6 +107,19 @@ inline Batch RandomBatch(std::mt19937& random, const RegistryRows& rows) {
   return batch;
 }
 
+// A batch of `users` new users with `name_bytes`-long names (distinct per
+// `tag`): tens of kilobytes in the feed, for its byte bounds.
+inline Batch LargeBatch(const std::string& tag, int users, std::size_t name_bytes) {
+  Batch batch;
+  for (int i = 0; i < users; ++i) {
+    const std::string id = tag + "-" + std::to_string(i);
+    User user = MakeUser(kNoId, "U-" + id, id + "@example.com");
+    user.name = std::string(name_bytes, 'n');
+    batch.Insert(user);
+  }
+  return batch;
+}
+
 // Applies the `after` side of every change in `changes` to `rows`, in
 // order, as plain row replacements (no rule is checked): what a subscriber
 // keeping its own copy of the tables does.
@@ -159,5 +184,22 @@ class EventLog {
   std::condition_variable changed_;
   std::vector<FeedEvent> events_;
 };
+
+// Checks what a subscription that fell out of the feed's window delivered:
+// batches `first`, `first` + 1, ... (those already handed to it, at most
+// Subscription::kQueueBatches after the one it was stuck on), then one
+// resync event naming `restart` and nothing after it.
+inline void CheckBatchesThenResync(const std::vector<FeedEvent>& events, std::uint64_t first,
+                                   std::uint64_t restart) {
+  REQUIRE(events.size() >= 2);
+  REQUIRE(events.size() <= Subscription::kQueueBatches + 2);
+  for (std::size_t i = 0; i + 1 < events.size(); ++i) {
+    CHECK(events[i].kind == FeedEvent::Kind::kBatch);
+    CHECK(events[i].batch.sequence == first + i);
+  }
+  CHECK(events.back().kind == FeedEvent::Kind::kResync);
+  CHECK(events.back().status.code() == ErrorCode::kResyncRequired);
+  CHECK(events.back().restart_sequence == restart);
+}
 
 }  // namespace hubreg::test

@@ -19,13 +19,6 @@ using std::chrono::milliseconds;
 
 namespace {
 
-ChangeBatch Next(const Store& store, std::uint64_t after) {
-  StatusOr<std::optional<ChangeBatch>> next = store.Changes(after, milliseconds(0));
-  REQUIRE_OK(next);
-  REQUIRE(next->has_value());
-  return std::move(**next);
-}
-
 Status ResyncOf(const Store& store, std::uint64_t after) {
   StatusOr<std::optional<ChangeBatch>> next = store.Changes(after, milliseconds(0));
   REQUIRE_FALSE(next.ok());
@@ -201,6 +194,55 @@ TEST_CASE("a read-only store's cursor sees the writer's batches without Refresh"
   CHECK(reader->Read().sequence() == 1);  // its registry follows on Refresh only
 }
 
+TEST_CASE("a read-only store's subscription follows the writer, and Stop ends it at once") {
+  TempDir dir;
+  auto writer = OpenStore(StoreAt(dir.Path("data")));
+  REQUIRE_OK(writer->Apply(SampleBatch()));
+  StoreOptions read_only = StoreAt(dir.Path("data"));
+  read_only.read_only = true;
+  auto reader = OpenStore(read_only);
+  EventLog log;
+  Subscription subscription = reader->Subscribe(0, [&](const FeedEvent& event) { log.Add(event); });
+  Toggle(*writer, 2);
+  REQUIRE(log.WaitFor([](const auto& events) {
+    return !events.empty() &&
+           (events.back().kind != FeedEvent::Kind::kBatch || events.back().batch.sequence == 3);
+  }));
+  const std::vector<FeedEvent> events = log.events();
+  REQUIRE(events.size() == 3);
+  for (std::size_t i = 0; i < events.size(); ++i) CHECK(events[i].batch == Next(*writer, i));
+  // The fan-out sleeps on the commit signal now (for up to kIdleWait, 10 s).
+  const auto start = std::chrono::steady_clock::now();
+  subscription.Stop();
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::milliseconds(500));
+}
+
+TEST_CASE("batches a large one pushed out of memory come from the journal, each once") {
+  TempDir dir;
+  StoreOptions options = StoreAt(dir.Path("data"));
+  options.sync = SyncMode::kNoSync;
+  options.feed_memory_bytes = std::size_t{256} << 10;
+  auto store = OpenStore(options);
+  REQUIRE_OK(store->Apply(SampleBatch()));
+  EventLog log;
+  Subscription subscription = store->Subscribe(0, [&](const FeedEvent& event) { log.Add(event); });
+  Toggle(*store, 3);                                          // 2..4
+  REQUIRE_OK(store->Apply(LargeBatch("first", 100, 1200)));   // 5: fits beside them
+  REQUIRE_OK(store->Apply(LargeBatch("second", 200, 1200)));  // 6: larger than the bound
+  Toggle(*store, 3);                                          // 7..9
+  REQUIRE(log.WaitFor([](const auto& events) {
+    return !events.empty() &&
+           (events.back().kind != FeedEvent::Kind::kBatch || events.back().batch.sequence == 9);
+  }));
+  const std::vector<FeedEvent> events = log.events();
+  REQUIRE(events.size() == 9);
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    CHECK(events[i].kind == FeedEvent::Kind::kBatch);
+    CHECK(events[i].batch == Next(*store, i));  // the pull cursor: from the journal
+  }
+  CHECK(events[5].batch.changes.size() == 200);
+}
+
 TEST_CASE("a store subscriber behind the memory ring catches up from the journal") {
   constexpr int kBatches = 100;
   TempDir dir;
@@ -236,10 +278,7 @@ TEST_CASE("a store subscriber behind the memory ring catches up from the journal
     release.set_value();
     REQUIRE(log.WaitFor(
         [](const auto& events) { return events.back().kind == FeedEvent::Kind::kResync; }));
-    const std::vector<FeedEvent> events = log.events();
-    REQUIRE(events.size() == 2);
-    CHECK(events[1].restart_sequence == kBatches + 1);
-    CHECK(events[1].status.code() == ErrorCode::kResyncRequired);
+    CheckBatchesThenResync(log.events(), 1, kBatches + 1);
   }
 }
 

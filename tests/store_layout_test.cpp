@@ -1,13 +1,17 @@
-// The data directory's LMDB layout, format version 2: the snapshot stored in
+// The data directory's LMDB layout, format version 3: the snapshot stored in
 // one-page chunks, freed pages reused by later snapshots so that steady
-// writes do not grow data.mdb, and directories of format version 1 (the
-// snapshot as one value) read as they are and upgraded by a writer.
+// writes do not grow data.mdb; directories of format version 1 (the
+// snapshot as one value) and 2 (no change-feed journal entries) read as they
+// are and upgraded by a writer; newer formats refused.
 #include "store_layout.h"
 
 #include <doctest/doctest.h>
 #include <lmdb.h>
 
+#include <chrono>
+#include <cstring>
 #include <filesystem>
+#include <vector>
 
 #include "checksum.h"
 #include "codec.h"
@@ -82,6 +86,37 @@ void RewriteAsFormatVersion1(const std::string& path, std::uint64_t sequence,
   }));
 }
 
+// Sets meta "format_version" of the closed data directory at `path`.
+void WriteFormatVersion(const std::string& path, std::uint32_t version) {
+  auto directory = OpenDirectory(path, /*read_only=*/false);
+  REQUIRE_OK(directory->Write([&](persist::lmdb::Txn& txn) -> Status {
+    return txn.Put(directory->dbs().meta, "format_version", Little32(version));
+  }));
+}
+
+// meta "format_version" of the closed data directory at `path`, read with
+// LMDB's own calls (the store's code refuses some of the values tested).
+std::uint32_t RawFormatVersion(const std::string& path) {
+  MDB_env* env = nullptr;
+  REQUIRE(mdb_env_create(&env) == 0);
+  REQUIRE(mdb_env_set_maxdbs(env, persist::kMaxDatabases) == 0);
+  REQUIRE(mdb_env_open(env, path.c_str(), MDB_RDONLY, 0600) == 0);
+  MDB_txn* txn = nullptr;
+  REQUIRE(mdb_txn_begin(env, nullptr, MDB_RDONLY, &txn) == 0);
+  MDB_dbi meta = 0;
+  REQUIRE(mdb_dbi_open(txn, "meta", 0, &meta) == 0);
+  std::string key = "format_version";
+  MDB_val k{key.size(), key.data()};
+  MDB_val v{};
+  REQUIRE(mdb_get(txn, meta, &k, &v) == 0);
+  std::uint32_t version = 0;
+  REQUIRE(v.mv_size == 4);
+  std::memcpy(&version, v.mv_data, 4);
+  mdb_txn_abort(txn);
+  mdb_env_close(env);
+  return version;
+}
+
 // What the directory at `path` holds, read without upgrading it.
 struct Layout {
   std::uint32_t format_version = 0;
@@ -153,7 +188,7 @@ TEST_CASE("a snapshot is stored in chunks of one page each, keyed by sequence an
     payload_bytes = store->Stats().snapshot_bytes;
   }
   const Layout layout = ReadLayout(path);
-  CHECK(layout.format_version == 2);
+  CHECK(layout.format_version == 3);
   CHECK(layout.header.sequence == 1);
   CHECK(layout.header.payload_bytes == payload_bytes);
   CHECK(layout.header.chunk_bytes == layout.page_size - 16);
@@ -234,7 +269,7 @@ TEST_CASE("a writer upgrades a format version 1 directory on open; a reader foll
 
   auto writer = OpenStore(StoreAt(old.path));
   const Layout upgraded = ReadLayout(old.path);
-  CHECK(upgraded.format_version == 2);
+  CHECK(upgraded.format_version == 3);
   CHECK(!upgraded.has_single_value_payload);
   // The same snapshot, only chunked: its sequence, bytes and checksum are kept.
   CHECK(upgraded.header.sequence == 2);
@@ -276,4 +311,71 @@ TEST_CASE("a format version 1 directory with a damaged payload is refused and le
                                            ", computed ",
                                        0) == 0);
   CHECK(ReadFile(old.path + "/data.mdb") == before);
+}
+
+TEST_CASE("a format version 2 directory is read as it is read-only and set to 3 by a writer") {
+  TempDir dir;
+  const std::string path = dir.Path("data");
+  std::vector<ChangeBatch> batches;
+  {
+    auto store = OpenStore(StoreAt(path));
+    REQUIRE_OK(store->Apply(SampleBatch()));
+    REQUIRE_OK(store->Apply(ManyUsers(100, 3)));
+    for (std::uint64_t after = 0; after < 2; ++after) {
+      auto next = store->Changes(after, std::chrono::milliseconds(0));
+      REQUIRE_OK(next);
+      REQUIRE(next->has_value());
+      batches.push_back(**next);
+    }
+  }
+  // What an early build of the change feed left: entries of version 2 in a
+  // directory that says format 2.
+  WriteFormatVersion(path, 2);
+  {
+    StoreOptions read_only = StoreAt(path);
+    read_only.read_only = true;
+    auto reader = OpenStore(read_only);
+    CHECK(reader->Read().sequence() == 2);
+    auto second = reader->Changes(1, std::chrono::milliseconds(0));
+    REQUIRE_OK(second);
+    REQUIRE(second->has_value());
+    CHECK(**second == batches[1]);
+    CHECK_OK(reader->Verify());
+  }
+  CHECK(RawFormatVersion(path) == 2);  // a read-only open never writes
+  {
+    auto writer = OpenStore(StoreAt(path));
+    CHECK(RawFormatVersion(path) == 3);  // at open, before any entry
+    CHECK(writer->Read().sequence() == 2);
+    REQUIRE_OK(writer->Apply(Rename(*writer, 100, "batch 3")));
+    for (std::uint64_t after = 0; after < 2; ++after) {
+      auto next = writer->Changes(after, std::chrono::milliseconds(0));
+      REQUIRE_OK(next);
+      REQUIRE(next->has_value());
+      CHECK(**next == batches[after]);
+    }
+  }
+  CHECK(ReadLayout(path).format_version == 3);
+}
+
+TEST_CASE("a directory of a newer format is refused by name, and left as it is") {
+  TempDir dir;
+  const std::string path = dir.Path("data");
+  {
+    auto store = OpenStore(StoreAt(path));
+    REQUIRE_OK(store->Apply(SampleBatch()));
+  }
+  WriteFormatVersion(path, 4);
+  for (bool read_only : {true, false}) {
+    StoreOptions options = StoreAt(path);
+    options.read_only = read_only;
+    auto store = Store::Open(options);
+    REQUIRE_FALSE(store.ok());
+    CHECK(store.status().code() == ErrorCode::kVersion);
+    CHECK(store.status().message() ==
+          path +
+              ": written by a newer hubreg (format 4, this build reads up to 3); in opening the "
+              "store");
+  }
+  CHECK(RawFormatVersion(path) == 4);
 }

@@ -1,7 +1,7 @@
 // Registry's change feed: Apply publishes each batch's ChangeBatch into a
-// bounded ring under a short lock; cursors wait on a condition variable and
-// copy a batch out after releasing the lock, so a slow cursor never holds
-// the writer up.
+// bounded ring under a short lock and wakes the cursors only when one waits;
+// cursors copy a batch out after releasing the lock, so a slow cursor never
+// holds the writer up. Subscriptions share one fan-out (subscription.cpp).
 #include "registry_feed.h"
 
 #include <string>
@@ -44,6 +44,34 @@ void AddChange(Batch& batch, const RowChange<ClientUserLink>& change) {
   }
 }
 
+std::size_t HeapBytes(const App& row) { return row.name.size() + row.app_key.size(); }
+std::size_t HeapBytes(const Organization& row) { return row.external_id.size() + row.name.size(); }
+std::size_t HeapBytes(const Client& row) {
+  return row.external_id.size() + row.name.size() + row.db_host.size() + row.db_name.size() +
+         row.db_user.size() + row.db_password.Reveal().size();
+}
+std::size_t HeapBytes(const User& row) {
+  return row.external_id.size() + row.email.size() + row.name.size();
+}
+std::size_t HeapBytes(const ClientUserLink&) { return 0; }
+
+// What a ChangeBatch holds in memory, roughly: its vectors and the
+// characters of its rows' strings. For the feed's byte bound.
+std::size_t EstimatedBytes(const ChangeBatch& changes) {
+  std::size_t bytes = sizeof(ChangeBatch) + changes.changes.size() * sizeof(Change) +
+                      changes.access.size() * sizeof(AccessChange) +
+                      changes.connection_changed.size() * sizeof(Id);
+  for (const Change& change : changes.changes) {
+    std::visit(
+        [&bytes](const auto& c) {
+          if (c.before) bytes += HeapBytes(*c.before);
+          if (c.after) bytes += HeapBytes(*c.after);
+        },
+        change);
+  }
+  return bytes;
+}
+
 }  // namespace
 
 Batch ToBatch(const ChangeBatch& changes) {
@@ -56,57 +84,102 @@ Batch ToBatch(const ChangeBatch& changes) {
 }
 
 void Registry::Publish(ChangeBatch&& changes) {
+  bool waiting = false;
   {
     std::lock_guard<std::mutex> lock(feed_->mutex);
     feed_->published = changes.sequence;
     if (feed_->capacity > 0) {
+      const std::size_t bytes = EstimatedBytes(changes);
       feed_->batches.push_back(std::make_shared<const ChangeBatch>(std::move(changes)));
-      while (feed_->batches.size() > feed_->capacity) feed_->batches.pop_front();
+      feed_->batch_bytes.push_back(bytes);
+      feed_->bytes += bytes;
+      feed_->Trim();
     }
+    waiting = feed_->waiting > 0;
   }
-  feed_->published_cv.notify_all();
+  // A cursor that looked before the lock above counted itself in `waiting`;
+  // one that looks after it sees the batch. Nobody waiting: no wake-up.
+  if (waiting) feed_->published_cv.notify_all();
+}
+
+StatusOr<std::shared_ptr<const ChangeBatch>> Registry::Feed::Find(std::uint64_t after) const {
+  if (published <= after) return std::shared_ptr<const ChangeBatch>();
+  const std::uint64_t wanted = after + 1;
+  if (batches.empty() || batches.front()->sequence > wanted) {
+    std::string kept = batches.empty() ? std::string("none")
+                                       : std::to_string(batches.front()->sequence) + ".." +
+                                             std::to_string(batches.back()->sequence);
+    return Status::ResyncRequired("change feed: batch " + std::to_string(wanted) +
+                                  " is no longer kept in memory (batches kept: " + kept +
+                                  "); start again from a view of the registry (now at sequence " +
+                                  std::to_string(published) + ")");
+  }
+  return batches[wanted - batches.front()->sequence];
 }
 
 StatusOr<std::optional<ChangeBatch>> Registry::Changes(std::uint64_t after_sequence,
                                                        std::chrono::milliseconds timeout) const {
-  std::shared_ptr<const ChangeBatch> found;
+  StatusOr<std::shared_ptr<const ChangeBatch>> found = std::shared_ptr<const ChangeBatch>();
   {
     std::unique_lock<std::mutex> lock(feed_->mutex);
-    if (feed_->published <= after_sequence) {
-      feed_->published_cv.wait_for(lock, timeout,
-                                   [&] { return feed_->published > after_sequence; });
-      if (feed_->published <= after_sequence) return std::optional<ChangeBatch>();
-    }
-    const auto& batches = feed_->batches;
-    const std::uint64_t wanted = after_sequence + 1;
-    if (batches.empty() || batches.front()->sequence > wanted) {
-      std::string kept = batches.empty() ? std::string("none")
-                                         : std::to_string(batches.front()->sequence) + ".." +
-                                               std::to_string(batches.back()->sequence);
-      return Status::ResyncRequired("change feed: batch " + std::to_string(wanted) +
-                                    " is no longer kept in memory (batches kept: " + kept +
-                                    "); start again from a view of the registry (now at sequence " +
-                                    std::to_string(feed_->published) + ")");
-    }
-    found = batches[wanted - batches.front()->sequence];
+    feed_->Wait(lock, after_sequence, timeout, [] { return false; });
+    found = feed_->Find(after_sequence);
   }
-  return std::optional<ChangeBatch>(*found);
+  if (!found.ok()) return found.status();
+  if (*found == nullptr) return std::optional<ChangeBatch>();
+  return std::optional<ChangeBatch>(**found);
 }
 
 Subscription Registry::Subscribe(std::uint64_t after_sequence,
                                  Subscription::Callback callback) const {
-  return Subscription(
-      after_sequence,
-      [this](std::uint64_t after, std::chrono::milliseconds timeout) {
-        return Changes(after, timeout);
-      },
-      [this] { return LastSequence(); }, std::chrono::milliseconds(0), std::move(callback));
+  return feed_->subscriptions.Subscribe(after_sequence, std::move(callback),
+                                        [this] { return FeedSource(); });
+}
+
+detail::FeedSource Registry::FeedSource() const {
+  Feed* feed = feed_.get();
+  detail::FeedSource source;
+  source.next = [feed](std::uint64_t after) {
+    std::lock_guard<std::mutex> lock(feed->mutex);
+    return feed->Find(after);
+  };
+  source.wait = [feed](std::uint64_t after, std::chrono::milliseconds timeout,
+                       const std::atomic<bool>& stop) {
+    std::unique_lock<std::mutex> lock(feed->mutex);
+    feed->Wait(lock, after, timeout, [&stop] { return stop.load(); });
+  };
+  source.wake = [feed] {
+    // Under the mutex: a waiter is either asleep (and woken) or has yet to
+    // look at its stop flag.
+    { std::lock_guard<std::mutex> lock(feed->mutex); }
+    feed->published_cv.notify_all();
+  };
+  source.head = [feed] {
+    std::lock_guard<std::mutex> lock(feed->mutex);
+    return feed->published;
+  };
+  source.restart_sequence = [this] { return LastSequence(); };
+  return source;
+}
+
+void Registry::Feed::Trim() {
+  while (!batches.empty() && (batches.size() > capacity || bytes > capacity_bytes)) {
+    batches.pop_front();
+    bytes -= batch_bytes.front();
+    batch_bytes.pop_front();
+  }
 }
 
 void Registry::SetFeedCapacity(std::size_t batches) {
   std::lock_guard<std::mutex> lock(feed_->mutex);
   feed_->capacity = batches;
-  while (feed_->batches.size() > batches) feed_->batches.pop_front();
+  feed_->Trim();
+}
+
+void Registry::SetFeedMemoryBytes(std::size_t bytes) {
+  std::lock_guard<std::mutex> lock(feed_->mutex);
+  feed_->capacity_bytes = bytes;
+  feed_->Trim();
 }
 
 std::size_t Registry::FeedCapacity() const {

@@ -80,6 +80,19 @@ void CommitWaiter::Interrupt() {
   if (signal && !writer_) signal->WakeAll();
 }
 
+void CommitWaiter::Wake() {
+  std::shared_ptr<const CommitSignal> signal;
+  {
+    // Orders this with a writer-side waiter between its look and its sleep.
+    std::lock_guard<std::mutex> lock(mutex_);
+    signal = signal_;
+  }
+  changed_.notify_all();
+  // Wakes this file's waiters in other processes too: they look again and
+  // go back to sleep.
+  if (signal && !writer_) signal->WakeAll();
+}
+
 bool CommitWaiter::signal_attached() const {
   if (writer_) {
     std::lock_guard<std::mutex> lock(mutex_);

@@ -50,6 +50,11 @@ class CommitWaiter {
   // waiter's last look and its sleep).
   void Interrupt();
 
+  // Wakes every WaitUntil in progress once, so that it calls `done()`
+  // again. One wake-up can fall between a waiter's look and its sleep:
+  // a thread stopping a waiter repeats it until the waiter has returned.
+  void Wake();
+
   // Whether waits sleep on a signal file (see StoreStats::commit_signal).
   bool signal_attached() const;
 

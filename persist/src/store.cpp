@@ -95,6 +95,7 @@ struct Store::Impl {
   std::string last_compaction_error;
   std::atomic<std::uint64_t> replacements{0};
   std::unique_ptr<persist::CommitWaiter> waiter;
+  mutable detail::FanOutSlot subscriptions;
   std::unique_ptr<persist::BackgroundRefresher> refresher;  // last: stopped first
 
   // Sequentially consistent, like the entering counters: either a reader's
@@ -106,7 +107,10 @@ struct Store::Impl {
     // anew (their commit times lost); the journal serves them exactly. A
     // read-only store's registry never serves the feed: LMDB is ahead of it.
     loaded->SetFeedCapacity(0);
-    if (!options.read_only) loaded->SetFeedCapacity(options.feed_memory_batches);
+    if (!options.read_only) {
+      loaded->SetFeedCapacity(options.feed_memory_batches);
+      loaded->SetFeedMemoryBytes(options.feed_memory_bytes);
+    }
     registries.push_back(std::move(loaded));
     registry.store(registries.back().get(), std::memory_order_seq_cst);
     ReleaseRetired();
@@ -258,6 +262,15 @@ struct Store::Impl {
     StatusOr<std::uint64_t> durable = persist::LastStoredSequence(reader->txn(), directory->dbs());
     if (!durable.ok()) return durable.status();
     return *durable > after;
+  }
+
+  // The newest durable batch: where a read-only store's fan-out of
+  // subscriptions starts.
+  std::uint64_t HeadSequence() const {
+    StatusOr<DataDirectory::Reader> reader = directory->BeginRead();
+    if (!reader.ok()) return current().LastSequence();
+    StatusOr<std::uint64_t> durable = persist::LastStoredSequence(reader->txn(), directory->dbs());
+    return durable.ok() ? *durable : current().LastSequence();
   }
 
   // Refresh's answer to a replaced data directory: everything from the new one.
@@ -510,16 +523,45 @@ StatusOr<std::optional<ChangeBatch>> Store::Changes(std::uint64_t after_sequence
 
 Subscription Store::Subscribe(std::uint64_t after_sequence, Subscription::Callback callback) const {
   const Impl* impl = impl_.get();
-  return Subscription(
-      after_sequence,
-      [this](std::uint64_t after, std::chrono::milliseconds timeout) {
-        return Changes(after, timeout);
-      },
-      [impl] {
-        StatusOr<std::uint64_t> sequence = persist::StoredSnapshotSequence(*impl->directory);
-        return sequence.ok() ? *sequence : impl->snapshot_sequence.load();
-      },
-      std::chrono::milliseconds(0), std::move(callback));
+  return impl->subscriptions.Subscribe(after_sequence, std::move(callback), [this, impl] {
+    // Read from the journal and sleep on the commit waiter; a writer's
+    // registry is never replaced, and its ring (as its waits) is cheaper.
+    auto from_journal =
+        [this](std::uint64_t after) -> StatusOr<std::shared_ptr<const ChangeBatch>> {
+      StatusOr<std::optional<ChangeBatch>> found = Changes(after, std::chrono::milliseconds(0));
+      if (!found.ok()) return found.status();
+      if (!found->has_value()) return std::shared_ptr<const ChangeBatch>();
+      return std::make_shared<const ChangeBatch>(std::move(**found));
+    };
+    detail::FeedSource source;
+    if (!impl->options.read_only) {
+      source = impl->current().FeedSource();
+      source.next = [ring = std::move(source.next), from_journal](std::uint64_t after) {
+        StatusOr<std::shared_ptr<const ChangeBatch>> found = ring(after);
+        if (found.ok() || found.status().code() != ErrorCode::kResyncRequired) return found;
+        return from_journal(after);
+      };
+    } else {
+      source.next = from_journal;
+      source.wait = [impl](std::uint64_t after, std::chrono::milliseconds timeout,
+                           const std::atomic<bool>& stop) {
+        StatusOr<bool> ignored = impl->waiter->WaitUntil(
+            [&]() -> StatusOr<bool> {
+              if (stop.load()) return true;
+              return impl->CommittedAfter(after);
+            },
+            std::chrono::steady_clock::now() + timeout);
+        static_cast<void>(ignored);
+      };
+      source.wake = [impl] { impl->waiter->Wake(); };
+      source.head = [impl] { return impl->HeadSequence(); };
+    }
+    source.restart_sequence = [impl] {
+      StatusOr<std::uint64_t> sequence = persist::StoredSnapshotSequence(*impl->directory);
+      return sequence.ok() ? *sequence : impl->snapshot_sequence.load();
+    };
+    return source;
+  });
 }
 
 Status Store::Verify() const {

@@ -86,10 +86,15 @@ StatusOr<std::uint32_t> FormatVersion(lmdb::Txn& txn, const StoreDbs& dbs) {
         txn, "meta format_version has " + std::to_string(bytes.size()) + " bytes (expected 4)");
   }
   std::uint32_t version = LoadLittle<std::uint32_t>(bytes.data());
-  if (version != kStoreFormatVersion && version != kStoreFormatVersionSingleValue) {
+  if (version > kStoreFormatVersion) {
+    return Status::Version(txn.path() + ": written by a newer hubreg (format " +
+                           std::to_string(version) + ", this build reads up to " +
+                           std::to_string(kStoreFormatVersion) + ")");
+  }
+  if (version < kStoreFormatVersionSingleValue) {
     return Status::Version(
         txn.path() + ": data directory format version " + std::to_string(version) +
-        " is not supported (supported: " + std::to_string(kStoreFormatVersionSingleValue) + ", " +
+        " is not supported (supported: " + std::to_string(kStoreFormatVersionSingleValue) + " to " +
         std::to_string(kStoreFormatVersion) + ")");
   }
   return version;
@@ -332,6 +337,13 @@ Status UpgradeLayout(lmdb::Txn& txn, const StoreDbs& dbs) {
   StatusOr<std::uint32_t> version = FormatVersion(txn, dbs);
   if (!version.ok()) return version.status();
   if (*version == kStoreFormatVersion) return Status::Ok();
+  if (*version == kStoreFormatVersionChunked) {
+    // The same layout; from now on the journal may hold entries of version
+    // 2, which a build reading format 2 at most would take for corruption.
+    char format[4];
+    StoreLittle(format, kStoreFormatVersion);
+    return txn.Put(dbs.meta, kFormatKey, std::string_view(format, 4));
+  }
   StatusOr<SnapshotHeader> header = ReadSnapshotHeader(txn, dbs);
   if (!header.ok()) return header.status();
   StatusOr<std::string_view> payload = SingleValuePayload(txn, dbs, *header);
@@ -366,7 +378,7 @@ StatusOr<SnapshotHeader> SwitchSnapshot(lmdb::Txn& txn, const StoreDbs& dbs,
                                         std::string_view payload) {
   StatusOr<SnapshotHeader> stored = ReadSnapshotHeader(txn, dbs);
   if (!stored.ok()) return stored.status();
-  if (stored->format_version != kStoreFormatVersion) {
+  if (stored->format_version == kStoreFormatVersionSingleValue) {
     HUBREG_RETURN_IF_ERROR(txn.Clear(dbs.snapshot));
   } else if (stored->sequence == sequence) {
     // The same state again (a requested compaction with no batch since, or a
@@ -415,7 +427,7 @@ StatusOr<std::uint64_t> JournalWindowStart(lmdb::Txn& txn, const StoreDbs& dbs,
 StatusOr<bool> DropObsolete(lmdb::Txn& txn, const StoreDbs& dbs, std::uint64_t keep_from) {
   StatusOr<SnapshotHeader> header = ReadSnapshotHeader(txn, dbs);
   if (!header.ok()) return header.status();
-  if (header->format_version != kStoreFormatVersion) return true;
+  if (header->format_version == kStoreFormatVersionSingleValue) return true;
   // Pages this transaction may free: an overflow chunk is one page, journal
   // entries about one leaf page per 2 KiB (half-full leaves, the worst case).
   constexpr std::size_t kJournalBytesPerPage = 2048;

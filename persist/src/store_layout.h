@@ -1,8 +1,8 @@
 // Internal: the data directory's LMDB layout (docs/storage.md, "Data
 // directory (LMDB)"). One environment (data.mdb, lock.mdb) with three named
-// databases, in format version 2:
+// databases, in format version 3:
 //
-//   meta      "format_version" -> u32 LE, kStoreFormatVersion (2)
+//   meta      "format_version" -> u32 LE, kStoreFormatVersion (3)
 //   snapshot  "header" -> 32 bytes, SnapshotHeader below
 //             u64 BE sequence + u32 BE chunk index (12 bytes)
 //                      -> one chunk of the codec's EncodeSnapshot bytes
@@ -17,10 +17,15 @@
 // contiguous run of free pages, which the journal's pages fragment, so every
 // compaction extended the file (issue 16).
 //
-// Format version 1 stored the snapshot as one value, "payload", under a
-// 24-byte header (no chunk fields). It is still read (a read-only process
-// may watch a directory an older writer still writes) and a writer converts
-// it on open (UpgradeLayout).
+// Format version 2 is the same layout, but its journal holds entries of
+// version 1 only (EncodeBatch): a build that reads up to format 2 takes an
+// entry of version 2 (a change-feed record) for corruption, so a directory
+// that may hold one says format 3. Format version 1 stored the snapshot as
+// one value, "payload", under a 24-byte header (no chunk fields). Both are
+// still read as they are (a read-only process may watch a directory an older
+// writer still writes, and never writes itself); a writer converts them to
+// format 3 when it opens the directory (UpgradeLayout), before its first
+// entry. A format newer than kStoreFormatVersion is refused (kVersion).
 //
 // Every integer is fixed-width; "LE" little-endian, "BE" big-endian.
 #pragma once
@@ -40,8 +45,10 @@
 
 namespace hubreg::persist {
 
-inline constexpr std::uint32_t kStoreFormatVersion = 2;
-inline constexpr std::uint32_t kStoreFormatVersionSingleValue = 1;  // read, and upgraded on open
+inline constexpr std::uint32_t kStoreFormatVersion = 3;
+// Read, and upgraded when a writer opens the directory:
+inline constexpr std::uint32_t kStoreFormatVersionChunked = 2;      // journal entries v1 only
+inline constexpr std::uint32_t kStoreFormatVersionSingleValue = 1;  // snapshot as one value
 inline constexpr unsigned kMaxDatabases = 4;
 inline constexpr std::size_t kJournalKeyBytes = 8;
 inline constexpr std::size_t kJournalChecksumBytes = 4;

@@ -7,14 +7,14 @@
 // continue after that state's sequence. Batches come in sequence order, none
 // is skipped and none is delivered twice to a cursor that advances by one.
 //
-// A Subscription runs such a cursor on a thread of its own and hands each
-// batch to a callback. A slow callback only makes its own subscription fall
-// behind; the writer and readers never wait for it.
+// A Subscription hands each batch to a callback on a thread of its own. A
+// slow callback only makes its own subscription fall behind; the writer,
+// readers and other subscriptions never wait for it.
 #pragma once
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -51,30 +51,38 @@ struct FeedEvent {
 // is replayed.
 Batch ToBatch(const ChangeBatch& changes);
 
+namespace detail {
+class FanOut;
+class FanOutSlot;
+struct Subscriber;
+}  // namespace detail
+
 // A running subscription; destroying it (or Stop) ends it. Movable, not
 // copyable; a default-constructed one runs nothing.
 //
 // The callback runs on the subscription's own thread, one event at a time,
-// in order. After a kResync or kError event no further event comes.
+// in order. After a kResync or kError event no further event comes. The
+// subscriptions of one Registry or Store share one fan-out thread that
+// reads each batch once (docs/feed.md, "How subscriptions are served").
 // REQUIRES: Stop and the destructor are not called from the callback, and
 // the Registry or Store subscribed to outlives the Subscription.
 class Subscription {
  public:
   using Callback = std::function<void(const FeedEvent&)>;
-  // Batch after `after` within `timeout`, nullopt when there is none yet,
-  // or an error (kResyncRequired among them).
-  using Pull = std::function<StatusOr<std::optional<ChangeBatch>>(
-      std::uint64_t after, std::chrono::milliseconds timeout)>;
-  using RestartSequence = std::function<std::uint64_t()>;
 
-  // How long one pull may wait; bounds how long Stop takes.
-  static constexpr std::chrono::milliseconds kPullTimeout{100};
+  // The fan-out thread's longest sleep while nothing is published (a
+  // safety net: a commit, Stop and the last subscription's end wake it).
+  static constexpr std::chrono::milliseconds kIdleWait{10'000};
+  // After handing out batches, how long the fan-out thread lets new ones
+  // gather before it looks again, so that under a stream of commits the
+  // writer does not wake it once per commit. The first batch after a quiet
+  // spell is handed out at once.
+  static constexpr std::chrono::milliseconds kGather{1};
+  // Batches handed out and not yet delivered, per subscription; a
+  // subscription further behind reads the feed itself (ring, then journal).
+  static constexpr std::size_t kQueueBatches = 64;
 
   Subscription() = default;
-  // Starts the thread. `idle`: how long to pause after a pull that found no
-  // batch (for sources whose pull does not wait; zero otherwise).
-  Subscription(std::uint64_t after_sequence, Pull pull, RestartSequence restart,
-               std::chrono::milliseconds idle, Callback callback);
   ~Subscription();
   Subscription(Subscription&&) noexcept;
   Subscription& operator=(Subscription&&) noexcept;
@@ -82,7 +90,8 @@ class Subscription {
   Subscription& operator=(const Subscription&) = delete;
 
   // Ends the subscription and waits for its thread (and a callback in
-  // progress) to finish. Idempotent.
+  // progress) to finish; the last subscription of a Registry or Store also
+  // ends the fan-out thread. Neither waits for a timeout. Idempotent.
   void Stop();
 
   // The sequence of the last batch delivered (the starting cursor before
@@ -93,18 +102,50 @@ class Subscription {
   bool running() const;
 
  private:
-  struct State {
-    std::mutex mutex;
-    std::condition_variable stopped;
-    bool stop = false;
-    std::atomic<bool> running{true};
-    std::atomic<std::uint64_t> position{0};
-  };
-  static void Run(State& state, Pull pull, RestartSequence restart, std::chrono::milliseconds idle,
-                  Callback callback);
+  friend class detail::FanOutSlot;
+  Subscription(std::shared_ptr<detail::FanOut> fan_out,
+               std::shared_ptr<detail::Subscriber> subscriber);
 
-  std::unique_ptr<State> state_;
+  std::shared_ptr<detail::FanOut> fan_out_;
+  std::shared_ptr<detail::Subscriber> subscriber_;
   std::thread thread_;
 };
+
+namespace detail {
+
+// Where a fan-out reads the feed: built by Registry::Subscribe and
+// Store::Subscribe. Every function may be called from any thread.
+struct FeedSource {
+  // The batch after `after`, without waiting; nullptr when it has not been
+  // published yet; kResyncRequired when it is no longer kept.
+  std::function<StatusOr<std::shared_ptr<const ChangeBatch>>(std::uint64_t after)> next;
+  // Sleeps until a batch after `after` may have been published, `timeout`
+  // has passed, or `stop` is set (looked at after every wake-up).
+  std::function<void(std::uint64_t after, std::chrono::milliseconds timeout,
+                     const std::atomic<bool>& stop)>
+      wait;
+  // Wakes a `wait` in progress, so that it looks at `stop`. May come just
+  // before the wait begins to sleep: callers repeat it until the wait ends.
+  std::function<void()> wake;
+  // The sequence of the newest batch published: where the fan-out starts.
+  std::function<std::uint64_t()> head;
+  // A kResync event's restart_sequence.
+  std::function<std::uint64_t()> restart_sequence;
+};
+
+// The subscriptions of one Registry or Store: the fan-out thread runs from
+// the first subscription to the end of the last. Thread-safe.
+class FanOutSlot {
+ public:
+  // `source` is called only when no fan-out runs.
+  Subscription Subscribe(std::uint64_t after_sequence, Subscription::Callback callback,
+                         const std::function<FeedSource()>& source);
+
+ private:
+  std::mutex mutex_;
+  std::weak_ptr<FanOut> fan_out_;
+};
+
+}  // namespace detail
 
 }  // namespace hubreg

@@ -132,6 +132,7 @@ class Registry {
   // ChangeBatches of its last FeedCapacity() batches in memory; Apply only
   // moves each into this ring and wakes the waiting cursors.
   static constexpr std::size_t kDefaultFeedCapacity = 4096;
+  static constexpr std::size_t kDefaultFeedMemoryBytes = std::size_t{16} << 20;
 
   // The batch with sequence after_sequence + 1, waiting up to `timeout` for
   // it to be published; nullopt when it has not been by then.
@@ -141,16 +142,24 @@ class Registry {
   StatusOr<std::optional<ChangeBatch>> Changes(std::uint64_t after_sequence,
                                                std::chrono::milliseconds timeout) const;
 
-  // Runs Changes from `after_sequence` on a thread of its own, handing each
-  // batch (and a final kResync event, whose restart_sequence is
-  // LastSequence() at that moment) to `callback`.
+  // Hands each batch after `after_sequence` (and a final kResync event,
+  // whose restart_sequence is LastSequence() at that moment) to `callback`,
+  // on a thread of the subscription's own (hubreg/feed.h).
   Subscription Subscribe(std::uint64_t after_sequence, Subscription::Callback callback) const;
+  // The feed as the fan-out of subscriptions reads it: the ring's batches
+  // without copying them, and its waits. For a Store built on this registry.
+  detail::FeedSource FeedSource() const;
 
   // How many batches the feed keeps (0: none; Changes then always answers
   // kResyncRequired or waits). Dropping below the number held drops the
   // oldest. Thread-safe.
   void SetFeedCapacity(std::size_t batches);
   std::size_t FeedCapacity() const;
+  // How many bytes of ChangeBatches the feed keeps at most (estimated from
+  // the rows they hold), besides the number of batches: the oldest go
+  // first, and a batch larger than the bound is not kept at all.
+  // Thread-safe.
+  void SetFeedMemoryBytes(std::size_t bytes);
 
   // Whether any View of this registry is alive. Only a statement about the
   // moment of the call: an owner that has stopped handing the registry out

@@ -71,6 +71,9 @@ struct StoreOptions {
   // How many recent batches a writable store's registry keeps in memory for
   // the feed (Registry::SetFeedCapacity); older ones are read from the journal.
   std::size_t feed_memory_batches = Registry::kDefaultFeedCapacity;
+  // And at most this many bytes of them (estimated from the rows they hold;
+  // Registry::SetFeedMemoryBytes): one large import is not kept in memory.
+  std::size_t feed_memory_bytes = Registry::kDefaultFeedMemoryBytes;
 };
 
 struct StoreStats {
