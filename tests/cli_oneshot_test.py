@@ -128,7 +128,7 @@ def test_inspect_a_data_directory_lists_its_journal(v12):
     assert "journal:     1 entries (0 covered by the snapshot)" in text
     assert "sequence  committed_at" in text
     layout = json.loads(run("inspect", "--limit", "1", "--json", data=v12, check=0).stdout)
-    assert layout["format_version"] == 2 and layout["schema_version"] == 102
+    assert layout["format_version"] == 3 and layout["schema_version"] == 102
     assert layout["map"]["size"] >= layout["map"]["used"] > 0
     assert layout["map"]["page_size"] >= 4096
     [entry] = layout["journal"]["listed"]
