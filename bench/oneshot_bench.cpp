@@ -10,10 +10,7 @@
 // time is the child's, from before opening to the answer; child_cpu_s is
 // its user + system time over all its threads (wait4).
 #include <benchmark/benchmark.h>
-#include <sys/resource.h>
 #include <sys/time.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
@@ -23,6 +20,7 @@
 
 #include "hubreg/store.h"
 #include "hubreg/stored_registry.h"
+#include "self_process.h"
 #include "store_fixture.h"
 #include "stored_queries.h"
 #include "suite.h"
@@ -40,36 +38,13 @@ struct ChildResult {
 
 ChildResult RunChild(const std::string& mode, const std::string& path) {
   const std::string flag = std::string(kOneShotFlag) + mode + ":" + path;
-  int pipe_ends[2];
-  if (::pipe(pipe_ends) != 0) std::abort();
-  const pid_t child = ::fork();
-  if (child < 0) std::abort();
-  if (child == 0) {
-    ::dup2(pipe_ends[1], STDOUT_FILENO);
-    ::close(pipe_ends[0]);
-    ::execl("/proc/self/exe", "hubreg_bench", flag.c_str(), static_cast<char*>(nullptr));
-    ::_exit(127);
-  }
-  ::close(pipe_ends[1]);
-  std::string output;
-  char buffer[256];
-  for (ssize_t got; (got = ::read(pipe_ends[0], buffer, sizeof buffer)) > 0;) {
-    output.append(buffer, static_cast<std::size_t>(got));
-  }
-  ::close(pipe_ends[0]);
-  int status = 0;
-  struct rusage usage {};
-  ::wait4(child, &status, 0, &usage);
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || output.empty()) {
-    std::fprintf(stderr, "hubreg_bench: one-shot %s of %s failed\n", mode.c_str(), path.c_str());
-    std::exit(1);
-  }
+  const SelfRunResult run = RunSelf(flag, "one-shot " + mode + " of " + path);
   char* rest = nullptr;
   ChildResult result;
-  result.seconds = std::strtod(output.c_str(), &rest);
+  result.seconds = std::strtod(run.output.c_str(), &rest);
   result.peak_rss_bytes = std::strtod(rest, nullptr);
   const auto seconds = [](const timeval& t) { return t.tv_sec + t.tv_usec / 1e6; };
-  result.cpu_seconds = seconds(usage.ru_utime) + seconds(usage.ru_stime);
+  result.cpu_seconds = seconds(run.usage.ru_utime) + seconds(run.usage.ru_stime);
   return result;
 }
 

@@ -4,8 +4,6 @@
 // restarting does. The parts of a snapshot load (decode, FromRows) and the
 // memcpy floor are in snapshot_file_bench.cpp.
 #include <benchmark/benchmark.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
@@ -13,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "self_process.h"
 #include "store_fixture.h"
 #include "suite.h"
 
@@ -53,30 +52,8 @@ void OpenStore(benchmark::State& state, Size size, bool from_snapshot) {
 // heap, so this is what a service pays when it restarts.
 double OpenInNewProcess(const std::string& path) {
   const std::string flag = std::string(kOpenStoreFlag) + path;
-  int pipe_ends[2];
-  if (::pipe(pipe_ends) != 0) std::abort();
-  const pid_t child = ::fork();
-  if (child < 0) std::abort();
-  if (child == 0) {
-    ::dup2(pipe_ends[1], STDOUT_FILENO);
-    ::close(pipe_ends[0]);
-    ::execl("/proc/self/exe", "hubreg_bench", flag.c_str(), static_cast<char*>(nullptr));
-    ::_exit(127);
-  }
-  ::close(pipe_ends[1]);
-  std::string output;
-  char buffer[256];
-  for (ssize_t got; (got = ::read(pipe_ends[0], buffer, sizeof buffer)) > 0;) {
-    output.append(buffer, static_cast<std::size_t>(got));
-  }
-  ::close(pipe_ends[0]);
-  int status = 0;
-  ::waitpid(child, &status, 0);
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || output.empty()) {
-    std::fprintf(stderr, "hubreg_bench: opening %s in a new process failed\n", path.c_str());
-    std::exit(1);
-  }
-  return std::strtod(output.c_str(), nullptr);
+  const SelfRunResult run = RunSelf(flag, "opening " + path + " in a new process");
+  return std::strtod(run.output.c_str(), nullptr);
 }
 
 void OpenStoreInNewProcess(benchmark::State& state, Size size) {
