@@ -73,8 +73,9 @@ std::string Difference(const RegistryRows& a, const RegistryRows& b) {
 // in-memory registry that says what the follower must end with.
 class SourceWriter {
  public:
-  SourceWriter(PgServer& server, const RegistryRows& base, unsigned seed)
-      : conninfo_(server.ConnectionString()), random_(seed) {
+  SourceWriter(const SourceDatabase& source, const RegistryRows& base, unsigned seed)
+      : conninfo_(source.ConnectionString()), random_(seed) {
+    Reconnect();
     auto expected = Registry::FromRows(base, 0);
     REQUIRE_OK(expected);
     expected_ = std::move(*expected);
@@ -84,8 +85,6 @@ class SourceWriter {
 
   // One transaction of 1 to 4 changes, in the source and in the mirror.
   void WriteTransaction() {
-    StatusOr<PgConnection> conn = PgConnection::Open(conninfo_);
-    REQUIRE_OK(conn);
     std::string sql = "BEGIN;";
     Batch batch;
     touched_.clear();
@@ -93,9 +92,17 @@ class SourceWriter {
     const int changes = 1 + static_cast<int>(random_() % 4);
     for (int i = 0; i < changes; ++i) AddChange(&sql, &batch);
     if (batch.empty()) return WriteTransaction();  // PostgreSQL would not send it
-    REQUIRE_OK(conn->Exec(sql + "COMMIT"));
+    REQUIRE_OK(conn_->Exec(sql + "COMMIT"));
     REQUIRE_OK(expected_->Apply(batch));
     ++transactions_;
+  }
+
+  // Opens the connection the transactions go through again (after the
+  // server restarted).
+  void Reconnect() {
+    StatusOr<PgConnection> conn = PgConnection::Open(conninfo_);
+    REQUIRE_OK(conn);
+    conn_ = std::move(*conn);
   }
 
   RegistryRows Expected() const { return SortedRows(expected_->Read()); }
@@ -206,6 +213,7 @@ class SourceWriter {
   }
 
   std::string conninfo_;
+  std::optional<PgConnection> conn_;
   std::mt19937 random_;
   std::unique_ptr<Registry> expected_;
   Id next_user_ = 1;
@@ -225,17 +233,17 @@ gen::GeneratorOptions SmallSource() {
   return options;
 }
 
-// Fills `server`'s source tables with a generated registry and returns its rows.
-RegistryRows LoadGeneratedSource(PgServer& server, const gen::GeneratorOptions& size) {
+// Fills `source`'s tables with a generated registry and returns its rows.
+RegistryRows LoadGeneratedSource(const SourceDatabase& source, const gen::GeneratorOptions& size) {
   const RegistryRows base = gen::Generate(size);
-  StatusOr<PgConnection> conn = PgConnection::Open(server.ConnectionString());
+  StatusOr<PgConnection> conn = PgConnection::Open(source.ConnectionString());
   REQUIRE_OK(conn);
   LoadSource(*conn, base);
   return base;
 }
 
-std::string QueryOne(const PgServer& server, const std::string& sql) {
-  StatusOr<PgConnection> conn = PgConnection::Open(server.ConnectionString());
+std::string QueryOne(const SourceDatabase& source, const std::string& sql) {
+  StatusOr<PgConnection> conn = PgConnection::Open(source.ConnectionString());
   REQUIRE_OK(conn);
   StatusOr<std::vector<PgRow>> rows = conn->Query(sql);
   REQUIRE_OK(rows);
@@ -261,13 +269,13 @@ std::string SlotSql(std::string_view column, std::string_view slot) {
 
 TEST_CASE(
     "the first copy of a size-S registry equals the source, and a random stream keeps it equal") {
-  auto server = StartSourceServer();
-  const RegistryRows base = LoadGeneratedSource(*server, gen::SizeS());
+  SourceDatabase source;
+  const RegistryRows base = LoadGeneratedSource(source, gen::SizeS());
   FollowedStore followed;
   Store& store = followed.store();
-  RunningFollower& follower = followed.Follow(*server);
+  RunningFollower& follower = followed.Follow(source);
   CHECK(follower.SawEvent(FollowerEvent::Kind::kCopied));
-  SourceWriter writer(*server, base, 20261130);
+  SourceWriter writer(source, base, 20261130);
   CheckSameTables(SortedRows(store.Read()), writer.Expected());
   CHECK(store.Read().sequence() == 1);  // the copy is one batch
 
@@ -287,7 +295,7 @@ TEST_CASE(
   StatusOr<std::optional<FollowState>> state = ReadFollowState(store);
   REQUIRE_OK(state);
   REQUIRE(state->has_value());
-  CHECK((*state)->slot == "follower");
+  CHECK((*state)->slot == source.slot());
   CHECK((*state)->source.find("postgresql://postgres@") == 0);
   CHECK((*state)->commit_time != Timestamp{});
   CHECK((*state)->lag() >= 0us);
@@ -296,39 +304,43 @@ TEST_CASE(
 TEST_CASE(
     "a burst committed in groups while the follower keeps receiving: equal to the source, "
     "nothing confirmed before it is durable") {
-  auto server = StartSourceServer();
-  const RegistryRows base = LoadGeneratedSource(*server, SmallSource());
+  SourceDatabase source;
+  const RegistryRows base = LoadGeneratedSource(source, SmallSource());
   FollowedStore followed;
   Store& store = followed.store();
-  followed.Follow(*server);
+  followed.Follow(source);
   followed.Stop();
   // Written while no follower runs, so that the next one receives them as
   // fast as the server sends them, much faster than LMDB commits.
   MESSAGE("seed 20261201");
-  SourceWriter writer(*server, base, 20261201);
+  SourceWriter writer(source, base, 20261201);
   // bounds[k]: a WAL position at or after the commit of transaction k and
   // before that of transaction k+1.
   std::vector<Lsn> bounds;
+  StatusOr<PgConnection> conn = PgConnection::Open(source.ConnectionString());
+  REQUIRE_OK(conn);
   for (int i = 0; i < 400; ++i) {
     writer.WriteTransaction();
-    const std::optional<Lsn> bound =
-        ParseLsn(QueryOne(*server, "SELECT pg_current_wal_insert_lsn()"));
+    StatusOr<std::vector<PgRow>> insert_lsn = conn->Query("SELECT pg_current_wal_insert_lsn()");
+    REQUIRE_OK(insert_lsn);
+    const std::optional<Lsn> bound = ParseLsn(insert_lsn->at(0).at(0).value_or("NULL"));
     REQUIRE(bound.has_value());
     bounds.push_back(*bound);
   }
   const std::uint64_t target = 1 + writer.transactions();
 
-  RunningFollower follower(store, OptionsFor(*server));
+  RunningFollower follower(store, OptionsFor(source));
   // At every observation, the transactions the server counts as confirmed
   // (committed at or before the slot's confirmed position) are durable.
   // Observed as often as one connection can ask, so that a position
   // confirmed while its group still commits is seen.
-  StatusOr<PgConnection> observer = PgConnection::Open(server->ConnectionString());
+  StatusOr<PgConnection> observer = PgConnection::Open(source.ConnectionString());
   REQUIRE_OK(observer);
   std::uint64_t observations = 0;
   std::string violation;
   const auto observe = [&] {
-    StatusOr<std::vector<PgRow>> slot = observer->Query(SlotSql("confirmed_flush_lsn", "follower"));
+    StatusOr<std::vector<PgRow>> slot =
+        observer->Query(SlotSql("confirmed_flush_lsn", source.slot()));
     REQUIRE_OK(slot);
     REQUIRE(slot->size() == 1);
     const std::optional<Lsn> confirmed = ParseLsn(slot->front().front().value_or("NULL"));
@@ -375,23 +387,26 @@ TEST_CASE(
   REQUIRE(state->has_value());
   CHECK((*state)->lsn > bounds[bounds.size() - 2]);
   CHECK((*state)->lsn <= bounds.back());
-  CHECK(*ParseLsn(QueryOne(*server, SlotSql("confirmed_flush_lsn", "follower"))) >= (*state)->lsn);
+  CHECK(*ParseLsn(QueryOne(source, SlotSql("confirmed_flush_lsn", source.slot()))) >=
+        (*state)->lsn);
 }
 
 TEST_CASE("the follower survives PostgreSQL restarting mid-stream") {
-  auto server = StartSourceServer();
-  const RegistryRows base = LoadGeneratedSource(*server, SmallSource());
+  SourceDatabase source;
+  const RegistryRows base = LoadGeneratedSource(source, SmallSource());
   FollowedStore followed;
   Store& store = followed.store();
   // Transactions committed before the slot exists are in the copy, not in
   // the stream: write once streaming, so that each is one batch.
-  RunningFollower& follower = followed.Follow(*server);
-  SourceWriter writer(*server, base, 7);
+  RunningFollower& follower = followed.Follow(source);
+  SourceWriter writer(source, base, 7);
   for (int i = 0; i < 40; ++i) writer.WriteTransaction();
   REQUIRE(follower.WaitFor([&] { return store.Read().sequence() >= 1 + 20; }));
-  REQUIRE_OK(server->Restart(PgServer::StopMode::kFast));
+  REQUIRE_OK(source.server().Restart(PgServer::StopMode::kFast));
+  writer.Reconnect();
   for (int i = 0; i < 40; ++i) writer.WriteTransaction();
-  REQUIRE_OK(server->Restart(PgServer::StopMode::kImmediate));
+  REQUIRE_OK(source.server().Restart(PgServer::StopMode::kImmediate));
+  writer.Reconnect();
   for (int i = 0; i < 20; ++i) writer.WriteTransaction();
   const std::uint64_t target = 1 + writer.transactions();
   REQUIRE_MESSAGE(follower.WaitFor([&] { return store.Read().sequence() >= target; }),
@@ -408,18 +423,18 @@ TEST_CASE("the follower survives PostgreSQL restarting mid-stream") {
 TEST_CASE(
     "a source transaction that breaks the registry's rules stops the follower, keeping what came "
     "before") {
-  auto server = StartSourceServer();
+  SourceDatabase source;
   FollowedStore followed;
   Store& store = followed.store();
-  RunningFollower& follower = followed.Follow(*server);
-  StatusOr<PgConnection> conn = PgConnection::Open(server->ConnectionString());
+  RunningFollower& follower = followed.Follow(source);
+  StatusOr<PgConnection> conn = PgConnection::Open(source.ConnectionString());
   REQUIRE_OK(conn);
   // A source without the registry's case-insensitive unique email.
   REQUIRE_OK(conn->Exec("DROP INDEX user_email_key"));
   REQUIRE_OK(conn->Exec(
       "INSERT INTO \"user\" (id, external_id, email) VALUES (1, 'U-1', 'ann@example.com')"));
   REQUIRE(follower.WaitFor([&] { return store.Read().sequence() == 1; }));
-  const std::string lsn_before = QueryOne(*server, "SELECT pg_current_wal_lsn()");
+  const std::string lsn_before = QueryOne(source, "SELECT pg_current_wal_lsn()");
   REQUIRE_OK(conn->Exec(
       "INSERT INTO \"user\" (id, external_id, email) VALUES (2, 'U-2', 'ANN@example.com')"));
   std::optional<Status> ended = follower.WaitForEnd();
@@ -432,21 +447,20 @@ TEST_CASE(
   CHECK(store.Read().FindUser(1) != nullptr);
   CHECK(store.Read().FindUser(2) == nullptr);
   CHECK(store.Read().sequence() == 1);
-  const std::optional<Lsn> confirmed = ParseLsn(QueryOne(
-      *server,
-      "SELECT confirmed_flush_lsn FROM pg_replication_slots WHERE slot_name = 'follower'"));
+  const std::optional<Lsn> confirmed =
+      ParseLsn(QueryOne(source, SlotSql("confirmed_flush_lsn", source.slot())));
   REQUIRE(confirmed.has_value());
   CHECK(*confirmed <= *ParseLsn(lsn_before));
 }
 
 TEST_CASE("TRUNCATE at the source empties the table in the registry") {
-  auto server = StartSourceServer();
-  const RegistryRows base = LoadGeneratedSource(*server, SmallSource());
+  SourceDatabase source;
+  const RegistryRows base = LoadGeneratedSource(source, SmallSource());
   FollowedStore followed;
   Store& store = followed.store();
-  RunningFollower& follower = followed.Follow(*server);
+  RunningFollower& follower = followed.Follow(source);
   REQUIRE(store.Read().counts().links == base.links.size());
-  StatusOr<PgConnection> conn = PgConnection::Open(server->ConnectionString());
+  StatusOr<PgConnection> conn = PgConnection::Open(source.ConnectionString());
   REQUIRE_OK(conn);
   REQUIRE_OK(conn->Exec("TRUNCATE client_user"));
   REQUIRE(follower.WaitFor([&] { return store.Read().sequence() == 2; }));
@@ -456,8 +470,8 @@ TEST_CASE("TRUNCATE at the source empties the table in the registry") {
 }
 
 TEST_CASE("a source column of the wrong type is refused at start with the exact difference") {
-  auto server = StartSourceServer();
-  StatusOr<PgConnection> conn = PgConnection::Open(server->ConnectionString());
+  SourceDatabase source;
+  StatusOr<PgConnection> conn = PgConnection::Open(source.ConnectionString());
   REQUIRE_OK(conn);
   REQUIRE_OK(
       conn->Exec("ALTER TABLE client DROP CONSTRAINT client_db_port_check; "
@@ -465,35 +479,37 @@ TEST_CASE("a source column of the wrong type is refused at start with the exact 
                  "ALTER TABLE \"user\" DROP COLUMN email"));
   FollowedStore followed;
   Store& store = followed.store();
-  Follower follower(store, OptionsFor(*server));
+  Follower follower(store, OptionsFor(source));
   std::stop_source stop;
   const Status status = follower.Run(stop.get_token());
   CHECK(status.code() == ErrorCode::kInvalidArgument);
   CHECK(status.message() ==
         "the source schema does not fit: user.email: missing in source table public.user; "
         "client.db_port: source type text, expected an integer type");
-  CHECK(QueryOne(*server, "SELECT count(*) FROM pg_replication_slots") == "0");
+  CHECK(QueryOne(source,
+                 "SELECT count(*) FROM pg_replication_slots WHERE database = current_database()") ==
+        "0");
 }
 
 TEST_CASE("a dropped slot leads to a fresh copy reconciled with the registry, never to skipping") {
-  auto server = StartSourceServer();
-  const RegistryRows base = LoadGeneratedSource(*server, SmallSource());
+  SourceDatabase source;
+  const RegistryRows base = LoadGeneratedSource(source, SmallSource());
   FollowedStore followed;
   Store& store = followed.store();
-  SourceWriter writer(*server, base, 11);
+  SourceWriter writer(source, base, 11);
   {
-    RunningFollower& follower = followed.Follow(*server);
+    RunningFollower& follower = followed.Follow(source);
     CHECK_OK(follower.Stop());
   }
-  REQUIRE_OK(DropFollowerSlot(server->ConnectionString(), "follower"));
-  CHECK(DropFollowerSlot(server->ConnectionString(), "follower").code() == ErrorCode::kNotFound);
+  REQUIRE_OK(DropFollowerSlot(source.ConnectionString(), source.slot()));
+  CHECK(DropFollowerSlot(source.ConnectionString(), source.slot()).code() == ErrorCode::kNotFound);
   // Changes made while no slot kept them.
   for (int i = 0; i < 20; ++i) writer.WriteTransaction();
-  RunningFollower& follower = followed.Follow(*server);
+  RunningFollower& follower = followed.Follow(source);
   bool said_gone = false;
   for (const FollowerEvent& e : follower.Events()) {
     if (e.kind == FollowerEvent::Kind::kCopyStarted &&
-        e.message.find("replication slot follower is gone") != std::string::npos) {
+        e.message.find("replication slot " + source.slot() + " is gone") != std::string::npos) {
       said_gone = true;
     }
   }
@@ -503,13 +519,13 @@ TEST_CASE("a dropped slot leads to a fresh copy reconciled with the registry, ne
 }
 
 TEST_CASE("a read-only process sees the followed changes after Refresh") {
-  auto server = StartSourceServer();
+  SourceDatabase source;
   FollowedStore followed;
-  RunningFollower& follower = followed.Follow(*server);
+  RunningFollower& follower = followed.Follow(source);
   Child reader({kHelper, "reader", followed.path()});
   reader.Send("refresh");
   CHECK(reader.ReadLine() == "0 0 0");  // an empty source: the copy wrote nothing
-  StatusOr<PgConnection> conn = PgConnection::Open(server->ConnectionString());
+  StatusOr<PgConnection> conn = PgConnection::Open(source.ConnectionString());
   REQUIRE_OK(conn);
   REQUIRE_OK(conn->Exec(
       "INSERT INTO \"user\" (id, external_id, email) VALUES (1, 'U-1', 'a@example.com')"));
@@ -521,26 +537,26 @@ TEST_CASE("a read-only process sees the followed changes after Refresh") {
 
 TEST_CASE(
     "kill -9 of the follower process at random moments: equal at the end, nothing applied twice") {
-  auto server = StartSourceServer();
-  const RegistryRows base = LoadGeneratedSource(*server, SmallSource());
+  SourceDatabase source;
+  const RegistryRows base = LoadGeneratedSource(source, SmallSource());
   TempDir dir;
   const std::string path = dir.Path("data");
   const unsigned seed = 20261201;
   MESSAGE("seed " << seed);
   std::mt19937 random(seed);
-  SourceWriter writer(*server, base, seed);
+  SourceWriter writer(source, base, seed);
   // The password is ignored by the test server (trust), but must never show.
-  const std::string source = server->Uri() + "?password=Pw-Never-Shown";
+  const std::string source_uri = source.Uri() + "?password=Pw-Never-Shown";
   const std::vector<std::string> follow = {kCli,
                                            "--data",
                                            path,
                                            "-q",
                                            "follow",
-                                           source,
+                                           source_uri,
                                            "--slot",
-                                           "follower",
+                                           source.slot(),
                                            "--publication",
-                                           std::string(kSourcePublication)};
+                                           source.publication()};
   constexpr int kRounds = 20;
   for (int round = 0; round < kRounds; ++round) {
     CAPTURE(round);
@@ -603,61 +619,64 @@ TEST_CASE(
   std::optional<std::string> json = stats.ReadLine();
   REQUIRE(json.has_value());
   CHECK(json->find("\"follow\":{\"source\":\"postgresql://postgres@") != std::string::npos);
-  CHECK(json->find("\"slot\":\"follower\"") != std::string::npos);
+  CHECK(json->find("\"slot\":\"" + source.slot() + "\"") != std::string::npos);
   CHECK(json->find("Pw-Never-Shown") == std::string::npos);
 }
 
 TEST_CASE("a slot invalidated because its WAL was removed leads to a fresh copy, never to a gap") {
   PgServerOptions small_wal;
   small_wal.settings = {"max_slot_wal_keep_size = 1MB"};
+  // Its own server: the WAL allowance is the whole cluster's.
   auto server = StartSourceServer(small_wal);
-  const RegistryRows base = LoadGeneratedSource(*server, SmallSource());
+  SourceDatabase source(*server);
+  const RegistryRows base = LoadGeneratedSource(source, SmallSource());
   FollowedStore followed;
   Store& store = followed.store();
-  SourceWriter writer(*server, base, 17);
+  SourceWriter writer(source, base, 17);
   {
-    RunningFollower& follower = followed.Follow(*server);
+    RunningFollower& follower = followed.Follow(source);
     for (int i = 0; i < 5; ++i) writer.WriteTransaction();
     REQUIRE(follower.WaitFor([&] { return store.Read().sequence() >= 1 + 5; }));
     CHECK_OK(follower.Stop());
   }
   // While no follower runs, the source changes and the server removes WAL
   // the slot still needs (its 1 MB allowance is one segment here).
-  StatusOr<PgConnection> conn = PgConnection::Open(server->ConnectionString());
+  StatusOr<PgConnection> conn = PgConnection::Open(source.ConnectionString());
   REQUIRE_OK(conn);
   std::string wal_status;
   for (int i = 0; i < 50 && wal_status != "lost"; ++i) {
     writer.WriteTransaction();
     REQUIRE_OK(conn->Exec("SELECT pg_switch_wal()"));
     REQUIRE_OK(conn->Exec("CHECKPOINT"));
-    wal_status = QueryOne(*server, SlotSql("wal_status", "follower"));
+    wal_status = QueryOne(source, SlotSql("wal_status", source.slot()));
   }
   REQUIRE(wal_status == "lost");
 
-  RunningFollower& follower = followed.Follow(*server);
+  RunningFollower& follower = followed.Follow(source);
   CHECK_MESSAGE(SawEventSaying(follower, FollowerEvent::Kind::kDisconnected,
-                               "replication slot follower cannot serve the stored position; "
-                               "dropping it to start again from a fresh copy"),
+                               "replication slot " + source.slot() +
+                                   " cannot serve the stored position; dropping it to start "
+                                   "again from a fresh copy"),
                 follower.Describe());
   CHECK(SawEventSaying(follower, FollowerEvent::Kind::kCopyStarted,
-                       "replication slot follower is gone"));
+                       "replication slot " + source.slot() + " is gone"));
   for (int i = 0; i < 10; ++i) writer.WriteTransaction();
   REQUIRE_MESSAGE(
       follower.WaitFor([&] { return SameTables(SortedRows(store.Read()), writer.Expected()); }),
       follower.Describe() << Difference(SortedRows(store.Read()), writer.Expected()));
   CHECK_OK(follower.Stop());
-  CHECK(QueryOne(*server, SlotSql("wal_status", "follower")) == "reserved");
+  CHECK(QueryOne(source, SlotSql("wal_status", source.slot())) == "reserved");
 }
 
 TEST_CASE(
     "a registry that followed another cluster, or another slot, is copied afresh, never resumed") {
-  auto first = StartSourceServer();
-  const RegistryRows base = LoadGeneratedSource(*first, SmallSource());
+  SourceDatabase first;
+  const RegistryRows base = LoadGeneratedSource(first, SmallSource());
   FollowedStore followed;
   Store& store = followed.store();
   {
-    SourceWriter writer(*first, base, 21);
-    RunningFollower& follower = followed.Follow(*first);
+    SourceWriter writer(first, base, 21);
+    RunningFollower& follower = followed.Follow(first);
     for (int i = 0; i < 10; ++i) writer.WriteTransaction();
     REQUIRE(follower.WaitFor([&] { return store.Read().sequence() >= 1 + 10; }));
     CHECK_OK(follower.Stop());
@@ -666,19 +685,21 @@ TEST_CASE(
   // slot of the follower's name that a resumed follower would stream from.
   PgServerOptions own_cluster;
   own_cluster.own_cluster = true;
-  auto second = StartSourceServer(own_cluster);
-  const std::string second_system = QueryOne(*second, kSystemIdSql);
-  REQUIRE(QueryOne(*first, kSystemIdSql) != second_system);
-  LoadGeneratedSource(*second, SmallSource());
+  auto second_server = StartSourceServer(own_cluster);
+  SourceDatabase second(*second_server, first.name());
+  const std::string second_system = QueryOne(second, kSystemIdSql);
+  REQUIRE(QueryOne(first, kSystemIdSql) != second_system);
+  LoadGeneratedSource(second, SmallSource());
   {
-    StatusOr<PgConnection> conn = PgConnection::Open(second->ConnectionString());
+    StatusOr<PgConnection> conn = PgConnection::Open(second.ConnectionString());
     REQUIRE_OK(conn);
-    REQUIRE_OK(conn->Exec("SELECT pg_create_logical_replication_slot('follower', 'pgoutput')"));
+    REQUIRE_OK(conn->Exec("SELECT pg_create_logical_replication_slot(" + Sql(second.slot()) +
+                          ", 'pgoutput')"));
   }
-  SourceWriter writer(*second, base, 22);
+  SourceWriter writer(second, base, 22);
   for (int i = 0; i < 20; ++i) writer.WriteTransaction();
   {
-    RunningFollower& follower = followed.Follow(*second);
+    RunningFollower& follower = followed.Follow(second);
     CHECK_MESSAGE(SawEventSaying(follower, FollowerEvent::Kind::kCopyStarted,
                                  "the source is another PostgreSQL cluster (system " +
                                      second_system + ", the registry followed "),
@@ -695,12 +716,12 @@ TEST_CASE(
   }
   // Changes the old slot keeps, then a follower told to use another slot.
   for (int i = 0; i < 5; ++i) writer.WriteTransaction();
-  FollowerOptions other_slot = OptionsFor(*second);
-  other_slot.slot = "follower_b";
+  FollowerOptions other_slot = OptionsFor(second);
+  other_slot.slot = second.slot() + "_b";
   RunningFollower& follower = followed.Follow(other_slot);
   CHECK_MESSAGE(SawEventSaying(follower, FollowerEvent::Kind::kCopyStarted,
-                               "following slot follower_b instead of follower: starting again "
-                               "from a fresh copy"),
+                               "following slot " + other_slot.slot + " instead of " +
+                                   second.slot() + ": starting again from a fresh copy"),
                 follower.Describe());
   for (int i = 0; i < 5; ++i) writer.WriteTransaction();
   REQUIRE_MESSAGE(
@@ -710,23 +731,23 @@ TEST_CASE(
   StatusOr<std::optional<FollowState>> state = ReadFollowState(store);
   REQUIRE_OK(state);
   REQUIRE(state->has_value());
-  CHECK((*state)->slot == "follower_b");
-  CHECK(QueryOne(*second, SlotSql("count(*)", "follower_b")) == "1");
+  CHECK((*state)->slot == other_slot.slot);
+  CHECK(QueryOne(second, SlotSql("count(*)", other_slot.slot)) == "1");
 }
 
 TEST_CASE("hubreg follow --drop-slot drops the slot and leaves the data directory as it was") {
-  auto server = StartSourceServer();
-  LoadGeneratedSource(*server, SmallSource());
+  SourceDatabase source;
+  LoadGeneratedSource(source, SmallSource());
   FollowedStore followed;
   const std::string path = followed.path();
-  const std::vector<std::string> drop = {kCli,          "--data",      path,     "follow",
-                                         "--drop-slot", server->Uri(), "--slot", "follower"};
+  const std::vector<std::string> drop = {kCli,          "--data",     path,     "follow",
+                                         "--drop-slot", source.Uri(), "--slot", source.slot()};
   RegistryRows rows;
   std::uint64_t sequence = 0;
   std::string source_state;
   {
     Store& store = followed.store();
-    RunningFollower& follower = followed.Follow(*server);
+    RunningFollower& follower = followed.Follow(source);
     // A slot in use is refused at once, not waited for.
     const CommandOutput busy = RunCommand(drop);
     CHECK((WIFEXITED(busy.wait_status) && WEXITSTATUS(busy.wait_status) == 1));
@@ -741,15 +762,16 @@ TEST_CASE("hubreg follow --drop-slot drops the slot and leaves the data director
     source_state = *state;
     followed.Close();
   }
-  REQUIRE(QueryOne(*server, SlotSql("count(*)", "follower")) == "1");
+  REQUIRE(QueryOne(source, SlotSql("count(*)", source.slot())) == "1");
 
   const CommandOutput dropped = RunCommand(drop);
   CHECK((WIFEXITED(dropped.wait_status) && WEXITSTATUS(dropped.wait_status) == 0));
-  CHECK(dropped.output == "dropped replication slot follower\n");
-  CHECK(QueryOne(*server, SlotSql("count(*)", "follower")) == "0");
+  CHECK(dropped.output == "dropped replication slot " + source.slot() + "\n");
+  CHECK(QueryOne(source, SlotSql("count(*)", source.slot())) == "0");
   const CommandOutput again = RunCommand(drop);
   CHECK((WIFEXITED(again.wait_status) && WEXITSTATUS(again.wait_status) == 1));
-  CHECK_MESSAGE(again.output.find("replication slot follower does not exist") != std::string::npos,
+  CHECK_MESSAGE(again.output.find("replication slot " + source.slot() + " does not exist") !=
+                    std::string::npos,
                 again.output);
 
   auto store = OpenStore(StoreAt(path));
@@ -762,9 +784,9 @@ TEST_CASE("hubreg follow --drop-slot drops the slot and leaves the data director
 
 TEST_CASE(
     "a user's id changed at a source with ON UPDATE CASCADE moves its links and organizations") {
-  auto server = StartSourceServer();
-  LoadGeneratedSource(*server, SmallSource());
-  StatusOr<PgConnection> conn = PgConnection::Open(server->ConnectionString());
+  SourceDatabase source;
+  LoadGeneratedSource(source, SmallSource());
+  StatusOr<PgConnection> conn = PgConnection::Open(source.ConnectionString());
   REQUIRE_OK(conn);
   REQUIRE_OK(conn->Exec(
       "ALTER TABLE client_user DROP CONSTRAINT client_user_user_id_fkey,"
@@ -773,17 +795,17 @@ TEST_CASE(
       " DROP CONSTRAINT threecolts_organization_organization_owner_id_fkey,"
       " ADD FOREIGN KEY (organization_owner_id) REFERENCES \"user\" (id) ON UPDATE CASCADE"));
   const Id owner = std::stoull(
-      QueryOne(*server, "SELECT organization_owner_id FROM threecolts_organization WHERE id = 1"));
+      QueryOne(source, "SELECT organization_owner_id FROM threecolts_organization WHERE id = 1"));
   const std::string owned = QueryOne(
-      *server, "SELECT count(*) FROM threecolts_organization WHERE organization_owner_id = " +
-                   std::to_string(owner));
+      source, "SELECT count(*) FROM threecolts_organization WHERE organization_owner_id = " +
+                  std::to_string(owner));
   REQUIRE_OK(conn->Exec("INSERT INTO client_user SELECT id, " + std::to_string(owner) +
                         ", now() FROM client WHERE id <= 3 ON CONFLICT DO NOTHING"));
-  const std::string links = QueryOne(
-      *server, "SELECT count(*) FROM client_user WHERE user_id = " + std::to_string(owner));
+  const std::string links =
+      QueryOne(source, "SELECT count(*) FROM client_user WHERE user_id = " + std::to_string(owner));
   FollowedStore followed;
   Store& store = followed.store();
-  RunningFollower& follower = followed.Follow(*server);
+  RunningFollower& follower = followed.Follow(source);
   const std::uint64_t before = store.Read().sequence();
   const User old_user = *store.Read().FindUser(owner);
 
@@ -830,11 +852,11 @@ TEST_CASE("hubreg follow waits a bounded time for the writer lock, saying who ho
                               holder + " after waiting 200 ms); in opening the store\n");
 
   // Released while it waits: it goes on.
-  auto server = StartSourceServer();
+  SourceDatabase source;
   Child child({"/bin/sh", "-c",
-               "exec \"$0\" --data \"$1\" -q follow \"$2\" --slot follower --publication \"$3\" "
+               "exec \"$0\" --data \"$1\" -q follow \"$2\" --slot \"$3\" --publication \"$4\" "
                "2>&1",
-               kCli, path, server->Uri(), std::string(kSourcePublication)});
+               kCli, path, source.Uri(), source.slot(), source.publication()});
   CHECK(child.ReadLine() == "hubreg: waiting for the writer lock held by " + holder);
   store.reset();
   for (;;) {
@@ -850,14 +872,14 @@ TEST_CASE("hubreg follow waits a bounded time for the writer lock, saying who ho
 TEST_CASE(
     "the follower's backlog is bounded in bytes; a transaction larger than the bound is "
     "applied alone") {
-  auto server = StartSourceServer();
+  SourceDatabase source;
   FollowedStore followed;
-  followed.Follow(*server);
+  followed.Follow(source);
   followed.Stop();
   const std::uint64_t before = followed.store().Read().sequence();
   // Written while no follower runs, so that the next one receives them much
   // faster than LMDB commits them: 4 users of ~1 kB each per transaction.
-  StatusOr<PgConnection> conn = PgConnection::Open(server->ConnectionString());
+  StatusOr<PgConnection> conn = PgConnection::Open(source.ConnectionString());
   REQUIRE_OK(conn);
   const auto insert_users = [&](int first, int count) {
     return "INSERT INTO \"user\" (id, external_id, email, name) SELECT g, 'BU-' || g, 'b' || g || "
@@ -867,7 +889,7 @@ TEST_CASE(
   constexpr int kTransactions = 200;
   for (int i = 0; i < kTransactions; ++i) REQUIRE_OK(conn->Exec(insert_users(1 + 4 * i, 4)));
 
-  FollowerOptions options = OptionsFor(*server);
+  FollowerOptions options = OptionsFor(source);
   options.max_backlog_bytes = 16 << 10;
   RunningFollower& follower = followed.Follow(options);
   Store& store = followed.store();

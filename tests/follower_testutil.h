@@ -1,6 +1,7 @@
-// Fixtures for the follower tests: a private PostgreSQL with hub_alpha's
-// source schema, rows written to it as SQL, and a Follower running on its
-// own thread whose events a test can wait for.
+// Fixtures for the follower tests: a private PostgreSQL shared by the cases,
+// each with its own database holding hub_alpha's source schema, rows written
+// to it as SQL, and a Follower running on its own thread whose events a test
+// can wait for.
 #pragma once
 
 #include <condition_variable>
@@ -16,12 +17,6 @@
 
 namespace hubreg::test {
 
-inline std::unique_ptr<PgServer> StartSourceServer(PgServerOptions options = {}) {
-  StatusOr<std::unique_ptr<PgServer>> server = StartServerWithSchema(std::move(options));
-  REQUIRE_OK(server);
-  return std::move(server).value();
-}
-
 inline std::string Sql(std::string_view text) {
   std::string quoted = "'";
   for (char c : text) {
@@ -32,6 +27,85 @@ inline std::string Sql(std::string_view text) {
 }
 inline std::string Sql(Timestamp t) { return Sql(FormatTimestamp(t)); }
 inline std::string SqlId(Id id) { return id == kNoId ? "NULL" : std::to_string(id); }
+
+// A private PostgreSQL for the follower tests, holding the source schema in
+// the database kTemplateDatabase, from which each SourceDatabase is copied.
+inline constexpr std::string_view kTemplateDatabase = "source_template";
+inline std::unique_ptr<PgServer> StartSourceServer(PgServerOptions options = {}) {
+  StatusOr<std::unique_ptr<PgServer>> server = PgServer::Create(std::move(options));
+  REQUIRE_OK(server);
+  {
+    StatusOr<PgConnection> conn = PgConnection::Open((*server)->ConnectionString());
+    REQUIRE_OK(conn);
+    REQUIRE_OK(conn->Exec("CREATE DATABASE " + std::string(kTemplateDatabase)));
+  }
+  StatusOr<PgConnection> conn = PgConnection::Open((*server)->ConnectionString(kTemplateDatabase));
+  REQUIRE_OK(conn);
+  StatusOr<std::string> schema = SourceSchemaSql();
+  REQUIRE_OK(schema);
+  REQUIRE_OK(conn->Exec(*schema));
+  return std::move(server).value();
+}
+
+// The source server the test cases share: started on the first call (from
+// the main thread, which it dies with), and again if a case left it stopped.
+inline PgServer& SharedSourceServer() {
+  static std::unique_ptr<PgServer> server = StartSourceServer();
+  if (!server->running()) REQUIRE_OK(server->Start());
+  return *server;
+}
+
+// A source of its own for one test case: a database copied from the
+// template, whose name is also its slot's, with its own publication, so that
+// cases sharing a server stay independent and may run in any order. The
+// destructor drops the database and its slots (ending what still uses them).
+class SourceDatabase {
+ public:
+  explicit SourceDatabase(PgServer& server = SharedSourceServer())
+      : SourceDatabase(server, "follower_" + std::to_string(++counter_)) {}
+  // A database called `name` (a name another server's source may share).
+  SourceDatabase(PgServer& server, std::string name) : server_(server), name_(std::move(name)) {
+    {
+      StatusOr<PgConnection> conn = PgConnection::Open(server_.ConnectionString());
+      REQUIRE_OK(conn);
+      REQUIRE_OK(
+          conn->Exec("CREATE DATABASE " + name_ + " TEMPLATE " + std::string(kTemplateDatabase)));
+    }
+    StatusOr<PgConnection> conn = PgConnection::Open(ConnectionString());
+    REQUIRE_OK(conn);
+    REQUIRE_OK(conn->Exec("ALTER PUBLICATION " + std::string(kSourcePublication) + " RENAME TO " +
+                          publication()));
+  }
+  ~SourceDatabase() {
+    if (!server_.running()) return;
+    const std::string slots = " FROM pg_replication_slots WHERE database = " + Sql(name_);
+    StatusOr<PgConnection> conn = PgConnection::Open(server_.ConnectionString());
+    Status dropped = conn.status();
+    for (const std::string& sql :
+         {"SELECT pg_terminate_backend(active_pid, 60000)" + slots + " AND active_pid IS NOT NULL",
+          "SELECT pg_drop_replication_slot(slot_name)" + slots,
+          "DROP DATABASE " + name_ + " WITH (FORCE)"}) {
+      if (dropped.ok()) dropped = conn->Exec(sql);
+    }
+    if (!dropped.ok())
+      FAIL_CHECK("cannot drop source database " << name_ << ": " << dropped.ToString());
+  }
+  SourceDatabase(const SourceDatabase&) = delete;
+  SourceDatabase& operator=(const SourceDatabase&) = delete;
+
+  PgServer& server() const { return server_; }
+  const std::string& name() const { return name_; }
+  // The follower's slot in the tests.
+  const std::string& slot() const { return name_; }
+  std::string publication() const { return name_ + "_pub"; }
+  std::string ConnectionString() const { return server_.ConnectionString(name_); }
+  std::string Uri() const { return server_.Uri(name_); }
+
+ private:
+  static inline int counter_ = 0;
+  PgServer& server_;
+  std::string name_;
+};
 
 inline std::string InsertSql(const App& r) {
   return "INSERT INTO threecolts_app VALUES (" + std::to_string(r.id) + ", " + Sql(r.name) + ", " +
@@ -61,12 +135,13 @@ inline std::string InsertSql(const ClientUserLink& r) {
          std::to_string(r.user_id) + ", " + Sql(r.created_at) + ")";
 }
 
-// A follower of `server` as the tests run it: slot "follower", short backoff.
-inline FollowerOptions OptionsFor(const PgServer& server) {
+// A follower of `source` as the tests run it: its slot and publication,
+// short backoff.
+inline FollowerOptions OptionsFor(const SourceDatabase& source) {
   FollowerOptions options;
-  options.conninfo = server.ConnectionString();
-  options.publication = std::string(kSourcePublication);
-  options.slot = "follower";
+  options.conninfo = source.ConnectionString();
+  options.publication = source.publication();
+  options.slot = source.slot();
   options.min_backoff = std::chrono::milliseconds(20);
   options.max_backoff = std::chrono::milliseconds(500);
   return options;
@@ -192,7 +267,7 @@ class FollowedStore {
         follower_->Describe());
     return *follower_;
   }
-  RunningFollower& Follow(const PgServer& server) { return Follow(OptionsFor(server)); }
+  RunningFollower& Follow(const SourceDatabase& source) { return Follow(OptionsFor(source)); }
 
   // Stops the follower, which must end OK.
   void Stop() {

@@ -17,20 +17,23 @@
 namespace hubreg::test {
 namespace {
 
-// What a read-only Store::Open of `path` holds, in the reader's order.
-RegistryRows OpenedRows(const std::string& path, std::uint64_t* sequence) {
+// What a read-only Store::Open of `path` holds, in the reader's order, and
+// its stats.
+RegistryRows OpenedRows(const std::string& path, StoreStats* stats) {
   StoreOptions options = StoreAt(path);
   options.read_only = true;
   auto store = OpenStore(options);
-  const View view = store->Read();
-  *sequence = view.sequence();
-  return SortedRows(view);
+  *stats = store->Stats();
+  return SortedRows(store->Read());
 }
 
+// The rows (and their counts) are those Store::Open loads from `path`.
 void CheckSameAsStore(const std::string& path, const StoredRegistry& read) {
-  std::uint64_t sequence = 0;
-  RegistryRows opened = OpenedRows(path, &sequence);
-  CHECK(read.sequence == sequence);
+  StoreStats stats;
+  RegistryRows opened = OpenedRows(path, &stats);
+  CHECK(read.stats.last_sequence == stats.last_sequence);
+  CHECK(read.stats.counts == stats.counts);
+  CHECK(read.stats.open_seconds > 0);
   RegistryRows rows = read.rows;
   // Links come sorted by (user, client); SortRows orders them by (client, user).
   CHECK(std::is_sorted(rows.links.begin(), rows.links.end(), [](const auto& a, const auto& b) {
@@ -48,6 +51,19 @@ void CheckSameAsStore(const std::string& path, const StoredRegistry& read) {
   CHECK(rows.next_organization_id == opened.next_organization_id);
   CHECK(rows.next_client_id == opened.next_client_id);
   CHECK(rows.next_user_id == opened.next_user_id);
+}
+
+// The stats of a data directory read as rows are those Store::Stats reports
+// of a read-only Store opened on it.
+void CheckSameStatsAsStore(const std::string& path, const StoredRegistry& read) {
+  StoreStats stats;
+  OpenedRows(path, &stats);
+  CHECK(read.stats.snapshot_sequence == stats.snapshot_sequence);
+  CHECK(read.stats.snapshot_bytes == stats.snapshot_bytes);
+  CHECK(read.stats.journal_batches == stats.journal_batches);
+  CHECK(read.stats.journal_bytes == stats.journal_bytes);
+  CHECK(read.stats.map_size == stats.map_size);
+  CHECK(read.stats.commit_signal == stats.commit_signal);
 }
 
 // Random batches (inserts, updates, erases with their cascades) on the
@@ -76,10 +92,11 @@ TEST_CASE("a data directory read as rows equals what Store::Open loads") {
     StatusOr<StoredRegistry> read = ReadStoredRegistry(path);
     REQUIRE_OK(read);
     CHECK_FALSE(read->opened_store);
-    CHECK(read->journal_batches > 0);
-    CHECK(read->snapshot_sequence + read->journal_batches == read->sequence);
-    CHECK(read->map_size >= read->map_used);
+    CHECK(read->stats.journal_batches > 0);
+    CHECK(read->stats.snapshot_sequence + read->stats.journal_batches == read->stats.last_sequence);
+    CHECK(read->stats.map_size >= read->stats.map_used);
     CheckSameAsStore(path, *read);
+    CheckSameStatsAsStore(path, *read);
   }
 }
 
@@ -89,7 +106,7 @@ TEST_CASE("a directory with only a snapshot, and one with only a journal, read t
   WriteRandomDirectory(journal_only, 3, 30, -1);
   StatusOr<StoredRegistry> read = ReadStoredRegistry(journal_only);
   REQUIRE_OK(read);
-  CHECK(read->snapshot_sequence == 0);
+  CHECK(read->stats.snapshot_sequence == 0);
   CheckSameAsStore(journal_only, *read);
 
   const std::string snapshot_only = dir.Path("snapshot");
@@ -100,7 +117,7 @@ TEST_CASE("a directory with only a snapshot, and one with only a journal, read t
   }
   read = ReadStoredRegistry(snapshot_only);
   REQUIRE_OK(read);
-  CHECK(read->journal_batches == 0);
+  CHECK(read->stats.journal_batches == 0);
   CheckSameAsStore(snapshot_only, *read);
 }
 
@@ -115,7 +132,7 @@ TEST_CASE("a snapshot file read as rows holds the saved state") {
   }
   StatusOr<StoredRegistry> read = ReadStoredSnapshotFile(file);
   REQUIRE_OK(read);
-  CHECK(read->journal_batches == 0);
+  CHECK(read->stats.journal_batches == 0);
   CheckSameAsStore(path, *read);
 
   // One flipped payload byte: the file checksum names it.
@@ -177,8 +194,9 @@ TEST_CASE("journal entries from before the change feed are read through a full o
   StatusOr<StoredRegistry> read = ReadStoredRegistry(path);
   REQUIRE_OK(read);
   CHECK(read->opened_store);
-  CHECK(read->sequence == 3);
+  CHECK(read->stats.last_sequence == 3);
   CheckSameAsStore(path, *read);
+  CheckSameStatsAsStore(path, *read);
 }
 
 TEST_CASE("inspecting a directory lists its journal entries") {

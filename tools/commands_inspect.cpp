@@ -37,11 +37,6 @@ std::string SchemaName(std::uint32_t schema_version) {
 
 unsigned long long Ull(std::uint64_t value) { return static_cast<unsigned long long>(value); }
 
-TableCounts CountsOf(const RegistryRows& rows) {
-  return {rows.apps.size(), rows.organizations.size(), rows.clients.size(), rows.users.size(),
-          rows.links.size()};
-}
-
 void PrintRowCounts(const TableCounts& counts) {
   std::printf("rows:\n");
   std::printf("  threecolts_app           %zu\n", counts.apps);
@@ -66,13 +61,13 @@ int RunGet(const Context& context, const InspectArgs& args) {
 int InspectFile(const Context& context, const std::string& file) {
   StatusOr<StoredRegistry> stored = ReadStoredSnapshotFile(file);
   if (!stored.ok()) return Fail(stored.status());
-  const TableCounts counts = CountsOf(stored->rows);
+  const TableCounts& counts = stored->stats.counts;
   if (context.json) {
     Json out{{"file", file},
              {"format_version", stored->format_version},
              {"schema_version", stored->schema_version},
-             {"sequence", stored->sequence},
-             {"bytes", stored->snapshot_bytes},
+             {"sequence", stored->stats.last_sequence},
+             {"bytes", stored->stats.snapshot_bytes},
              {"counts", CountsJson(counts)}};
     std::printf("%s\n", Dump(out).c_str());
     return kExitOk;
@@ -80,8 +75,8 @@ int InspectFile(const Context& context, const std::string& file) {
   std::printf("snapshot file %s\n", file.c_str());
   std::printf("format:      version %u, schema %s (%u)\n", stored->format_version,
               SchemaName(stored->schema_version).c_str(), stored->schema_version);
-  std::printf("sequence:    %llu\n", Ull(stored->sequence));
-  std::printf("size:        %s\n", ByteSize(stored->snapshot_bytes).c_str());
+  std::printf("sequence:    %llu\n", Ull(stored->stats.last_sequence));
+  std::printf("size:        %s\n", ByteSize(stored->stats.snapshot_bytes).c_str());
   PrintRowCounts(counts);
   return kExitOk;
 }
@@ -103,15 +98,15 @@ int InspectDirectory(const Context& context, std::size_t limit) {
   if (!stored.ok()) return Fail(stored.status());
   StatusOr<DirectoryLayout> layout = InspectDataDirectory(context.data_dir, limit);
   if (!layout.ok()) return Fail(layout.status());
-  const TableCounts counts = CountsOf(stored->rows);
-  const std::uint64_t covered = layout->journal_entries - stored->journal_batches;
+  const TableCounts& counts = stored->stats.counts;
+  const std::uint64_t covered = layout->journal_entries - stored->stats.journal_batches;
   if (context.json) {
     Json entries = Json::array();
     for (const JournalEntryInfo& entry : layout->entries) entries.push_back(EntryJson(entry));
     Json out{{"data", context.data_dir},
              {"format_version", layout->format_version},
              {"schema_version", layout->schema_version},
-             {"sequence", stored->sequence},
+             {"sequence", stored->stats.last_sequence},
              {"counts", CountsJson(counts)},
              {"snapshot",
               {{"sequence", layout->snapshot_sequence},
@@ -131,7 +126,7 @@ int InspectDirectory(const Context& context, std::size_t limit) {
     return kExitOk;
   }
   std::printf("data directory %s at sequence %llu\n", context.data_dir.c_str(),
-              Ull(stored->sequence));
+              Ull(stored->stats.last_sequence));
   std::printf("format:      layout version %u, schema %s (%u)\n", layout->format_version,
               SchemaName(layout->schema_version).c_str(), layout->schema_version);
   PrintRowCounts(counts);

@@ -203,31 +203,10 @@ nlohmann::ordered_json StatsJson(const StoreStats& stats) {
   return out;
 }
 
-// StoreStats of the stored state, from its rows (no registry is built).
-// What only a running Store knows (compactions, refresh and replacement
-// counts, their last errors) is zero or empty here.
-StoreStats StatsOf(const StoredRegistry& stored, double read_seconds) {
-  StoreStats stats;
-  stats.counts = {stored.rows.apps.size(), stored.rows.organizations.size(),
-                  stored.rows.clients.size(), stored.rows.users.size(), stored.rows.links.size()};
-  stats.last_sequence = stored.sequence;
-  stats.snapshot_sequence = stored.snapshot_sequence;
-  stats.snapshot_bytes = stored.snapshot_bytes;
-  stats.journal_batches = stored.journal_batches;
-  stats.journal_bytes = stored.journal_bytes;
-  stats.map_size = stored.map_size;
-  stats.map_used = stored.map_used;
-  stats.open_seconds = read_seconds;
-  stats.commit_signal = stored.commit_signal;
-  return stats;
-}
-
 int RunStats(const Context& context, const std::string& format) {
-  const auto start = std::chrono::steady_clock::now();
   StatusOr<StoredRegistry> stored = ReadStored(context);
   if (!stored.ok()) return Fail(stored.status());
-  const StoreStats stats = StatsOf(
-      *stored, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  const StoreStats stats = std::move(stored->stats);
   if (format == "prometheus") {
     const std::string text = RenderPrometheus(stats, "hubreg", context.data_dir);
     std::fwrite(text.data(), 1, text.size(), stdout);

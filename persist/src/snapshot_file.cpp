@@ -60,14 +60,10 @@ StatusOr<std::string> ReadSnapshotFileBytes(const std::string& file, SnapshotFil
   return bytes;
 }
 
-namespace {
-
 TableCounts CountsOf(const RegistryRows& rows) {
   return {rows.apps.size(), rows.organizations.size(), rows.clients.size(), rows.users.size(),
           rows.links.size()};
 }
-
-}  // namespace
 
 std::string DescribeCountMismatch(const TableCounts& header, const TableCounts& payload) {
   struct Table {

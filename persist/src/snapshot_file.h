@@ -62,6 +62,9 @@ StatusOr<LoadedSnapshot> ReadSnapshotFile(const std::string& file);
 // file. The body's checksum is not checked (CheckSnapshotFileBody does).
 StatusOr<std::string> ReadSnapshotFileBytes(const std::string& file, SnapshotFileHeader* header);
 
+// The number of rows in each table.
+TableCounts CountsOf(const RegistryRows& rows);
+
 // "header counts 4 client rows, the payload holds 5" for the first table
 // that differs.
 std::string DescribeCountMismatch(const TableCounts& header, const TableCounts& payload);

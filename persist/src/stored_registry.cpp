@@ -4,6 +4,7 @@
 #include "hubreg/stored_registry.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 #include <limits>
 #include <map>
@@ -206,25 +207,15 @@ RegistryRows RowsOf(const View& view) {
 // rules (ids assigned, cascades), so only a full open can read them.
 StatusOr<StoredRegistry> ReadThroughStore(const std::string& path, StoredRegistry read) {
   // (schema and format versions stay those of the snapshot read first)
-  read.journal_batches = 0;
-  read.journal_bytes = 0;
   StoreOptions options;
   options.path = path;
   options.read_only = true;
   options.create_if_missing = false;
   StatusOr<std::unique_ptr<Store>> store = Store::Open(options);
   if (!store.ok()) return store.status();
-  const StoreStats stats = (*store)->Stats();
   const View view = (*store)->Read();
+  read.stats = (*store)->Stats();
   read.rows = RowsOf(view);
-  read.sequence = view.sequence();
-  read.snapshot_sequence = stats.snapshot_sequence;
-  read.snapshot_bytes = stats.snapshot_bytes;
-  read.journal_batches = stats.journal_batches;
-  read.journal_bytes = stats.journal_bytes;
-  read.map_size = stats.map_size;
-  read.map_used = stats.map_used;
-  read.commit_signal = stats.commit_signal;
   read.opened_store = true;
   return read;
 }
@@ -246,9 +237,7 @@ std::uint64_t FreePages(lmdb::Txn& txn) {
   return pages;
 }
 
-}  // namespace
-
-StatusOr<StoredRegistry> ReadStoredRegistry(const std::string& path) {
+StatusOr<StoredRegistry> ReadDirectory(const std::string& path) {
   StatusOr<std::unique_ptr<DataDirectory>> directory = OpenReadOnly(path);
   if (!directory.ok()) return directory.status();
   std::optional<persist::SnapshotCopy> snapshot;
@@ -273,16 +262,16 @@ StatusOr<StoredRegistry> ReadStoredRegistry(const std::string& path) {
   }
   StoredRegistry read;
   read.source_state = std::move(source_state);
-  read.commit_signal = persist::CommitSignal::OpenForWaiting(path).ok();
-  read.map_size = (*directory)->env().MapSize();
-  read.map_used = (*directory)->env().MapUsed();
+  read.stats.commit_signal = persist::CommitSignal::OpenForWaiting(path).ok();
+  read.stats.map_size = (*directory)->env().MapSize();
+  read.stats.map_used = (*directory)->env().MapUsed();
   directory->reset();
 
   read.schema_version = snapshot->header.schema_version;
   read.format_version = snapshot->header.format_version;
-  read.snapshot_sequence = snapshot->header.sequence;
-  read.snapshot_bytes = snapshot->header.payload_bytes;
-  read.sequence = snapshot->header.sequence;
+  read.stats.snapshot_sequence = snapshot->header.sequence;
+  read.stats.snapshot_bytes = snapshot->header.payload_bytes;
+  read.stats.last_sequence = snapshot->header.sequence;
   {
     StatusOr<RegistryRows> rows =
         persist::DecodeSnapshot(snapshot->payload, snapshot->header.schema_version);
@@ -314,9 +303,9 @@ StatusOr<StoredRegistry> ReadStoredRegistry(const std::string& path) {
           },
           change);
     }
-    read.journal_batches += 1;
-    read.journal_bytes += journal->values[i].size();
-    read.sequence = sequence;
+    read.stats.journal_batches += 1;
+    read.stats.journal_bytes += journal->values[i].size();
+    read.stats.last_sequence = sequence;
   }
   journal.reset();
   Merge(overlays.apps, &read.rows.apps);
@@ -327,7 +316,7 @@ StatusOr<StoredRegistry> ReadStoredRegistry(const std::string& path) {
   return read;
 }
 
-StatusOr<StoredRegistry> ReadStoredSnapshotFile(const std::string& file) {
+StatusOr<StoredRegistry> ReadSnapshotFile(const std::string& file) {
   persist::SnapshotFileHeader header;
   StatusOr<std::string> bytes = persist::ReadSnapshotFileBytes(file, &header);
   if (!bytes.ok()) return bytes.status();
@@ -344,15 +333,37 @@ StatusOr<StoredRegistry> ReadStoredSnapshotFile(const std::string& file) {
     return Status::Corruption(file + ": " + persist::DescribeCountMismatch(header.counts, decoded));
   }
   StoredRegistry read;
-  read.snapshot_bytes = bytes->size();
+  read.stats.snapshot_bytes = bytes->size();
   std::string().swap(*bytes);
   read.rows = std::move(*rows);
   SortRows(&read.rows);
-  read.sequence = header.sequence;
-  read.snapshot_sequence = header.sequence;
+  read.stats.last_sequence = header.sequence;
+  read.stats.snapshot_sequence = header.sequence;
   read.schema_version = header.schema_version;
   read.format_version = header.format_version;
   return read;
+}
+
+// Runs `read`, then completes the stats: the rows' counts and the time it took.
+template <typename Read>
+StatusOr<StoredRegistry> Timed(Read read) {
+  const auto start = std::chrono::steady_clock::now();
+  StatusOr<StoredRegistry> stored = read();
+  if (!stored.ok()) return stored;
+  stored->stats.counts = persist::CountsOf(stored->rows);
+  stored->stats.open_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return stored;
+}
+
+}  // namespace
+
+StatusOr<StoredRegistry> ReadStoredRegistry(const std::string& path) {
+  return Timed([&] { return ReadDirectory(path); });
+}
+
+StatusOr<StoredRegistry> ReadStoredSnapshotFile(const std::string& file) {
+  return Timed([&] { return ReadSnapshotFile(file); });
 }
 
 StatusOr<DirectoryLayout> InspectDataDirectory(const std::string& path, std::size_t limit) {

@@ -1,7 +1,9 @@
 """The change feed through the Python module: Registry.changes()."""
 import _thread
 import datetime
+import sys
 import threading
+import time
 
 import pytest
 
@@ -52,13 +54,30 @@ def test_another_thread_runs_while_one_waits(reg):
 
 def test_keyboard_interrupt_ends_a_wait(reg):
     changes = reg.changes(timeout=60)
-    timer = threading.Timer(0.1, _thread.interrupt_main)
-    timer.start()
-    try:
-        with pytest.raises(KeyboardInterrupt):
-            next(changes)
-    finally:
-        timer.cancel()
+    main = threading.get_ident()
+
+    def wait_for_a_batch():
+        return next(changes)
+
+    def interrupt_the_wait():
+        # Only once the main thread is inside wait_for_a_batch: an interrupt sent at a
+        # fixed time could land before pytest.raises on a slow machine, and end the
+        # whole pytest run.
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            frame = sys._current_frames().get(main)
+            while frame is not None and frame.f_code is not wait_for_a_batch.__code__:
+                frame = frame.f_back
+            if frame is not None:
+                _thread.interrupt_main()
+                return
+            time.sleep(0.01)
+
+    interrupter = threading.Thread(target=interrupt_the_wait, daemon=True)
+    interrupter.start()
+    with pytest.raises(KeyboardInterrupt):
+        wait_for_a_batch()
+    interrupter.join(timeout=60)
 
 
 def test_a_cursor_no_longer_kept_raises_resync_with_the_restart_sequence(tmp_path):

@@ -161,7 +161,7 @@ StatusOr<std::unique_ptr<Registry>> RowPicker::Build() const {
   rows.next_client_id = stored_.rows.next_client_id;
   rows.next_user_id = stored_.rows.next_user_id;
   StatusOr<std::unique_ptr<Registry>> registry =
-      Registry::FromRows(std::move(rows), stored_.sequence);
+      Registry::FromRows(std::move(rows), stored_.stats.last_sequence);
   if (!registry.ok()) {
     return Status::Corruption("stored rows break an integrity rule: " +
                               registry.status().message());

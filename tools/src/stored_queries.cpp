@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "hubreg/columns.h"
+#include "row_cells.h"
 #include "row_parser.h"
 #include "row_picker.h"
 #include "timestamp_text.h"
@@ -30,8 +31,8 @@ std::vector<Id> PickOrganization(RowPicker& picker, std::string_view org) {
   return picker.PickOrganizations(org);
 }
 
-// A value as export shows it (row_cells.h): an id of 0 and a hidden secret
-// are NULL; integers stay integers.
+// A value as export shows it (row_cells.h): an id of 0 is NULL; integers
+// stay integers.
 Cell RecordCell(Id id) { return id == kNoId ? Cell() : Cell(id); }
 Cell RecordCell(std::uint16_t port) { return static_cast<std::uint64_t>(port); }
 Cell RecordCell(const std::string& text) { return text; }
@@ -43,17 +44,9 @@ template <typename Row>
 QueryTable RecordTable(const Row& row, bool include_secrets) {
   QueryTable table;
   table.single = true;
-  std::vector<Cell> cells;
-  ForEachColumn<Row>([&](const auto& column) {
-    table.columns.emplace_back(column.name);
-    const auto& value = row.*column.member;
-    if constexpr (std::is_same_v<std::remove_cvref_t<decltype(value)>, Secret>) {
-      cells.push_back(include_secrets ? Cell(value.Reveal()) : Cell());
-    } else {
-      cells.push_back(RecordCell(value));
-    }
-  });
-  table.rows.push_back(std::move(cells));
+  for (const ColumnInfo& column : kColumnInfos<Row>) table.columns.emplace_back(column.name);
+  table.rows.push_back(
+      MakeCells<Cell>(row, include_secrets, [](const auto& value) { return RecordCell(value); }));
   return table;
 }
 

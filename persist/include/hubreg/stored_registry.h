@@ -17,6 +17,7 @@
 #include "hubreg/model.h"
 #include "hubreg/registry.h"
 #include "hubreg/status.h"
+#include "hubreg/store.h"
 
 namespace hubreg {
 
@@ -26,23 +27,21 @@ struct StoredRegistry {
   // are those a Store opened on the same state would assign. Always schema
   // v1.2 (a v1.0 snapshot's rows are migrated as on open).
   RegistryRows rows;
-  std::uint64_t sequence = 0;        // the last batch the rows include
+  // What Store::Stats reports of the same state: the rows' counts, the last
+  // batch they include (last_sequence), the snapshot (snapshot_bytes: its
+  // payload; a file's whole size), the journal entries applied after it, a
+  // directory's LMDB map and whether its commit signal is usable (zero and
+  // false for a file); open_seconds is how long the read took. What only a
+  // running Store knows (compactions, refreshes, replacements, their last
+  // errors) is zero or empty.
+  StoreStats stats;
   std::uint32_t schema_version = 0;  // of the snapshot read (100 = v1.0, 102 = v1.2)
   // A snapshot file's format version, or a data directory's layout version
   // (docs/storage.md).
   std::uint32_t format_version = 0;
-  std::uint64_t snapshot_sequence = 0;
-  std::uint64_t snapshot_bytes = 0;   // payload bytes (a file: the whole file)
-  std::uint64_t journal_batches = 0;  // journal entries applied after the snapshot
-  std::uint64_t journal_bytes = 0;    // their stored bytes
-  std::uint64_t map_size = 0;         // a directory's LMDB map, in bytes (0 for a file)
-  std::uint64_t map_used = 0;         // bytes of the map in use
   // A directory's followed-source position, as Store::SourceState returns
   // it (empty when none is stored, and for a file).
   std::string source_state;
-  // Whether the directory's commit signal is usable: StoreStats::commit_signal
-  // of a read-only Store opened on it (false for a file).
-  bool commit_signal = false;
   // True when the journal held entries written before the change feed
   // (entry version 1, without the rows they changed), so the rows were
   // taken from a full Store::Open instead.
