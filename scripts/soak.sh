@@ -118,7 +118,8 @@ axes[2].set_ylim(bottom=0)
 axes[2].set_xlabel("minutes")
 last = rows[-1]
 fig.suptitle(f"hubreg soak, size {size}{', a reader refreshing every 50 ms' if reader == '1' else ''}\n"
-             f"{int(last['batches']):,} single-mutation batches, {last['compactions']} compactions")
+             f"{int(last['batches']):,} single-mutation batches, {last['compactions']} compactions"
+             f"{', copying compactions: ' + last['copies'] if last.get('copies') else ''}")
 fig.tight_layout()
 fig.savefig(png, dpi=80)
 print(f"{png}: {int(last['batches']):,} batches in {float(last['seconds']) / 60:.1f} min; "

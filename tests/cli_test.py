@@ -678,7 +678,8 @@ ROOT = Path(__file__).resolve().parent.parent
 STATS_KEYS = ["data", "counts", "last_sequence", "snapshot_sequence", "snapshot_bytes",
               "journal_batches", "journal_bytes", "map_size", "map_used", "open_seconds",
               "compactions", "last_compaction_error", "retired_registries", "commit_signal",
-              "replacements", "last_refresh_error", "rss_bytes", "peak_rss_bytes", "follow"]
+              "replacements", "copies", "last_refresh_error", "rss_bytes", "peak_rss_bytes",
+              "follow"]
 
 
 def project_version():

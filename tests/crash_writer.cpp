@@ -24,11 +24,24 @@
 //   crash_writer hold-open DIR
 //     The same without the read transaction: keeps the environment open.
 //
+//   crash_writer pin DIR
+//     As hold-read, but for each line on stdin: "release" ends the read
+//     transaction and answers "released", "hold" begins one again and
+//     answers "held"; exits at EOF.
+//
+//   crash_writer copy-kill DIR STEP
+//     Opens DIR for writing with copying compaction at every compaction,
+//     applies and acknowledges numbered batches (as write) up to 40, then
+//     compacts, and kills itself with SIGKILL when the copying compaction
+//     reaches STEP (copy_compaction.h: copied, prepared, exchanged); "none"
+//     lets it finish and prints "done".
+//
 //   crash_writer check DIR
 //     Opens DIR (as a writer would) and verifies it, then prints either
 //     "ok <sequence> <fingerprint of every row>" or "error <code>: <message>".
 //     A crash shows as death by a signal.
 #include <lmdb.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -39,6 +52,7 @@
 #include <utility>
 #include <vector>
 
+#include "copy_compaction.h"
 #include "hubreg/store.h"
 
 namespace {
@@ -195,6 +209,58 @@ int Hold(const std::string& dir, bool read) {
   for (;;) ::pause();
 }
 
+int Pin(const std::string& dir) {
+  MDB_env* env = nullptr;
+  MDB_txn* txn = nullptr;
+  if (mdb_env_create(&env) != 0 || mdb_env_set_maxdbs(env, 4) != 0 ||
+      mdb_env_open(env, dir.c_str(), MDB_RDONLY | MDB_NOTLS, 0600) != 0 ||
+      mdb_txn_begin(env, nullptr, MDB_RDONLY, &txn) != 0) {
+    std::fprintf(stderr, "crash_writer: cannot open a read transaction in %s\n", dir.c_str());
+    return 2;
+  }
+  WriteLine("ready");
+  std::string line;
+  while (std::getline(std::cin, line)) {
+    if (line == "release" && txn != nullptr) {
+      mdb_txn_abort(txn);
+      txn = nullptr;
+      WriteLine("released");
+    } else if (line == "hold" && txn == nullptr) {
+      if (mdb_txn_begin(env, nullptr, MDB_RDONLY, &txn) != 0) return 2;
+      WriteLine("held");
+    } else {
+      WriteLine("?");
+    }
+  }
+  if (txn != nullptr) mdb_txn_abort(txn);
+  mdb_env_close(env);
+  return 0;
+}
+
+int CopyKill(const std::string& dir, const std::string& step) {
+  hubreg::persist::SetCopyStepHook([step](std::string_view reached) {
+    if (reached == step) ::raise(SIGKILL);
+  });
+  hubreg::StoreOptions options;
+  options.path = dir;
+  options.copy_compaction_ratio = 1;  // any free page is reason enough
+  options.copy_compaction_min_free_bytes = 0;
+  options.copy_compaction_interval = std::chrono::seconds(0);
+  auto store = hubreg::Store::Open(options);
+  if (!store.ok()) return Fail(store.status());
+  for (hubreg::Id k = (*store)->registry().Read().counts().users + 1; k <= 40; ++k) {
+    auto result = (*store)->Apply(NumberedBatch(k));
+    if (!result.ok()) return Fail(result.status());
+    WriteLine(std::to_string(k));
+  }
+  hubreg::Status compacted = (*store)->Compact();
+  if (!compacted.ok()) return Fail(compacted);
+  if ((*store)->Stats().copies != 1)
+    return Fail(hubreg::Status::Io("no copying compaction was made"));
+  WriteLine("done");
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -205,9 +271,11 @@ int main(int argc, char** argv) {
   if (mode == "hold-read" && argc == 3) return Hold(argv[2], /*read=*/true);
   if (mode == "hold-open" && argc == 3) return Hold(argv[2], /*read=*/false);
   if (mode == "check" && argc == 3) return Check(argv[2]);
+  if (mode == "pin" && argc == 3) return Pin(argv[2]);
+  if (mode == "copy-kill" && argc == 4) return CopyKill(argv[2], argv[3]);
   std::fprintf(stderr,
                "usage: crash_writer write DIR COMPACT_EVERY full|nosync | group DIR full|nosync | "
                "reader DIR | "
-               "hold-read DIR | hold-open DIR | check DIR\n");
+               "hold-read DIR | hold-open DIR | check DIR | pin DIR | copy-kill DIR STEP\n");
   return 1;
 }

@@ -4,6 +4,8 @@ find_path(CEREAL_INCLUDE_DIR cereal/cereal.hpp REQUIRED)
 
 # The child process the multi-process tests start and kill.
 add_executable(crash_writer crash_writer.cpp)
+target_include_directories(crash_writer PRIVATE ${PROJECT_SOURCE_DIR}/persist/src
+                           ${CEREAL_INCLUDE_DIR})
 target_link_libraries(crash_writer PRIVATE hubreg::persist LMDB::lmdb)
 hubreg_target_options(crash_writer)
 
@@ -19,7 +21,8 @@ set_tests_properties(metrics_test PROPERTIES LABELS persist)
 
 # The tests reach into persist/src for the LMDB layout and the fault hook.
 foreach(test store_test store_layout_test crash_test store_corruption_test group_commit_test
-             store_feed_test feed_crash_test store_verify_test stored_registry_test)
+             store_feed_test feed_crash_test store_verify_test stored_registry_test
+             copy_compaction_test)
   hubreg_add_test(${test})
   target_include_directories(${test} PRIVATE ${PROJECT_SOURCE_DIR}/persist/src
                              ${CEREAL_INCLUDE_DIR})

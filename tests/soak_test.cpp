@@ -59,7 +59,7 @@ Sample ParseSample(const std::string& line) {
   std::vector<std::string> fields;
   std::stringstream stream(line);
   for (std::string field; std::getline(stream, field, ',');) fields.push_back(field);
-  REQUIRE(fields.size() == 13);
+  REQUIRE(fields.size() == 14);
   Sample sample;
   sample.batches = std::stoull(fields[1]);
   sample.file_bytes = std::stoull(fields[2]);

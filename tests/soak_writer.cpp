@@ -14,7 +14,7 @@
 // stdout, after a header line:
 //
 //   seconds,batches,file_bytes,map_size,map_used,rss_bytes,rss_anon_bytes,rss_file_bytes,
-//   batches_per_second,compactions,snapshot_bytes,journal_bytes,feed_window_bytes
+//   batches_per_second,compactions,snapshot_bytes,journal_bytes,feed_window_bytes,copies
 //
 // file_bytes is data.mdb's size, rss_* come from /proc/self/status (RssAnon:
 // the process's own memory; RssFile: mapped file pages, LMDB's map among
@@ -22,7 +22,8 @@
 // journal_bytes counts the entries after the snapshot (StoreStats), and
 // feed_window_bytes the change feed's window that compaction keeps before
 // it (the store's defaults, feed_retention_batches entries of the journal's
-// mean size, at most feed_retention_bytes). Exits 0 when done, 2 (with the
+// mean size, at most feed_retention_bytes). copies counts the copying
+// compactions (StoreStats::copies). Exits 0 when done, 2 (with the
 // error on stderr) when anything fails.
 #include <sys/stat.h>
 
@@ -150,7 +151,7 @@ int Run(const Args& args) {
   std::uint64_t entry_bytes = 0;  // the journal entries' mean size, once there are any
   std::printf(
       "seconds,batches,file_bytes,map_size,map_used,rss_bytes,rss_anon_bytes,rss_file_bytes,"
-      "batches_per_second,compactions,snapshot_bytes,journal_bytes,feed_window_bytes\n");
+      "batches_per_second,compactions,snapshot_bytes,journal_bytes,feed_window_bytes,copies\n");
   std::fflush(stdout);
   auto sample = [&](std::uint64_t batches) {
     const Clock::time_point now = Clock::now();
@@ -163,7 +164,7 @@ int Run(const Args& args) {
     if (stats.journal_batches != 0) entry_bytes = stats.journal_bytes / stats.journal_batches;
     const std::uint64_t feed_window =
         std::min(options.feed_retention_bytes, options.feed_retention_batches * entry_bytes);
-    std::printf("%.3f,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%.0f,%llu,%llu,%llu,%llu\n",
+    std::printf("%.3f,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%.0f,%llu,%llu,%llu,%llu,%llu\n",
                 std::chrono::duration<double>(now - start).count(),
                 static_cast<unsigned long long>(batches),
                 static_cast<unsigned long long>(FileBytes(data_file)),
@@ -175,7 +176,8 @@ int Run(const Args& args) {
                 static_cast<unsigned long long>(stats.compactions),
                 static_cast<unsigned long long>(stats.snapshot_bytes),
                 static_cast<unsigned long long>(stats.journal_bytes),
-                static_cast<unsigned long long>(feed_window));
+                static_cast<unsigned long long>(feed_window),
+                static_cast<unsigned long long>(stats.copies));
     std::fflush(stdout);
     last_time = now;
     last_batches = batches;

@@ -25,6 +25,18 @@ void CommitWaiter::Notify(std::uint64_t sequence) {
   if (signal) signal->Notify(sequence);
 }
 
+void CommitWaiter::Reattach(std::uint64_t sequence) {
+  StatusOr<CommitSignal> signal = CommitSignal::OpenForWriting(dir_);
+  std::shared_ptr<const CommitSignal> old;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    old = std::move(signal_);
+    signal_ = signal.ok() ? std::make_shared<const CommitSignal>(std::move(*signal)) : nullptr;
+  }
+  if (old) old->Notify(sequence);
+  Notify(sequence);
+}
+
 std::shared_ptr<const CommitSignal> CommitWaiter::AttachedSignal() const {
   std::lock_guard<std::mutex> lock(mutex_);
   if (signal_ && signal_->IsFileAt(dir_)) return signal_;

@@ -39,6 +39,11 @@ class CommitWaiter {
   // Writers, after each durable commit, once its batch is visible.
   void Notify(std::uint64_t sequence);
 
+  // Writers, after a copying compaction put a new data directory at `dir`:
+  // uses (or creates) its signal from now on, and notifies the old one's
+  // waiters, who then find data.mdb replaced, and the new one's.
+  void Reattach(std::uint64_t sequence);
+
   // Returns true as soon as `done()` is, false at `deadline` or once
   // Interrupt was called; `done()`'s error if it fails. `done` is called
   // again after every wake-up.

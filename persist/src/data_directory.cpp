@@ -13,6 +13,8 @@
 #include <system_error>
 #include <thread>
 
+#include "copy_compaction.h"
+
 namespace hubreg::persist {
 namespace {
 
@@ -89,6 +91,15 @@ long ReadLockHolder(int fd) {
   return std::strtol(text, nullptr, 10);
 }
 
+// Whether `fd` is still the file at `file`: a copying compaction swaps the
+// whole directory, so a lock taken on the old one's file guards nothing.
+bool StillNamed(int fd, const std::string& file) {
+  struct stat open_file {};
+  struct stat named_file {};
+  return ::fstat(fd, &open_file) == 0 && ::stat(file.c_str(), &named_file) == 0 &&
+         open_file.st_dev == named_file.st_dev && open_file.st_ino == named_file.st_ino;
+}
+
 // LMDB serialises write transactions, but two writing registries would each
 // number their batches from their own state, so only one may exist. The
 // holder writes its process id into the file, for a writer that waits.
@@ -98,7 +109,15 @@ StatusOr<int> LockForWriting(const StoreOptions& options) {
   if (fd < 0) return Status::Io(file + ": open: " + std::strerror(errno));
   const auto deadline = std::chrono::steady_clock::now() + options.writer_lock_wait;
   bool waiting = false;
-  while (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+  for (;;) {
+    if (::flock(fd, LOCK_EX | LOCK_NB) == 0) {
+      if (StillNamed(fd, file)) break;
+      // Locked the file of a directory swapped away meanwhile: lock the new one.
+      ::close(fd);
+      fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+      if (fd < 0) return Status::Io(file + ": open: " + std::strerror(errno));
+      continue;
+    }
     const int error = errno;
     if (error == EINTR) continue;
     if (error != EWOULDBLOCK) {
@@ -148,10 +167,13 @@ DataDirectory::~DataDirectory() {
 StatusOr<std::unique_ptr<DataDirectory>> DataDirectory::Open(const StoreOptions& options) {
   HUBREG_RETURN_IF_ERROR(PrepareDirectory(options));
   std::unique_ptr<DataDirectory> directory(new DataDirectory());
+  directory->path_ = options.path;
   if (!options.read_only) {
     StatusOr<int> lock = LockForWriting(options);
     if (!lock.ok()) return lock.status();
     directory->writer_lock_fd_ = *lock;
+    // Not fatal: a leftover only takes disk space, and the next open retries.
+    static_cast<void>(RemoveCopyLeftovers(options.path));
   }
   lmdb::Env::Options env_options;
   env_options.flags = options.read_only ? MDB_RDONLY : SyncFlags(options.sync);
@@ -160,6 +182,13 @@ StatusOr<std::unique_ptr<DataDirectory>> DataDirectory::Open(const StoreOptions&
   StatusOr<lmdb::Env> env = lmdb::Env::Open(options.path, env_options);
   if (!env.ok()) return env.status();
   directory->env_ = std::move(*env);
+  {
+    int fd = -1;
+    struct stat info {};
+    if (mdb_env_get_fd(directory->env_.handle(), &fd) == 0 && ::fstat(fd, &info) == 0) {
+      directory->file_id_ = {info.st_dev, info.st_ino};
+    }
+  }
   HUBREG_RETURN_IF_ERROR(directory->env_.CheckFileCoversPages());
   HUBREG_RETURN_IF_ERROR(directory->env_.CheckMetaPages());
   // Slots of killed readers would otherwise pin old pages forever (the
@@ -201,9 +230,14 @@ StatusOr<std::unique_ptr<DataDirectory>> DataDirectory::Open(const StoreOptions&
   return directory;
 }
 
+Status DataDirectory::Closed() const {
+  return Status::Io(path_ + ": closed: the data directory was replaced");
+}
+
 StatusOr<DataDirectory::Reader> DataDirectory::BeginRead() const {
   for (int attempt = 0;; ++attempt) {
     std::shared_lock<std::shared_mutex> lock(map_mutex_);
+    if (closed_) return Closed();
     bool map_resized = false;
     StatusOr<lmdb::Txn> txn = lmdb::Txn::Begin(env_, MDB_RDONLY, &map_resized);
     if (txn.ok()) return Reader(std::move(lock), std::move(*txn));
@@ -221,6 +255,7 @@ Status DataDirectory::Write(const std::function<Status(lmdb::Txn&)>& body) {
     bool map_full = false;
     {
       std::shared_lock<std::shared_mutex> lock(map_mutex_);
+      if (closed_) return Closed();
       StatusOr<lmdb::Txn> txn = lmdb::Txn::Begin(env_, 0);
       if (!txn.ok()) return txn.status();
       status = body(*txn);
@@ -241,6 +276,7 @@ Status DataDirectory::ReserveRoom(std::size_t bytes) {
 
 Status DataDirectory::GrowMap(std::size_t at_least) {
   std::unique_lock<std::shared_mutex> lock(map_mutex_);
+  if (closed_) return Closed();
   std::size_t size = env_.MapSize();
   if (size >= at_least) return Status::Ok();  // another thread grew it meanwhile
   while (size < at_least && size < kMaxMapSize) size *= 2;
@@ -249,6 +285,47 @@ Status DataDirectory::GrowMap(std::size_t at_least) {
                       " bytes, more than the " + std::to_string(kMaxMapSize) + " allowed");
   }
   return env_.SetMapSize(size);
+}
+
+Status DataDirectory::CopyCompactedTo(int fd) const {
+  std::shared_lock<std::shared_mutex> lock(map_mutex_);
+  if (closed_) return Closed();
+  const int rc = mdb_env_copyfd2(env_.handle(), fd, MDB_CP_COMPACT);
+  if (rc != 0) return lmdb::Error(rc, "mdb_env_copyfd2", path_);
+  return Status::Ok();
+}
+
+bool DataDirectory::CloseIfIdle() {
+  std::unique_lock<std::shared_mutex> lock(map_mutex_, std::try_to_lock);
+  if (!lock.owns_lock()) return false;
+  if (closed_) return true;
+  env_ = lmdb::Env();
+  closed_ = true;
+  if (writer_lock_fd_ >= 0) {
+    ::close(writer_lock_fd_);
+    writer_lock_fd_ = -1;
+  }
+  return true;
+}
+
+bool DataDirectory::closed() const {
+  std::shared_lock<std::shared_mutex> lock(map_mutex_);
+  return closed_;
+}
+
+void DataDirectory::Relocate(const std::string& path) {
+  path_ = path;
+  env_.Relocate(path);
+}
+
+std::size_t DataDirectory::MapSize() const {
+  std::shared_lock<std::shared_mutex> lock(map_mutex_);
+  return closed_ ? 0 : env_.MapSize();
+}
+
+std::size_t DataDirectory::MapUsed() const {
+  std::shared_lock<std::shared_mutex> lock(map_mutex_);
+  return closed_ ? 0 : env_.MapUsed();
 }
 
 }  // namespace hubreg::persist

@@ -7,6 +7,8 @@
 // may write; growing the map waits until none of them is inside LMDB.
 #pragma once
 
+#include <sys/types.h>
+
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -30,6 +32,8 @@ class DataDirectory {
   // A writer also holds an exclusive flock(2) on "writer.lock" in the
   // directory until it is closed: a second writer, in this or another
   // process, is refused with kIo.
+  // A writer's open also removes what a copying compaction cut short by a
+  // crash left beside the directory (copy_compaction.h).
   static StatusOr<std::unique_ptr<DataDirectory>> Open(const StoreOptions& options);
 
   ~DataDirectory();
@@ -48,6 +52,7 @@ class DataDirectory {
     std::shared_lock<std::shared_mutex> lock_;  // declared first: released after the txn ends
     lmdb::Txn txn_;
   };
+  // kIo once the environment was closed (CloseIfIdle).
   StatusOr<Reader> BeginRead() const;
 
   // Runs `body` in a write transaction and commits it. If LMDB reports
@@ -59,20 +64,50 @@ class DataDirectory {
   // in use, e.g. before writing a large snapshot.
   Status ReserveRoom(std::size_t bytes);
 
+  // mdb_env_copyfd2 with MDB_CP_COMPACT into `fd`: the pages in use, in
+  // order, without the free ones. Holds a read transaction meanwhile.
+  Status CopyCompactedTo(int fd) const;
+
+  // A directory replaced by another (a restore, a copying compaction):
+  // closes the environment, and a writer's lock on it, unless a transaction
+  // of this process still uses it. Returns whether it is closed.
+  bool CloseIfIdle();
+  bool closed() const;
+
+  // After renaming the directory: the path it now has, for messages and for
+  // DataFileReplaced. REQUIRES: no other thread uses this directory yet.
+  void Relocate(const std::string& path);
+
+  // The map's size and the bytes of it in use (0 once closed).
+  std::size_t MapSize() const;
+  std::size_t MapUsed() const;
+
+  // data.mdb as it was when it was opened: device and inode.
+  struct FileId {
+    dev_t device = 0;
+    ino_t inode = 0;
+  };
+  FileId file_id() const { return file_id_; }
+
   const StoreDbs& dbs() const { return dbs_; }
+  // REQUIRES: not closed.
   const lmdb::Env& env() const { return env_; }
-  const std::string& path() const { return env_.path(); }
+  const std::string& path() const { return path_; }
 
  private:
   DataDirectory() = default;
   Status GrowMap(std::size_t at_least);
+  Status Closed() const;
 
   int writer_lock_fd_ = -1;  // released last: the environment closes first
-  mutable lmdb::Env env_;    // mutable: BeginRead may adopt a grown map
+  std::string path_;
+  FileId file_id_;
+  mutable lmdb::Env env_;  // mutable: BeginRead may adopt a grown map
   StoreDbs dbs_;
   // Shared by every transaction, exclusive while the map is resized: LMDB
   // requires that no transaction of this process is active then.
   mutable std::shared_mutex map_mutex_;
+  bool closed_ = false;  // guarded by map_mutex_
 };
 
 }  // namespace hubreg::persist

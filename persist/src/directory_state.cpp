@@ -33,15 +33,12 @@ StatusOr<std::uint64_t> LastStoredSequence(lmdb::Txn& txn, const StoreDbs& dbs) 
 }
 
 bool DataFileReplaced(const DataDirectory& directory) {
-  int fd = -1;
-  struct stat open_file {};
+  const DataDirectory::FileId open_file = directory.file_id();
+  if (open_file.inode == 0) return false;  // cannot tell; LMDB has it open, so it is not gone
   struct stat named_file {};
-  if (mdb_env_get_fd(directory.env().handle(), &fd) != 0 || ::fstat(fd, &open_file) != 0) {
-    return false;  // cannot tell; LMDB has it open, so it is not gone
-  }
   const std::string name = directory.path() + "/data.mdb";
   if (::stat(name.c_str(), &named_file) != 0) return true;
-  return named_file.st_dev != open_file.st_dev || named_file.st_ino != open_file.st_ino;
+  return named_file.st_dev != open_file.device || named_file.st_ino != open_file.inode;
 }
 
 std::uint64_t HighestSequenceUsed(const std::string& path) {

@@ -23,6 +23,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "hubreg/status.h"
 
@@ -83,6 +84,8 @@ class Env {
 
   const std::string& path() const { return path_; }
   MDB_env* handle() const { return env_; }
+  // The directory was renamed to `path` (only messages use it).
+  void Relocate(std::string path) { path_ = std::move(path); }
 
  private:
   MDB_env* env_ = nullptr;

@@ -66,6 +66,10 @@ const std::array kFields{
                "Times a read-only store found its data directory replaced (a restore) and "
                "reloaded.",
                &Get<&StoreStats::replacements>},
+    StatsField{"copies", "copies_total", kCounter,
+               "Copying compactions the writer made, or a read-only store followed without "
+               "reloading.",
+               &Get<&StoreStats::copies>},
     StatsField{"last_refresh_error", "last_refresh_failed", kGauge,
                "1 when the last background refresh failed (its message is in hubreg stats "
                "--json), else 0.",

@@ -15,6 +15,7 @@
 #include "commit_record.h"
 #include "commit_waiter.h"
 #include "compaction.h"
+#include "copy_compaction.h"
 #include "data_directory.h"
 #include "directory_state.h"
 #include "feed_journal.h"
@@ -58,6 +59,14 @@ class OpenDirectory {
   }
   DataDirectory* operator->() const { return current_.load(std::memory_order_acquire); }
   DataDirectory& operator*() const { return *operator->(); }
+  // Closes the replaced directories no transaction uses any more (their
+  // files, gone from the directory, hold disk space while open). Called
+  // where operator= is.
+  void CloseRetired() {
+    for (const std::unique_ptr<DataDirectory>& opened : opened_) {
+      if (opened.get() != operator->()) opened->CloseIfIdle();
+    }
+  }
 
  private:
   std::vector<std::unique_ptr<DataDirectory>> opened_;  // changed in Open or under refresh_mutex
@@ -94,6 +103,9 @@ struct Store::Impl {
   mutable std::mutex compaction_error_mutex;
   std::string last_compaction_error;
   std::atomic<std::uint64_t> replacements{0};
+  std::atomic<std::uint64_t> copies{0};
+  std::mutex copy_mutex;  // a writer's copying compactions, one at a time
+  std::optional<std::chrono::steady_clock::time_point> last_copy;  // under copy_mutex
   std::unique_ptr<persist::CommitWaiter> waiter;
   mutable detail::FanOutSlot subscriptions;
   std::unique_ptr<persist::BackgroundRefresher> refresher;  // last: stopped first
@@ -249,7 +261,33 @@ struct Store::Impl {
     // What the new snapshot made obsolete goes in small transactions, while
     // batches are committed again (docs/storage.md, "Compaction").
     if (status.ok()) status = persist::DropAllObsolete(*directory, FeedWindow());
+    if (status.ok()) status = CopyIfDue();
     return status.WithContext("compacting " + directory->path());
+  }
+
+  // A copying compaction when data.mdb is mostly free pages (copy_compaction.h).
+  Status CopyIfDue() {
+    if (options.copy_compaction_ratio <= 0) return Status::Ok();
+    std::lock_guard<std::mutex> lock(copy_mutex);
+    directory.CloseRetired();  // one a transaction still used at the last copy
+    const auto now = std::chrono::steady_clock::now();
+    if (last_copy && now - *last_copy < options.copy_compaction_interval) return Status::Ok();
+    StatusOr<persist::FileUse> use = persist::MeasureFileUse(*directory);
+    if (!use.ok()) return use.status();
+    if (!persist::CopyDue(options, *use)) return Status::Ok();
+    last_copy = now;  // a failed copy, too, is tried again only after the interval
+    Status status = current().RunExclusive([&](const View&) -> Status {
+      StatusOr<persist::CopiedDirectory> copied = persist::CopyCompacted(*directory, options);
+      if (!copied.ok()) return copied.status();
+      directory = std::move(copied->directory);
+      commit_record = std::move(copied->commit_record);
+      waiter->Reattach(copied->sequence);  // wakes the old directory's waiters, too
+      copies += 1;
+      return Status::Ok();
+    });
+    directory.CloseRetired();
+    if (status.ok()) status = persist::RemoveCopyLeftovers(options.path);
+    return status;
   }
 
   // Whether a batch after `after` is durable (or, read-only, whether the
@@ -278,6 +316,7 @@ struct Store::Impl {
     StatusOr<persist::ReopenedDirectory> reopened = persist::ReopenReplaced(options);
     if (!reopened.ok()) return reopened.status();
     directory = std::move(reopened->directory);
+    directory.CloseRetired();
     SetRegistry(std::move(reopened->registry));
     SetSnapshotTallies(reopened->header, reopened->journal);
     replacements += 1;
@@ -288,18 +327,50 @@ struct Store::Impl {
     return {options.feed_retention_batches, options.feed_retention_bytes};
   }
 
-  // A read-only store's cursor. A data directory replaced under it (a
-  // restore) holds another history: its batches are not the ones after the
-  // cursor, so the answer is a resync, never a batch, until Refresh has loaded
-  // the new one (whose snapshot is above every sequence the old one used).
-  StatusOr<std::optional<ChangeBatch>> ReadOnlyChanges(std::uint64_t after_sequence) const {
-    const DataDirectory& current = *directory;
-    if (persist::DataFileReplaced(current)) {
-      return Status::ResyncRequired(options.path +
-                                    ": the data directory was replaced (a restore); refresh and "
-                                    "start again from its snapshot");
+  // Read-only, after DataFileReplaced: opens the new data directory and, if
+  // it is a copying compaction's copy of the open one, goes on with it
+  // (nothing to reload: the same batches under the same sequences). False
+  // when it is another history (a restore). Under refresh_mutex.
+  StatusOr<bool> AdoptCopy() {
+    StoreOptions read_only = options;
+    read_only.read_only = true;
+    StatusOr<std::unique_ptr<DataDirectory>> opened = DataDirectory::Open(read_only);
+    if (!opened.ok()) return opened.status();
+    StatusOr<bool> copy = persist::IsCompactedCopyOf(**opened, *directory);
+    if (!copy.ok() || !*copy) return copy;
+    directory = std::move(*opened);
+    directory.CloseRetired();
+    copies += 1;
+    return true;
+  }
+
+  // The journal's answer to a feed cursor (a writer's past its ring). A
+  // data directory replaced under a read-only store by a copying compaction
+  // is followed at once. One replaced by a restore holds another history:
+  // its batches are not the ones after the cursor, so the answer is a
+  // resync, never a batch, until Refresh has loaded the new one (whose
+  // snapshot is above every sequence the old one used).
+  StatusOr<std::optional<ChangeBatch>> ReadOnlyChanges(std::uint64_t after_sequence) {
+    for (int attempt = 0;; ++attempt) {
+      DataDirectory* seen = &*directory;
+      if (options.read_only && persist::DataFileReplaced(*seen)) {
+        std::lock_guard<std::mutex> lock(refresh_mutex);
+        if (&*directory == seen) {  // not followed by another thread meanwhile
+          StatusOr<bool> adopted = AdoptCopy();
+          if (!adopted.ok()) return adopted.status();
+          if (!*adopted) {
+            return Status::ResyncRequired(options.path +
+                                          ": the data directory was replaced (a restore); refresh "
+                                          "and start again from its snapshot");
+          }
+        }
+        continue;
+      }
+      StatusOr<std::optional<ChangeBatch>> found = persist::JournalChanges(*seen, after_sequence);
+      // A copying compaction closed the directory read: read the new one.
+      if (!found.ok() && &*directory != seen && attempt < 3) continue;
+      return found;
     }
-    return persist::JournalChanges(current, after_sequence);
   }
 
   Status ReadOnlyError(std::string_view what) const {
@@ -427,8 +498,17 @@ Status Store::Refresh() {
   std::lock_guard<std::mutex> lock(impl_->refresh_mutex);
   Impl& impl = *impl_;
   impl.ReleaseRetired();  // Views of an earlier reload may have ended since
+  impl.directory.CloseRetired();
   if (persist::DataFileReplaced(*impl.directory)) {
-    return impl.ReloadReplaced().WithContext("refreshing after the data directory was replaced");
+    // A copying compaction's copy holds what the old directory held, and
+    // more: refresh from it. Anything else is reloaded from scratch.
+    StatusOr<bool> adopted = impl.AdoptCopy();
+    if (!adopted.ok()) {
+      return adopted.status().WithContext("refreshing after the data directory was replaced");
+    }
+    if (!*adopted) {
+      return impl.ReloadReplaced().WithContext("refreshing after the data directory was replaced");
+    }
   }
   std::optional<DataDirectory::Reader> reader;
   {
@@ -487,13 +567,14 @@ StoreStats Store::Stats() const {
   stats.snapshot_bytes = impl_->snapshot_bytes.load();
   stats.journal_batches = impl_->journal_batches.load();
   stats.journal_bytes = impl_->journal_bytes.load();
-  stats.map_size = impl_->directory->env().MapSize();
-  stats.map_used = impl_->directory->env().MapUsed();
+  stats.map_size = impl_->directory->MapSize();
+  stats.map_used = impl_->directory->MapUsed();
   stats.open_seconds = impl_->open_seconds;
   stats.compactions = impl_->compactions.load();
   stats.retired_registries = impl_->retired.load();
   stats.commit_signal = impl_->waiter->signal_attached();
   stats.replacements = impl_->replacements.load();
+  stats.copies = impl_->copies.load();
   if (impl_->refresher) stats.last_refresh_error = impl_->refresher->last_error();
   std::lock_guard<std::mutex> lock(impl_->compaction_error_mutex);
   stats.last_compaction_error = impl_->last_compaction_error;

@@ -10,7 +10,7 @@ from conftest import fill_sample
 KEYS = ["counts", "last_sequence", "snapshot_sequence", "snapshot_bytes", "journal_batches",
         "journal_bytes", "map_size", "map_used", "open_seconds", "compactions",
         "last_compaction_error", "retired_registries", "commit_signal", "replacements",
-        "last_refresh_error"]
+        "copies", "last_refresh_error"]
 
 
 def test_the_version_is_the_project_version():

@@ -38,6 +38,18 @@ struct StoreOptions {
   // than this share of the snapshot's bytes (and at least min_journal_bytes).
   double compaction_ratio = 0.5;
   std::uint64_t min_journal_bytes = 4u << 20;
+  // Copying compaction (docs/storage.md): LMDB never shrinks data.mdb, and
+  // pages freed while any reader holds a read transaction open cannot be
+  // reused, so a reader descheduled inside one makes the file grow for good.
+  // After a compaction, when data.mdb is more than copy_compaction_ratio
+  // times the bytes it uses and at least copy_compaction_min_free_bytes of
+  // it are free, the writer copies it compacted into a new data directory,
+  // swaps that in and goes on there; read-only stores follow without
+  // reloading and feed cursors without a resync. At most once per
+  // copy_compaction_interval; a ratio of 0 turns it off.
+  double copy_compaction_ratio = 2.5;
+  std::uint64_t copy_compaction_min_free_bytes = 8u << 20;
+  std::chrono::seconds copy_compaction_interval{60};
   // LMDB map size to start with; it doubles whenever a commit needs more
   // (MDB_MAP_FULL never reaches a caller), and an existing environment keeps
   // its larger size.
@@ -101,6 +113,9 @@ struct StoreStats {
   // Read-only stores: how often Refresh found data.mdb replaced (a restore
   // into the directory) and reloaded everything from the new one.
   std::uint64_t replacements = 0;
+  // Copying compactions: made (a writer) or followed (a read-only store),
+  // since Open. Not counted in replacements.
+  std::uint64_t copies = 0;
   // Read-only stores with background_refresh: the last failed background
   // Refresh's error (empty when the last one succeeded).
   std::string last_refresh_error;
