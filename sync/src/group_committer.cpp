@@ -1,5 +1,6 @@
 #include "group_committer.h"
 
+#include <pthread.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -84,6 +85,7 @@ void GroupCommitter::Drain() {
 }
 
 void GroupCommitter::Run(const std::stop_token& stop) {
+  ::pthread_setname_np(::pthread_self(), kCommitThreadName);
   std::vector<TranslatedTransaction> group;
   std::vector<Batch> batches;
   std::vector<std::string> states;
