@@ -1,8 +1,10 @@
 #include "batch_applier.h"
 
 #include <algorithm>
+#include <boost/mpl/size.hpp>
 #include <limits>
 #include <string>
+#include <utility>
 
 #include "link_arrays.h"
 
@@ -86,7 +88,98 @@ Status LinkNotFound(Id client_id, Id user_id) {
                           ") not found");
 }
 
+Status Diverged(std::string_view table, std::string what) {
+  return Status::Corruption(std::string(table) + ": " + what + " on replay");
+}
+
+template <typename Table>
+void ReserveEveryIndex(Table& table, std::size_t rows) {
+  constexpr std::size_t kIndexes = boost::mpl::size<typename Table::index_type_list>::value;
+  [&]<std::size_t... kIndex>(std::index_sequence<kIndex...>) {
+    (table.template get<kIndex>().reserve(rows), ...);
+  }
+  (std::make_index_sequence<kIndexes>());
+}
+
+struct Replayer {
+  Tables& tables;
+
+  template <typename Row>
+  Status operator()(const InsertRow<Row>& insert) const {
+    using Traits = TableTraits<Row>;
+    const Row& row = insert.row;
+    if (!Traits::Table(tables).insert(row).second) {
+      return Diverged(Traits::kName, "id " + std::to_string(row.id) + " collides on insert");
+    }
+    Id& next_id = Traits::NextId(tables);
+    if (row.id != std::numeric_limits<Id>::max()) next_id = std::max(next_id, row.id + 1);
+    return Status::Ok();
+  }
+  template <typename Row>
+  Status operator()(const UpdateRow<Row>& update) const {
+    using Traits = TableTraits<Row>;
+    auto& by_id = Traits::Table(tables).template get<ById>();
+    auto it = by_id.find(update.row.id);
+    if (it == by_id.end() ||
+        !by_id.modify(it, [&](auto& stored) { AssignColumns(stored, update.row); })) {
+      return Diverged(Traits::kName, "id " + std::to_string(update.row.id) + " cannot be updated");
+    }
+    return Status::Ok();
+  }
+  template <typename Row>
+  Status operator()(const EraseRow<Row>& erase) const {
+    using Traits = TableTraits<Row>;
+    auto& by_id = Traits::Table(tables).template get<ById>();
+    auto it = by_id.find(erase.id);
+    if (it == by_id.end()) return Diverged(Traits::kName, "id " + std::to_string(erase.id));
+    const Row& stored = *it;
+    RemoveLinksOf(tables, stored);
+    by_id.erase(it);
+    return Status::Ok();
+  }
+  Status operator()(const InsertRow<ClientUserLink>& insert) const {
+    const ClientUserLink& link = insert.row;
+    const StoredUser* user = FindStoredUser(tables, link.user_id);
+    const StoredClient* client = FindStoredClient(tables, link.client_id);
+    if (user == nullptr || client == nullptr || Linked(*user, *client)) {
+      return Diverged(kClientUserTable, "(" + std::to_string(link.client_id) + ", " +
+                                            std::to_string(link.user_id) + ") cannot be linked");
+    }
+    AddLink(tables, link);
+    return Status::Ok();
+  }
+  Status operator()(const EraseLink& erase) const {
+    if (!RemoveLink(tables, erase.client_id, erase.user_id)) {
+      return LinkNotFound(erase.client_id, erase.user_id);
+    }
+    return Status::Ok();
+  }
+};
+
 }  // namespace
+
+Status Replay(Tables& tables, const Mutation& applied) {
+  return std::visit(Replayer{tables}, applied);
+}
+
+void ReserveForInserts(Tables& tables, std::span<const Batch> batches) {
+  std::size_t apps = 0, organizations = 0, clients = 0, users = 0;
+  for (const Batch& batch : batches) {
+    for (const Mutation& mutation : batch.mutations()) {
+      if (std::holds_alternative<InsertRow<App>>(mutation)) ++apps;
+      if (std::holds_alternative<InsertRow<Organization>>(mutation)) ++organizations;
+      if (std::holds_alternative<InsertRow<Client>>(mutation)) ++clients;
+      if (std::holds_alternative<InsertRow<User>>(mutation)) ++users;
+    }
+  }
+  // Boost's reserve does nothing when the buckets already suffice.
+  if (apps > 0) ReserveEveryIndex(tables.apps, tables.apps.size() + apps);
+  if (organizations > 0) {
+    ReserveEveryIndex(tables.organizations, tables.organizations.size() + organizations);
+  }
+  if (clients > 0) ReserveEveryIndex(tables.clients, tables.clients.size() + clients);
+  if (users > 0) ReserveEveryIndex(tables.users, tables.users.size() + users);
+}
 
 Status BatchApplier::Apply(const Mutation& mutation, Mutation* applied) {
   return std::visit([&](const auto& m) { return ApplyOne(m, applied); }, mutation);

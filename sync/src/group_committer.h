@@ -57,6 +57,10 @@ struct CommitReport {
   // (the ones before it are committed); nullopt when the store failed.
   Status status;
   std::optional<FollowState> broken;
+  // The transactions committed or dropped, handed back so that their rows,
+  // allocated by the follower's thread, are freed there too (freeing
+  // memory of another thread's malloc arena costs the committer its lock).
+  std::vector<TranslatedTransaction> spent;
 };
 
 class GroupCommitter {
