@@ -82,6 +82,16 @@ void AssignColumns(Organization& stored, const Organization& row) { stored = row
 void AssignColumns(StoredClient& stored, const Client& row) { stored.Assign(row); }
 void AssignColumns(StoredUser& stored, const User& row) { stored.Assign(row); }
 
+// Why inserting (updating) `row` was refused: CheckRow's first violation,
+// which exists for every refusal (the rules cover each unique index).
+template <typename Row>
+Status Refusal(const Tables& tables, const Row& row, bool replacing) {
+  Status status = CheckRow(tables, row, replacing);
+  if (!status.ok()) return status;
+  return Status::Corruption(std::string(TableTraits<Row>::kName) + ": id " +
+                            std::to_string(row.id) + " collides on a key no rule checks");
+}
+
 Status LinkNotFound(Id client_id, Id user_id) {
   return Status::NotFound(std::string(kClientUserTable) + ": (client_id, user_id) (" +
                           std::to_string(client_id) + ", " + std::to_string(user_id) +
@@ -198,9 +208,12 @@ Status BatchApplier::ApplyOne(const InsertRow<Row>& insert, Mutation* applied) {
   if (row.id == kNoId) row.id = next_id;
   if (row.created_at == Timestamp{}) row.created_at = now_;
   if (row.updated_at == Timestamp{}) row.updated_at = now_;
-  HUBREG_RETURN_IF_ERROR(CheckRow(tables_, row, /*replacing=*/false));
-
-  Traits::Table(tables_).insert(row);
+  // Inserting checks the unique keys (a collision changes nothing), so the
+  // rules are checked without them first, and CheckRow names a key taken.
+  if (!PassesAllButUniqueKeys(tables_, row, /*check_references=*/true) ||
+      !Traits::Table(tables_).insert(row).second) {
+    return Refusal(tables_, row, /*replacing=*/false);
+  }
   const Id previous_next_id = next_id;
   if (row.id != std::numeric_limits<Id>::max()) next_id = std::max(next_id, row.id + 1);
   undo_.push_back([this, id = row.id, previous_next_id] {
@@ -224,12 +237,17 @@ Status BatchApplier::ApplyOne(const UpdateRow<Row>& update, Mutation* applied) {
   Row row = update.row;
   if (row.created_at == Timestamp{}) row.created_at = it->created_at;
   if (row.updated_at == Timestamp{}) row.updated_at = now_;
-  HUBREG_RETURN_IF_ERROR(CheckRow(tables_, row, /*replacing=*/true));
-
+  if (!PassesAllButUniqueKeys(tables_, row, /*check_references=*/true)) {
+    return Refusal(tables_, row, /*replacing=*/true);
+  }
   Row previous = *it;
-  // CheckRow has ruled out every collision, so modify cannot fail (and so
-  // does not erase the row).
-  by_id.modify(it, [&row](auto& stored) { AssignColumns(stored, row); });
+  // A collision on a unique key is the only way modify fails: the rollback
+  // puts the columns back (without it Boost would erase the row).
+  if (!by_id.modify(
+          it, [&row](auto& stored) { AssignColumns(stored, row); },
+          [&previous](auto& stored) { AssignColumns(stored, previous); })) {
+    return Refusal(tables_, row, /*replacing=*/true);
+  }
   Record<Row>(previous, row);
   undo_.push_back([this, previous = std::move(previous)] {
     auto& index = Traits::Table(tables_).template get<ById>();
