@@ -12,7 +12,16 @@
 //         and decoding every message (DecodePgOutput), applying nothing;
 //       follower_rows_per_second: the Follower restarted, until every burst
 //         transaction is applied and durable (the iteration's time), in
-//         `commits` durable LMDB commits.
+//         `commits` durable LMDB commits; follower_to_stream: the ratio of the
+//         two rates;
+//     and the CPU time per change (microseconds, from /proc: thread_cpu.h)
+//     of each party of the last two: stream_reader_cpu_us and
+//     stream_walsender_cpu_us (the decode-only reader's thread and the
+//     walsender serving it), follower_receive_cpu_us (the follower's thread:
+//     receive, decode, translate), follower_commit_cpu_us (its commit
+//     thread: apply to both registry copies, journal, fsync) and
+//     follower_walsender_cpu_us; load_average: the 1-minute load average
+//     when the benchmark started. Each walsender's figure includes its start.
 //   follow/lag/<size>: single-row source transactions (200 at S, else 1,000)
 //     one after the other; for each, the time from the source's COMMIT
 //     returning to a second process (a read-only Store calling Refresh in a
@@ -26,10 +35,12 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
 #include <cstring>
+#include <fstream>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -37,6 +48,7 @@
 #include <thread>
 #include <vector>
 
+#include "group_committer.h"
 #include "hubreg/follower.h"
 #include "hubreg/generator.h"
 #include "pg_testutil.h"
@@ -44,6 +56,7 @@
 #include "replication_stream.h"
 #include "suite.h"
 #include "temp_directory.h"
+#include "thread_cpu.h"
 
 namespace hubreg::bench {
 namespace {
@@ -91,7 +104,10 @@ class FollowerThread {
  public:
   FollowerThread(Store& store, FollowerOptions options)
       : follower_(store, std::move(options), [this](const FollowerEvent& e) { OnEvent(e); }),
-        thread_([this](std::stop_token stop) { OnEnd(follower_.Run(stop)); }) {}
+        thread_([this](std::stop_token stop) {
+          thread_id_.store(CurrentThreadId());
+          OnEnd(follower_.Run(stop));
+        }) {}
   ~FollowerThread() { Stop(); }
   FollowerThread(const FollowerThread&) = delete;
   FollowerThread& operator=(const FollowerThread&) = delete;
@@ -118,6 +134,8 @@ class FollowerThread {
     return commits_;
   }
   const Follower& follower() const { return follower_; }
+  // The id of the thread that runs Follower::Run (0 until it started).
+  pid_t thread_id() const { return thread_id_.load(); }
   void Stop() {
     if (!thread_.joinable()) return;
     thread_.request_stop();
@@ -145,6 +163,7 @@ class FollowerThread {
   std::uint64_t commits_ = 0;
   Status result_;
   bool done_ = false;
+  std::atomic<pid_t> thread_id_{0};
   Follower follower_;
   std::jthread thread_;
 };
@@ -173,15 +192,34 @@ std::uint64_t WriteBurst(test::PgConnection& conn, Id first_id, std::uint64_t ch
   return transactions;
 }
 
+// The pid of the walsender serving `slot` (pg_replication_slots.active_pid).
+pid_t WalsenderOf(test::PgConnection& conn, const std::string& slot) {
+  StatusOr<std::vector<test::PgRow>> rows =
+      conn.Query("SELECT active_pid FROM pg_replication_slots WHERE slot_name = '" + slot + "'");
+  CheckOk(rows.status(), "pg_replication_slots");
+  if (rows->size() != 1 || !(*rows)[0][0]) {
+    CheckOk(Status::NotFound("no walsender serves slot " + slot), "pg_replication_slots");
+  }
+  return static_cast<pid_t>(std::stol(*(*rows)[0][0]));
+}
+
+// CPU seconds of a reader of the burst and of the walsender serving it.
+struct ReaderCpu {
+  double reader = 0;
+  double walsender = 0;
+};
+
 // Receives the slot's changes over a replication connection and decodes
 // them, until `transactions` commits have come.
-void ConsumeStream(const test::PgServer& server, const std::string& slot,
-                   std::uint64_t transactions) {
+ReaderCpu ConsumeStream(const test::PgServer& server, test::PgConnection& conn,
+                        const std::string& slot, std::uint64_t transactions) {
+  const double start_cpu = ThreadCpuSeconds(CurrentThreadId());
   StatusOr<sync::ReplicationStream> stream =
       sync::ReplicationStream::Open(server.ConnectionString());
   CheckOk(stream.status(), "open replication connection");
   CheckOk(stream->Start(slot, kInvalidLsn, std::string(test::kSourcePublication)),
           "start replication");
+  const pid_t walsender = WalsenderOf(conn, slot);
   std::uint64_t commits = 0;
   while (commits < transactions) {
     StatusOr<std::optional<sync::WalData>> data = stream->Receive(std::chrono::seconds(1));
@@ -191,10 +229,19 @@ void ConsumeStream(const test::PgServer& server, const std::string& slot,
     CheckOk(message.status(), "decode");
     if (std::holds_alternative<sync::PgCommit>(*message)) ++commits;
   }
+  return {ThreadCpuSeconds(CurrentThreadId()) - start_cpu, ProcessCpuSeconds(walsender)};
+}
+
+double LoadAverage() {
+  std::ifstream file("/proc/loadavg");
+  double one_minute = 0;
+  file >> one_minute;
+  return one_minute;
 }
 
 void Throughput(benchmark::State& state, Size size) {
   const std::uint64_t changes = OptionsFor(size).users;
+  const double load_average = LoadAverage();
   auto server = StartSource();
   test::PgConnection conn = Connect(*server);
   Exec(conn,
@@ -210,8 +257,10 @@ void Throughput(benchmark::State& state, Size size) {
          "SELECT pg_create_logical_replication_slot('" + std::string(slot) + "', 'pgoutput')");
   }
   const std::uint64_t transactions = WriteBurst(conn, 1000, changes);
-  double server_seconds = 0, stream_seconds = 0;
+  double server_seconds = 0, stream_seconds = 0, follower_seconds = 0;
   std::uint64_t commits = 0;
+  ReaderCpu stream_cpu;
+  double receive_cpu = 0, commit_cpu = 0, follower_walsender_cpu = 0;
   for (auto _ : state) {
     auto start = Clock::now();
     Exec(conn,
@@ -220,15 +269,22 @@ void Throughput(benchmark::State& state, Size size) {
              std::string(test::kSourcePublication) + "')");
     server_seconds = Seconds(Clock::now() - start);
     start = Clock::now();
-    ConsumeStream(*server, "raw", transactions);
+    stream_cpu = ConsumeStream(*server, conn, "raw", transactions);
     stream_seconds = Seconds(Clock::now() - start);
 
     start = Clock::now();
     FollowerThread follower(*store, FollowOptions(*server));
     follower.WaitFor([&] { return follower.follower().status().transactions >= transactions; },
                      "catching up");
-    state.SetIterationTime(Seconds(Clock::now() - start));
+    follower_seconds = Seconds(Clock::now() - start);
+    state.SetIterationTime(follower_seconds);
     commits = follower.commits();
+    // Read while the threads and the walsender still run.
+    receive_cpu = ThreadCpuSeconds(follower.thread_id());
+    const std::optional<pid_t> committer = ThreadNamed(sync::kCommitThreadName);
+    if (!committer) CheckOk(Status::NotFound("no commit thread"), "follower's threads");
+    commit_cpu = ThreadCpuSeconds(*committer);
+    follower_walsender_cpu = ProcessCpuSeconds(WalsenderOf(conn, "bench"));
   }
   const auto rate = [&](double seconds) {
     return benchmark::Counter(static_cast<double>(changes) / seconds);
@@ -240,6 +296,16 @@ void Throughput(benchmark::State& state, Size size) {
   state.counters["stream_rows_per_second"] = rate(stream_seconds);
   state.counters["follower_rows_per_second"] = benchmark::Counter(
       static_cast<double>(changes), benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["follower_to_stream"] = stream_seconds / follower_seconds;
+  const auto per_change = [&](double seconds) {
+    return benchmark::Counter(seconds * 1e6 / static_cast<double>(changes));
+  };
+  state.counters["stream_reader_cpu_us"] = per_change(stream_cpu.reader);
+  state.counters["stream_walsender_cpu_us"] = per_change(stream_cpu.walsender);
+  state.counters["follower_receive_cpu_us"] = per_change(receive_cpu);
+  state.counters["follower_commit_cpu_us"] = per_change(commit_cpu);
+  state.counters["follower_walsender_cpu_us"] = per_change(follower_walsender_cpu);
+  state.counters["load_average"] = load_average;
 }
 
 // The second process of follow/lag: opens the store read-only once told to,

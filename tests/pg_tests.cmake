@@ -40,3 +40,10 @@ if(TARGET hubreg AND TARGET hubreg_generator)
   add_dependencies(follower_test hubreg crash_writer)
   set_tests_properties(follower_test PROPERTIES LABELS pg TIMEOUT 900)
 endif()
+
+# The follower's commit path under bursts of large transactions.
+hubreg_add_test(follower_burst_test)
+target_include_directories(follower_burst_test PRIVATE ${PROJECT_SOURCE_DIR}/sync/src
+                           ${PROJECT_SOURCE_DIR}/persist/src ${CEREAL_INCLUDE_DIR})
+target_link_libraries(follower_burst_test PRIVATE hubreg_pg_testutil hubreg::sync LMDB::lmdb)
+set_tests_properties(follower_burst_test PROPERTIES LABELS pg TIMEOUT 300)

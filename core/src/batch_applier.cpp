@@ -1,8 +1,10 @@
 #include "batch_applier.h"
 
 #include <algorithm>
+#include <boost/mpl/size.hpp>
 #include <limits>
 #include <string>
+#include <utility>
 
 #include "link_arrays.h"
 
@@ -80,13 +82,114 @@ void AssignColumns(Organization& stored, const Organization& row) { stored = row
 void AssignColumns(StoredClient& stored, const Client& row) { stored.Assign(row); }
 void AssignColumns(StoredUser& stored, const User& row) { stored.Assign(row); }
 
+// Why inserting (updating) `row` was refused: CheckRow's first violation,
+// which exists for every refusal (the rules cover each unique index).
+template <typename Row>
+Status Refusal(const Tables& tables, const Row& row, bool replacing) {
+  Status status = CheckRow(tables, row, replacing);
+  if (!status.ok()) return status;
+  return Status::Corruption(std::string(TableTraits<Row>::kName) + ": id " +
+                            std::to_string(row.id) + " collides on a key no rule checks");
+}
+
 Status LinkNotFound(Id client_id, Id user_id) {
   return Status::NotFound(std::string(kClientUserTable) + ": (client_id, user_id) (" +
                           std::to_string(client_id) + ", " + std::to_string(user_id) +
                           ") not found");
 }
 
+Status Diverged(std::string_view table, std::string what) {
+  return Status::Corruption(std::string(table) + ": " + what + " on replay");
+}
+
+template <typename Table>
+void ReserveEveryIndex(Table& table, std::size_t rows) {
+  constexpr std::size_t kIndexes = boost::mpl::size<typename Table::index_type_list>::value;
+  [&]<std::size_t... kIndex>(std::index_sequence<kIndex...>) {
+    (table.template get<kIndex>().reserve(rows), ...);
+  }
+  (std::make_index_sequence<kIndexes>());
+}
+
+struct Replayer {
+  Tables& tables;
+
+  template <typename Row>
+  Status operator()(const InsertRow<Row>& insert) const {
+    using Traits = TableTraits<Row>;
+    const Row& row = insert.row;
+    if (!Traits::Table(tables).insert(row).second) {
+      return Diverged(Traits::kName, "id " + std::to_string(row.id) + " collides on insert");
+    }
+    Id& next_id = Traits::NextId(tables);
+    if (row.id != std::numeric_limits<Id>::max()) next_id = std::max(next_id, row.id + 1);
+    return Status::Ok();
+  }
+  template <typename Row>
+  Status operator()(const UpdateRow<Row>& update) const {
+    using Traits = TableTraits<Row>;
+    auto& by_id = Traits::Table(tables).template get<ById>();
+    auto it = by_id.find(update.row.id);
+    if (it == by_id.end() ||
+        !by_id.modify(it, [&](auto& stored) { AssignColumns(stored, update.row); })) {
+      return Diverged(Traits::kName, "id " + std::to_string(update.row.id) + " cannot be updated");
+    }
+    return Status::Ok();
+  }
+  template <typename Row>
+  Status operator()(const EraseRow<Row>& erase) const {
+    using Traits = TableTraits<Row>;
+    auto& by_id = Traits::Table(tables).template get<ById>();
+    auto it = by_id.find(erase.id);
+    if (it == by_id.end()) return Diverged(Traits::kName, "id " + std::to_string(erase.id));
+    const Row& stored = *it;
+    RemoveLinksOf(tables, stored);
+    by_id.erase(it);
+    return Status::Ok();
+  }
+  Status operator()(const InsertRow<ClientUserLink>& insert) const {
+    const ClientUserLink& link = insert.row;
+    const StoredUser* user = FindStoredUser(tables, link.user_id);
+    const StoredClient* client = FindStoredClient(tables, link.client_id);
+    if (user == nullptr || client == nullptr || Linked(*user, *client)) {
+      return Diverged(kClientUserTable, "(" + std::to_string(link.client_id) + ", " +
+                                            std::to_string(link.user_id) + ") cannot be linked");
+    }
+    AddLink(tables, link);
+    return Status::Ok();
+  }
+  Status operator()(const EraseLink& erase) const {
+    if (!RemoveLink(tables, erase.client_id, erase.user_id)) {
+      return LinkNotFound(erase.client_id, erase.user_id);
+    }
+    return Status::Ok();
+  }
+};
+
 }  // namespace
+
+Status Replay(Tables& tables, const Mutation& applied) {
+  return std::visit(Replayer{tables}, applied);
+}
+
+void ReserveForInserts(Tables& tables, std::span<const Batch> batches) {
+  std::size_t apps = 0, organizations = 0, clients = 0, users = 0;
+  for (const Batch& batch : batches) {
+    for (const Mutation& mutation : batch.mutations()) {
+      if (std::holds_alternative<InsertRow<App>>(mutation)) ++apps;
+      if (std::holds_alternative<InsertRow<Organization>>(mutation)) ++organizations;
+      if (std::holds_alternative<InsertRow<Client>>(mutation)) ++clients;
+      if (std::holds_alternative<InsertRow<User>>(mutation)) ++users;
+    }
+  }
+  // Boost's reserve does nothing when the buckets already suffice.
+  if (apps > 0) ReserveEveryIndex(tables.apps, tables.apps.size() + apps);
+  if (organizations > 0) {
+    ReserveEveryIndex(tables.organizations, tables.organizations.size() + organizations);
+  }
+  if (clients > 0) ReserveEveryIndex(tables.clients, tables.clients.size() + clients);
+  if (users > 0) ReserveEveryIndex(tables.users, tables.users.size() + users);
+}
 
 Status BatchApplier::Apply(const Mutation& mutation, Mutation* applied) {
   return std::visit([&](const auto& m) { return ApplyOne(m, applied); }, mutation);
@@ -105,9 +208,12 @@ Status BatchApplier::ApplyOne(const InsertRow<Row>& insert, Mutation* applied) {
   if (row.id == kNoId) row.id = next_id;
   if (row.created_at == Timestamp{}) row.created_at = now_;
   if (row.updated_at == Timestamp{}) row.updated_at = now_;
-  HUBREG_RETURN_IF_ERROR(CheckRow(tables_, row, /*replacing=*/false));
-
-  Traits::Table(tables_).insert(row);
+  // Inserting checks the unique keys (a collision changes nothing), so the
+  // rules are checked without them first, and CheckRow names a key taken.
+  if (!PassesAllButUniqueKeys(tables_, row, /*check_references=*/true) ||
+      !Traits::Table(tables_).insert(row).second) {
+    return Refusal(tables_, row, /*replacing=*/false);
+  }
   const Id previous_next_id = next_id;
   if (row.id != std::numeric_limits<Id>::max()) next_id = std::max(next_id, row.id + 1);
   undo_.push_back([this, id = row.id, previous_next_id] {
@@ -131,12 +237,17 @@ Status BatchApplier::ApplyOne(const UpdateRow<Row>& update, Mutation* applied) {
   Row row = update.row;
   if (row.created_at == Timestamp{}) row.created_at = it->created_at;
   if (row.updated_at == Timestamp{}) row.updated_at = now_;
-  HUBREG_RETURN_IF_ERROR(CheckRow(tables_, row, /*replacing=*/true));
-
+  if (!PassesAllButUniqueKeys(tables_, row, /*check_references=*/true)) {
+    return Refusal(tables_, row, /*replacing=*/true);
+  }
   Row previous = *it;
-  // CheckRow has ruled out every collision, so modify cannot fail (and so
-  // does not erase the row).
-  by_id.modify(it, [&row](auto& stored) { AssignColumns(stored, row); });
+  // A collision on a unique key is the only way modify fails: the rollback
+  // puts the columns back (without it Boost would erase the row).
+  if (!by_id.modify(
+          it, [&row](auto& stored) { AssignColumns(stored, row); },
+          [&previous](auto& stored) { AssignColumns(stored, previous); })) {
+    return Refusal(tables_, row, /*replacing=*/true);
+  }
   Record<Row>(previous, row);
   undo_.push_back([this, previous = std::move(previous)] {
     auto& index = Traits::Table(tables_).template get<ById>();

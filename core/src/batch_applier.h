@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <span>
 #include <vector>
 
 #include "hubreg/batch.h"
@@ -52,6 +53,19 @@ class BatchApplier {
   std::vector<Change>* changes_;
   std::vector<std::function<void()>> undo_;
 };
+
+// Applies `applied`, a mutation as BatchApplier::Apply returned it (ids and
+// timestamps filled in), to `tables`, a copy equal to the one it was applied
+// to, in the same order: the registry's second copy catching up. No rule is
+// checked again and nothing is kept for undoing. Returns an error only when
+// the mutation does not fit (the copies diverged: a bug in hubreg); `tables`
+// is then unusable.
+Status Replay(Tables& tables, const Mutation& applied);
+
+// Makes room in every hashed index of `tables` for the rows `batches`
+// insert, so that a group inserting many rows rehashes each index once
+// rather than at every growth step on the way.
+void ReserveForInserts(Tables& tables, std::span<const Batch> batches);
 
 // The integrity rules (row_checks.cpp, the one place they are written).
 //

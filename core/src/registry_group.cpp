@@ -19,6 +19,7 @@ Registry::GroupResult Registry::ApplyGroup(std::span<const Batch> batches,
   const int standby_index = 1 - active_.load();
   Instance& standby = *instances_[standby_index];
   const Timestamp now = clock_();
+  detail::ReserveForInserts(standby.tables, batches);
   std::vector<std::unique_ptr<detail::BatchApplier>> appliers;
   auto undo_all = [&appliers] {
     for (auto applier = appliers.rbegin(); applier != appliers.rend(); ++applier) {
@@ -35,6 +36,7 @@ Registry::GroupResult Registry::ApplyGroup(std::span<const Batch> batches,
         detail::BatchApplier& applier = *appliers.emplace_back(
             std::make_unique<detail::BatchApplier>(standby.tables, now, &result.changes.changes));
         result.applied.mutations().reserve(batch.size());
+        result.changes.changes.reserve(batch.size());
         for (std::size_t i = 0; i < batch.size(); ++i) {
           Mutation applied;
           Status status = applier.Apply(batch.mutations()[i], &applied);

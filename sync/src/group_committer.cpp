@@ -1,10 +1,12 @@
 #include "group_committer.h"
 
+#include <pthread.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <iterator>
 #include <vector>
 
 #include "follow_state.h"
@@ -84,6 +86,7 @@ void GroupCommitter::Drain() {
 }
 
 void GroupCommitter::Run(const std::stop_token& stop) {
+  ::pthread_setname_np(::pthread_self(), kCommitThreadName);
   std::vector<TranslatedTransaction> group;
   std::vector<Batch> batches;
   std::vector<std::string> states;
@@ -114,6 +117,7 @@ void GroupCommitter::Run(const std::stop_token& stop) {
     }
     Registry::GroupResult result = store_.ApplyGroup(batches, states);
     const std::size_t done = result.committed.size();
+    for (std::size_t i = 0; i < group.size(); ++i) group[i].batch = std::move(batches[i]);
     {
       std::lock_guard<std::mutex> lock(mutex_);
       committing_ = 0;
@@ -134,6 +138,7 @@ void GroupCommitter::Run(const std::stop_token& stop) {
           report_.broken = group[done].position;
         }
       }
+      std::move(group.begin(), group.end(), std::back_inserter(report_.spent));
       reported_.store(true, std::memory_order_release);
     }
     committed_.notify_all();

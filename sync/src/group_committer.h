@@ -7,7 +7,8 @@
 // group is its last transaction's.
 //
 // Thread safety: Submit, Take, Drain and Wait from one thread (the
-// follower's); the committer's thread only calls Store::ApplyGroup.
+// follower's); the committer's thread (named kCommitThreadName, as `top -H`
+// and /proc show it) only calls Store::ApplyGroup.
 #pragma once
 
 #include <atomic>
@@ -28,6 +29,8 @@
 #include "hubreg/store.h"
 
 namespace hubreg::sync {
+
+inline constexpr char kCommitThreadName[] = "hubreg-commit";
 
 // One complete source transaction, translated.
 struct TranslatedTransaction {
@@ -54,6 +57,10 @@ struct CommitReport {
   // (the ones before it are committed); nullopt when the store failed.
   Status status;
   std::optional<FollowState> broken;
+  // The transactions committed or dropped, handed back so that their rows,
+  // allocated by the follower's thread, are freed there too (freeing
+  // memory of another thread's malloc arena costs the committer its lock).
+  std::vector<TranslatedTransaction> spent;
 };
 
 class GroupCommitter {
