@@ -588,6 +588,7 @@ static void test_data_directories_persist_refresh_and_snapshot(void) {
 static void test_in_memory_registries_have_no_files(void) {
   hubreg_registry* reg = NULL;
   hubreg_stats stats;
+  char text[64];
   hubreg_open_memory(&reg);
   EXPECT_STATUS(hubreg_snapshot_save(reg, "/nonexistent/x.snapshot"), HUBREG_INVALID_ARGUMENT,
                 "an in-memory registry has no snapshot file");
@@ -595,6 +596,10 @@ static void test_in_memory_registries_have_no_files(void) {
                 "an in-memory registry has no store statistics");
   EXPECT_STR(hubreg_errmsg(reg), "statistics need a registry opened on a data directory",
              "and says so");
+  EXPECT_STATUS(hubreg_store_stats_prometheus(reg, "hubreg", NULL, text, sizeof text, NULL),
+                HUBREG_INVALID_ARGUMENT, "nor metrics");
+  EXPECT_STR(hubreg_errmsg(reg), "statistics need a registry opened on a data directory",
+             "for the same reason");
   EXPECT_STATUS(hubreg_store_compact(reg), HUBREG_INVALID_ARGUMENT, "nor compaction");
   hubreg_close(reg);
 }
@@ -611,6 +616,9 @@ static void test_store_stats_and_compaction(void) {
   hubreg_registry* reader = NULL;
   hubreg_stats stats;
   hubreg_stats small;
+  char text[8192];
+  char line[700];
+  size_t needed = 0;
   hubreg_user user = make_user(0, "U-1", "one@example.com", HUBREG_ACTIVE);
   hubreg_user second = make_user(0, "U-2", "two@example.com", HUBREG_ACTIVE);
   unsigned char guard[sizeof(hubreg_stats) + 8];
@@ -634,6 +642,28 @@ static void test_store_stats_and_compaction(void) {
   EXPECT(stats.open_seconds >= 0 && stats.open_seconds < 60, "the open time");
   EXPECT(stats.compactions == 0 && stats.retired_registries == 0, "no compaction yet");
   EXPECT_STR(stats.last_compaction_error, "", "no compaction error");
+
+  /* The same stats as Prometheus text, sized by the caller. */
+  EXPECT_STATUS(hubreg_store_stats_prometheus(reg, "hubreg", data, NULL, 0, &needed),
+                HUBREG_INVALID_ARGUMENT, "no buffer: the size is asked");
+  EXPECT(needed > 1000 && needed < sizeof text, "the text's size, its NUL included");
+  memset(text, 'x', sizeof text);
+  EXPECT_STATUS(hubreg_store_stats_prometheus(reg, "hubreg", data, text, needed - 1, &needed),
+                HUBREG_INVALID_ARGUMENT, "a byte too small");
+  EXPECT(text[0] == 'x', "nothing is written when the text does not fit");
+  EXPECT(strstr(hubreg_errmsg(reg), "bytes, the buffer holds") != NULL, "and explained");
+  EXPECT_STATUS(hubreg_store_stats_prometheus(reg, "hubreg", data, text, needed, &needed),
+                HUBREG_OK, "metrics");
+  EXPECT(strlen(text) + 1 == needed, "the whole text and its NUL");
+  EXPECT(strncmp(text, "# HELP hubreg_rows ", 19) == 0, "HELP and TYPE lines first");
+  snprintf(line, sizeof line, "\nhubreg_rows{path=\"%s\",table=\"user\"} 2\n", data);
+  EXPECT(strstr(text, line) != NULL, "the row counts, labelled with the path and the table");
+  snprintf(line, sizeof line, "\nhubreg_last_sequence{path=\"%s\"} 2\n", data);
+  EXPECT(strstr(text, line) != NULL, "the last batch");
+  EXPECT(strstr(text, "\n# TYPE hubreg_compactions_total counter\n") != NULL, "counters");
+  EXPECT_STATUS(hubreg_store_stats_prometheus(reg, NULL, NULL, text, sizeof text, NULL), HUBREG_OK,
+                "bare names, no path label");
+  EXPECT(strstr(text, "\nlast_sequence 2\n") != NULL, "as the renderer leaves them");
 
   EXPECT_STATUS(hubreg_store_compact(reg), HUBREG_OK, "compact");
   EXPECT_STATUS(hubreg_store_stats(reg, &stats, sizeof stats), HUBREG_OK, "stats again");

@@ -578,6 +578,18 @@ void RegisterRegistry(py::module_& m) {
           "(the keys of `hubreg stats --json`), counts keyed by table name. Data directories "
           "only.")
       .def(
+          "stats_prometheus",
+          [](const PyRegistry& r, std::string_view prefix, std::string_view path) {
+            StatusOr<StoreStats> stats = r.Get()->Stats();
+            RaiseIfError(stats.status());
+            return RenderPrometheus(*stats, prefix, path);
+          },
+          py::kw_only(), arg("prefix") = "hubreg", arg("path") = "",
+          "The same statistics as Prometheus text (format 0.0.4) for a /metrics endpoint, as "
+          "`hubreg stats --format prometheus` prints them: names \"<prefix>_<metric>\" (an "
+          "empty prefix leaves them bare), every sample labelled path=\"<path>\" unless `path` "
+          "is empty. Data directories only.")
+      .def(
           "compact",
           [](const PyRegistry& r) {
             std::shared_ptr<Handle> handle = r.Get();

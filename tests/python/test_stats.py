@@ -40,8 +40,24 @@ def test_stats_has_every_store_stats_field_and_compact_folds_the_journal(tmp_pat
                 reader.compact()
 
 
+def test_stats_prometheus_is_the_stats_as_prometheus_text(tmp_path):
+    path = str(tmp_path / "data")
+    with hubreg.open(path, sync="no_sync") as reg:
+        fill_sample(reg)
+        text = reg.stats_prometheus()
+        assert text.startswith("# HELP hubreg_rows ") and text.endswith("\n")
+        assert '\nhubreg_rows{table="user"} 3\n' in text
+        assert "\nhubreg_last_sequence 1\n" in text
+        assert "\n# TYPE hubreg_compactions_total counter\n" in text
+        labelled = reg.stats_prometheus(prefix="router", path=path)
+        assert f'\nrouter_last_sequence{{path="{path}"}} 1\n' in labelled
+        assert "hubreg_" not in labelled
+
+
 def test_an_in_memory_registry_has_no_store_stats(reg):
     with pytest.raises(hubreg.InvalidArgumentError, match="data directory"):
         reg.stats()
+    with pytest.raises(hubreg.InvalidArgumentError, match="data directory"):
+        reg.stats_prometheus()
     with pytest.raises(hubreg.InvalidArgumentError, match="data directory"):
         reg.compact()

@@ -1,8 +1,9 @@
-// Statistics, compaction and the version.
+// Statistics (as a struct and as Prometheus text), compaction and the version.
 #include <algorithm>
 #include <cstring>
 
 #include "c_api_internal.h"
+#include "hubreg/metrics.h"
 #include "hubreg/version.h"
 
 using namespace hubreg::capi;
@@ -43,6 +44,27 @@ hubreg_status hubreg_store_stats(const hubreg_registry* reg, hubreg_stats* out, 
     filled.last_compaction_error = last_compaction_error.c_str();
     filled.retired_registries = stats->retired_registries;
     std::memcpy(out, &filled, std::min(size, sizeof filled));
+    return HUBREG_OK;
+  });
+}
+
+hubreg_status hubreg_store_stats_prometheus(const hubreg_registry* reg, const char* prefix,
+                                            const char* path, char* buf, size_t size,
+                                            size_t* needed) {
+  if (reg == nullptr || (buf == nullptr && size != 0)) return HUBREG_INVALID_ARGUMENT;
+  return Guarded(reg, [&] {
+    hubreg::StatusOr<hubreg::StoreStats> stats = reg->handle->Stats();
+    if (!stats.ok()) return Fail(reg, stats.status());
+    const std::string text = hubreg::RenderPrometheus(*stats, prefix != nullptr ? prefix : "",
+                                                      path != nullptr ? path : "");
+    if (needed != nullptr) *needed = text.size() + 1;
+    if (text.size() + 1 > size) {
+      return Fail(reg, HUBREG_INVALID_ARGUMENT,
+                  "hubreg_store_stats_prometheus: the text takes " +
+                      std::to_string(text.size() + 1) + " bytes, the buffer holds " +
+                      std::to_string(size));
+    }
+    std::memcpy(buf, text.c_str(), text.size() + 1);
     return HUBREG_OK;
   });
 }

@@ -393,6 +393,20 @@ typedef struct hubreg_stats {
 HUBREG_API hubreg_status hubreg_store_stats(const hubreg_registry* reg, hubreg_stats* out,
                                             size_t size);
 
+/* The same stats as Prometheus text (format 0.0.4) for a /metrics endpoint,
+ * rendered by hubreg::RenderPrometheus as `hubreg stats --format prometheus`
+ * prints them: names "<prefix>_<metric>" (pass "hubreg"; NULL or "" leaves
+ * them bare), every sample labelled path="<path>" unless `path` is NULL or "".
+ * *needed (unless NULL) is set to the bytes the text takes, its NUL included.
+ * When that fits in `size`, the text and its NUL are copied to `buf`;
+ * otherwise `buf` is left alone and HUBREG_INVALID_ARGUMENT returned (`buf`
+ * may be NULL with `size` 0 to ask the size; the numbers may grow before the
+ * next call, so leave some room). HUBREG_INVALID_ARGUMENT on an in-memory
+ * registry too, as hubreg_store_stats. */
+HUBREG_API hubreg_status hubreg_store_stats_prometheus(const hubreg_registry* reg,
+                                                       const char* prefix, const char* path,
+                                                       char* buf, size_t size, size_t* needed);
+
 /* Writes a new snapshot and drops the journal it covers, as `hubreg snapshot
  * compact` does. Writers wait meanwhile; readers do not. HUBREG_READ_ONLY on
  * a read-only handle, HUBREG_INVALID_ARGUMENT on an in-memory registry. */
