@@ -11,7 +11,7 @@
 #include <sys/wait.h>
 
 #include <filesystem>
-#include <sstream>
+#include <future>
 
 #include "data_directory.h"
 #include "store_testutil.h"
@@ -189,4 +189,35 @@ TEST_CASE("kill -9 at each step of a copying compaction loses nothing") {
     read_only.read_only = true;
     CHECK(OpenStore(read_only)->Read().sequence() == 40);
   }
+}
+
+TEST_CASE("a writer waiting for the lock during a copy locks the copy, not the old directory") {
+  TempDir dir;
+  const std::string path = dir.Path("data");
+  StoreOptions copying = WriterAt(path, /*copying=*/true);
+  copying.copy_compaction_ratio = 1;  // any free page is reason enough
+  copying.copy_compaction_min_free_bytes = 0;
+  auto first = OpenStore(copying);
+  REQUIRE_OK(first->Apply(Users()));
+
+  std::promise<void> waiting;
+  StoreOptions second = StoreAt(path);
+  second.writer_lock_wait = std::chrono::minutes(2);
+  second.on_writer_lock_wait = [&](long) { waiting.set_value(); };
+  auto opening = std::async(std::launch::async, [&] { return Store::Open(second); });
+  waiting.get_future().wait();  // it holds the old directory's writer.lock open
+
+  Rename(*first, 10);
+  REQUIRE_OK(first->Compact());
+  REQUIRE(first->Stats().copies >= 1);
+  first.reset();
+  StatusOr<std::unique_ptr<Store>> opened = opening.get();
+  REQUIRE_OK(opened);
+  CHECK((*opened)->Read().sequence() == 11);
+  // It holds the lock of the directory at the path: a third writer is refused.
+  StatusOr<std::unique_ptr<Store>> third = Store::Open(StoreAt(path));
+  REQUIRE_FALSE(third.ok());
+  CHECK(third.status().code() == ErrorCode::kIo);
+  CHECK(third.status().message().find("another store has this data directory open for writing") !=
+        std::string::npos);
 }

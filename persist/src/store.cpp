@@ -48,8 +48,9 @@ std::size_t ThisThreadsEnteringSlot() {
 }
 
 // The store's open data directory. A read-only store whose directory was
-// replaced (a restore) opens the new one; the old one stays open until the
-// store closes, since another thread may be reading through it.
+// replaced (a restore, a copying compaction) opens the new one, and a writer
+// goes on in its copy; the old one stays open while another thread may be
+// reading through it (CloseRetired), and its object until the store closes.
 class OpenDirectory {
  public:
   OpenDirectory& operator=(std::unique_ptr<DataDirectory> opened) {
@@ -69,7 +70,8 @@ class OpenDirectory {
   }
 
  private:
-  std::vector<std::unique_ptr<DataDirectory>> opened_;  // changed in Open or under refresh_mutex
+  // Changed in Open, or under refresh_mutex (read-only) or copy_mutex (a writer).
+  std::vector<std::unique_ptr<DataDirectory>> opened_;
   std::atomic<DataDirectory*> current_{nullptr};
 };
 
