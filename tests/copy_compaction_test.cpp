@@ -12,6 +12,7 @@
 
 #include <filesystem>
 #include <future>
+#include <thread>
 
 #include "data_directory.h"
 #include "store_testutil.h"
@@ -220,4 +221,34 @@ TEST_CASE("a writer waiting for the lock during a copy locks the copy, not the o
   CHECK(third.status().code() == ErrorCode::kIo);
   CHECK(third.status().message().find("another store has this data directory open for writing") !=
         std::string::npos);
+}
+
+TEST_CASE("the writer's own reads of its data directory go on across copies") {
+  // A follower reads its source position on one thread while another
+  // commits, and a commit may copy the directory and close the old one.
+  TempDir dir;
+  StoreOptions options = WriterAt(dir.Path("data"), /*copying=*/true);
+  options.copy_compaction_ratio = 1.0;  // every compaction copies
+  options.copy_compaction_min_free_bytes = 0;
+  auto writer = OpenStore(options);
+  REQUIRE_OK(writer->Apply(Users()));
+  std::atomic<bool> done{false};
+  std::atomic<int> reads{0};
+  std::atomic<int> failures{0};
+  std::thread reader([&] {
+    while (!done.load() || reads.load() == 0) {
+      if (!writer->SourceState().ok()) failures.fetch_add(1);
+      reads.fetch_add(1);
+    }
+  });
+  constexpr int kCopies = 20;
+  for (int i = 0; i < kCopies; ++i) {
+    Rename(*writer, 5);
+    REQUIRE_OK(writer->Compact());
+  }
+  done = true;
+  reader.join();
+  CHECK(writer->Stats().copies >= kCopies);  // and automatic ones
+  CHECK(reads.load() > 0);
+  CHECK(failures.load() == 0);
 }

@@ -485,9 +485,16 @@ Registry::GroupResult Store::ApplyGroup(std::span<const Batch> batches,
 }
 
 StatusOr<std::string> Store::SourceState() const {
-  StatusOr<DataDirectory::Reader> reader = impl_->directory->BeginRead();
-  if (!reader.ok()) return reader.status().WithContext("reading the source state");
-  return persist::GetSourceState(reader->txn(), impl_->directory->dbs());
+  for (int attempt = 0;; ++attempt) {
+    DataDirectory* seen = &*impl_->directory;
+    StatusOr<DataDirectory::Reader> reader = seen->BeginRead();
+    if (reader.ok()) return persist::GetSourceState(reader->txn(), seen->dbs());
+    // A copying compaction closed the directory before this read began
+    // (a follower reads its position on one thread while another commits):
+    // read the copy, which holds the same state.
+    if (&*impl_->directory != seen && attempt < 3) continue;
+    return reader.status().WithContext("reading the source state");
+  }
 }
 
 Status Store::Compact() {
