@@ -34,7 +34,8 @@ std::set<std::pair<Id, Id>> PairsOf(const View& view) {
 }
 
 // Every link seen from both ends and through every lookup agrees with
-// `pairs`: ClientsOfUser, UsersOfClient, HasLink, FindLink and the count.
+// `pairs`: ClientsOfUser, UsersOfClient, HasLink, FindLink and the count;
+// the rows reached through links are the rows the view finds by id.
 void CheckLinks(const View& view, const std::set<std::pair<Id, Id>>& pairs) {
   CHECK(PairsOf(view) == pairs);
   CHECK(view.counts().links == pairs.size());
@@ -46,6 +47,8 @@ void CheckLinks(const View& view, const std::set<std::pair<Id, Id>>& pairs) {
     CHECK(std::is_sorted(ids.begin(), ids.end()));
     CHECK(clients.size() == ids.size());
     for (auto it = clients.begin(); it != clients.end(); ++it) {
+      // The array holds the account's node in this copy of the state.
+      CHECK(&*it == view.FindClient(it->id));
       CHECK(it.link().user_id == user.id);
       CHECK(it.link().client_id == it->id);
       from_users.emplace(it->id, user.id);
@@ -58,6 +61,7 @@ void CheckLinks(const View& view, const std::set<std::pair<Id, Id>>& pairs) {
     const std::vector<Id> ids = IdsInOrder(users);
     CHECK(std::is_sorted(ids.begin(), ids.end()));
     for (auto it = users.begin(); it != users.end(); ++it) {
+      CHECK(&*it == view.FindUser(it->id));
       CHECK(it.link() == *view.FindLink(client.id, it->id));
       from_clients.emplace(client.id, it->id);
     }
@@ -148,6 +152,21 @@ TEST_CASE("deleting a user or an account takes its links out of the other ends' 
   REQUIRE_OK(registry->Apply(Batch().Erase<User>(3).Erase<Client>(1)));
   CheckLinks(registry->Read(), {{2, 1}, {4, 5}});
   CHECK(IdsInOrder(registry->Read().ClientsOfUser(1)) == std::vector<Id>{2});
+}
+
+TEST_CASE("a row deleted and inserted again is reached through its new links in both copies") {
+  auto registry = SampleRegistry();
+  const Client account = *registry->Read().FindClient(3);
+  const User cid = *registry->Read().FindUser(3);
+  Batch batch;
+  batch.Erase<Client>(3).Erase<User>(3).Insert(account).Insert(cid).Link(3, 3).Link(3, 2);
+  REQUIRE_OK(registry->Apply(batch));
+  auto pairs = SamplePairs();
+  pairs.emplace(3, 2);
+  CheckLinks(registry->Read(), pairs);
+  // The next write replays the batch on the other copy first.
+  REQUIRE_OK(registry->Apply(Batch().Update(cid)));
+  CheckLinks(registry->Read(), pairs);
 }
 
 TEST_CASE("a refused batch leaves every link array as it was") {

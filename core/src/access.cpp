@@ -61,11 +61,11 @@ AccessDecision View::Resolve(const AccessRequest& request) const {
       return refuse(AccessVerdict::kWrongOrganization);
     }
   }
-  // Both rows were found in this state's tables, so they are its stored
-  // rows, and their link arrays are at hand.
+  // The user was found in this state's tables, so it is a stored user, and
+  // its array of accounts is at hand.
   decision.verdict = detail::StatusAndLinkVerdict(*decision.user, *decision.account, [&] {
-    return detail::Linked(static_cast<const detail::StoredUser&>(*decision.user),
-                          static_cast<const detail::StoredClient&>(*decision.account));
+    return detail::FindAccountLink(static_cast<const detail::StoredUser&>(*decision.user),
+                                   decision.account->id) != nullptr;
   });
   return decision;
 }

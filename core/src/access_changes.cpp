@@ -116,7 +116,7 @@ void ComputeAccessChanges(const Tables& after, ChangeBatch& batch) {
       batch.connection_changed.push_back(id);
     }
     if (!AccessFieldsDiffer(then, now) || now == nullptr) continue;
-    for (Id user_id : now->users) candidates.emplace_back(user_id, id);
+    for (const StoredUser* user : now->users) candidates.emplace_back(user->id, id);
   }
   std::sort(batch.connection_changed.begin(), batch.connection_changed.end());
   std::sort(candidates.begin(), candidates.end());

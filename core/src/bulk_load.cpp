@@ -1,13 +1,16 @@
 // Building a registry from complete tables (a snapshot), fast: start-up time
 // is what latency-sensitive services that restart often pay.
 //
-// The first copy of the state is built on two cores at once: one thread
-// inserts the users and then fills each user's array of accounts, the other
-// inserts every other table and then each account's array of users. Links
+// The first copy of the state is built on two cores at once, in two steps.
+// First one thread inserts the users, the other every other table (and
+// counts each account's users); each numbers the users' (the accounts')
+// nodes by id as it inserts them. Then one thread fills each user's array of
+// accounts, the other each account's array of users: each entry holds the
+// other end's node, which the numbering gives without a lookup. Links
 // are taken in (user, client) order, as snapshots hold them (other inputs are
 // sorted first), so a user's accounts are one run of the input, copied into
-// its array, and each account's users arrive in id order: a counting pass
-// sizes the account arrays, a second pass appends to them. Unique keys are
+// its array, and each account's users arrive in id order: the counts size
+// the account arrays, a second pass appends to them. Unique keys are
 // checked by the inserts themselves, a link's uniqueness by the order.
 // Only if something is wrong is the registry built again row by row, to name
 // the offending row exactly. The second copy (the writer's standby) is built
@@ -74,19 +77,63 @@ const std::vector<ClientUserLink>& LinksByUser(const std::vector<ClientUserLink>
   return sorted;
 }
 
+// The nodes of one table by a dense number: their id where ids are dense (a
+// registry's are: counters), else the order they were added in. Filled as
+// the rows are inserted, so the link arrays get their nodes without a lookup.
+template <typename Stored>
+class NodeNumbers {
+ public:
+  template <typename Row>
+  explicit NodeNumbers(const std::vector<Row>& rows) {
+    Id largest = 0;
+    for (const Row& row : rows) largest = std::max(largest, row.id);
+    dense_ = largest <= 2 * rows.size() + 1024;
+    nodes_.assign(dense_ ? largest + 1 : rows.size(), nullptr);
+  }
+  void Add(const Stored& node) {
+    std::size_t number = node.id;
+    if (!dense_) number = sparse_.emplace(node.id, sparse_.size()).first->second;
+    nodes_[number] = &node;
+  }
+  std::size_t size() const { return nodes_.size(); }
+  // The number of the node with `id`, or size() if there is none.
+  std::size_t Of(Id id) const {
+    if (dense_) return id < nodes_.size() && nodes_[id] != nullptr ? id : nodes_.size();
+    auto it = sparse_.find(id);
+    return it == sparse_.end() ? nodes_.size() : it->second;
+  }
+  const Stored& Node(std::size_t number) const { return *nodes_[number]; }
+  // The node with `id`, or nullptr.
+  const Stored* Find(Id id) const {
+    const std::size_t number = Of(id);
+    return number == nodes_.size() ? nullptr : nodes_[number];
+  }
+
+ private:
+  bool dense_ = true;
+  std::vector<const Stored*> nodes_;
+  std::unordered_map<Id, std::size_t> sparse_;
+};
+using UserNumbers = NodeNumbers<StoredUser>;
+using ClientNumbers = NodeNumbers<StoredClient>;
+
 // Fills every user's array from its run of `links` (in (user, client)
-// order); false on a link to a missing user or a pair given twice.
-bool FillAccountArrays(Tables& tables, const std::vector<ClientUserLink>& links) {
+// order); false on a link to a missing user or account, or a pair given
+// twice.
+bool FillAccountArrays(Tables& tables, const std::vector<ClientUserLink>& links,
+                       const UserNumbers& users, const ClientNumbers& clients) {
   for (auto run = links.begin(); run != links.end();) {
     const Id user_id = run->user_id;
     auto run_end = std::find_if(
         run, links.end(), [user_id](const ClientUserLink& l) { return l.user_id != user_id; });
-    const StoredUser* user = FindStoredUser(tables, user_id);
+    const StoredUser* user = users.Find(user_id);
     if (user == nullptr) return false;
     user->accounts.reserve(static_cast<std::size_t>(run_end - run));
     for (auto link = run; link != run_end; ++link) {
       if (link != run && std::prev(link)->client_id == link->client_id) return false;
-      user->accounts.push_back({link->client_id, link->created_at});
+      const StoredClient* client = clients.Find(link->client_id);
+      if (client == nullptr) return false;
+      user->accounts.push_back({link->client_id, link->created_at, client});
     }
     run = run_end;
   }
@@ -94,52 +141,34 @@ bool FillAccountArrays(Tables& tables, const std::vector<ClientUserLink>& links)
   return true;
 }
 
-// The clients of a state by a dense number: their id where ids are dense (a
-// registry's are: counters), else an order of their own.
-class ClientNumbers {
- public:
-  explicit ClientNumbers(const ClientTable& clients) {
-    Id largest = 0;
-    for (const StoredClient& client : clients) largest = std::max(largest, client.id);
-    dense_ = largest <= 2 * clients.size() + 1024;
-    nodes_.assign(dense_ ? largest + 1 : clients.size(), nullptr);
-    for (const StoredClient& client : clients) {
-      std::size_t number = client.id;
-      if (!dense_) number = sparse_.emplace(client.id, sparse_.size()).first->second;
-      nodes_[number] = &client;
-    }
-  }
-  std::size_t size() const { return nodes_.size(); }
-  // The number of the client with `id`, or size() if there is none.
-  std::size_t Of(Id id) const {
-    if (dense_) return id < nodes_.size() && nodes_[id] != nullptr ? id : nodes_.size();
-    auto it = sparse_.find(id);
-    return it == sparse_.end() ? nodes_.size() : it->second;
-  }
-  const StoredClient& Node(std::size_t number) const { return *nodes_[number]; }
-
- private:
-  bool dense_ = true;
-  std::vector<const StoredClient*> nodes_;
-  std::unordered_map<Id, std::size_t> sparse_;
-};
-
-// Fills every account's array from `links` (in (user, client) order, so each
-// account's users come in id order): counts first, so each array is
-// allocated once at its size. False on a link to a missing account.
-bool FillMemberArrays(Tables& tables, const std::vector<ClientUserLink>& links) {
-  const ClientNumbers numbers(tables.clients);
-  std::vector<std::uint32_t> counts(numbers.size(), 0);
+// How many users each account has, by the account's number; empty on a
+// link to a missing account.
+std::vector<std::uint32_t> CountMembers(const std::vector<ClientUserLink>& links,
+                                        const ClientNumbers& clients) {
+  std::vector<std::uint32_t> counts(clients.size(), 0);
   for (const ClientUserLink& link : links) {
-    const std::size_t number = numbers.Of(link.client_id);
-    if (number == numbers.size()) return false;
+    const std::size_t number = clients.Of(link.client_id);
+    if (number == clients.size()) return {};
     ++counts[number];
   }
+  return counts;
+}
+
+// Fills every account's array from `links` (in (user, client) order, so each
+// account's users come in id order), each allocated once at its size from
+// `counts` (CountMembers). False on a link to a missing user.
+bool FillMemberArrays(const std::vector<ClientUserLink>& links,
+                      const std::vector<std::uint32_t>& counts, const UserNumbers& users,
+                      const ClientNumbers& clients) {
+  if (counts.size() != clients.size()) return false;
   for (std::size_t number = 0; number < counts.size(); ++number) {
-    if (counts[number] != 0) numbers.Node(number).users.reserve(counts[number]);
+    if (counts[number] != 0) clients.Node(number).users.reserve(counts[number]);
   }
+  const StoredUser* user = nullptr;
   for (const ClientUserLink& link : links) {
-    numbers.Node(numbers.Of(link.client_id)).users.push_back(link.user_id);
+    if (user == nullptr || user->id != link.user_id) user = users.Find(link.user_id);
+    if (user == nullptr) return false;
+    clients.Node(clients.Of(link.client_id)).users.push_back(user);
   }
   return true;
 }
@@ -164,33 +193,41 @@ Status FirstViolation(const RegistryRows& rows) {
 }
 
 // Inserts every row; false on a malformed row, a duplicate key or (with
-// `check_references`) a dangling foreign key.
+// `check_references`) a dangling foreign key. With `numbers`, numbers each
+// node.
 template <typename Table, typename Row>
 bool InsertAll(const Tables& tables, Table& table, const std::vector<Row>& rows,
-               bool check_references) {
+               bool check_references, NodeNumbers<typename Table::value_type>* numbers = nullptr) {
   for (const Row& row : rows) {
     if (!PassesAllButUniqueKeys(tables, row, check_references)) return false;
-    if (!table.insert(row).second) return false;
+    auto [position, inserted] = table.insert(row);
+    if (!inserted) return false;
+    if (numbers != nullptr) numbers->Add(*position);
   }
   return true;
 }
 
-bool InsertUsersAndAccounts(Tables& tables, const RegistryRows& rows,
-                            const std::vector<ClientUserLink>& links) {
+bool InsertUsers(Tables& tables, const RegistryRows& rows, UserNumbers& numbers) {
   ReserveAll(tables.users, rows.users.size());
-  return InsertAll(tables, tables.users, rows.users, false) && FillAccountArrays(tables, links);
+  return InsertAll(tables, tables.users, rows.users, false, &numbers);
 }
 
 // Organizations name their owner, a user, which the other thread inserts:
-// their references are checked once both are done.
-bool InsertOthersAndMembers(Tables& tables, const RegistryRows& rows,
-                            const std::vector<ClientUserLink>& links) {
+// their references are checked once both are done. Also counts each
+// account's users, for FillMemberArrays.
+bool InsertOthers(Tables& tables, const RegistryRows& rows,
+                  const std::vector<ClientUserLink>& links, ClientNumbers& numbers,
+                  std::vector<std::uint32_t>& member_counts) {
   ReserveAll(tables.apps, rows.apps.size());
   ReserveAll(tables.organizations, rows.organizations.size());
   ReserveAll(tables.clients, rows.clients.size());
-  return InsertAll(tables, tables.apps, rows.apps, false) &&
-         InsertAll(tables, tables.organizations, rows.organizations, false) &&
-         InsertAll(tables, tables.clients, rows.clients, true) && FillMemberArrays(tables, links);
+  if (!InsertAll(tables, tables.apps, rows.apps, false) ||
+      !InsertAll(tables, tables.organizations, rows.organizations, false) ||
+      !InsertAll(tables, tables.clients, rows.clients, true, &numbers)) {
+    return false;
+  }
+  member_counts = CountMembers(links, numbers);
+  return member_counts.size() == numbers.size();
 }
 
 bool OrganizationReferencesExist(const Tables& tables, const RegistryRows& rows) {
@@ -201,18 +238,24 @@ bool OrganizationReferencesExist(const Tables& tables, const RegistryRows& rows)
 }
 
 template <typename Table, typename Row>
-void InsertEach(Table& table, const std::vector<Row>& rows) {
-  for (const Row& row : rows) table.insert(row);
+void InsertEach(Table& table, const std::vector<Row>& rows,
+                NodeNumbers<typename Table::value_type>* numbers = nullptr) {
+  for (const Row& row : rows) {
+    auto position = table.insert(row).first;
+    if (numbers != nullptr) numbers->Add(*position);
+  }
 }
 
 void InsertUnchecked(Tables& tables, const RegistryRows& rows,
                      const std::vector<ClientUserLink>& links) {
+  UserNumbers users(rows.users);
+  ClientNumbers clients(rows.clients);
   InsertEach(tables.apps, rows.apps);
-  InsertEach(tables.users, rows.users);
+  InsertEach(tables.users, rows.users, &users);
   InsertEach(tables.organizations, rows.organizations);
-  InsertEach(tables.clients, rows.clients);
-  FillAccountArrays(tables, links);
-  FillMemberArrays(tables, links);
+  InsertEach(tables.clients, rows.clients, &clients);
+  FillAccountArrays(tables, links, users, clients);
+  FillMemberArrays(links, CountMembers(links, clients), users, clients);
 }
 
 // The rows of a large load (hundreds of MB, much of it strings) have just
@@ -237,12 +280,22 @@ StatusOr<std::unique_ptr<Registry>> Registry::FromRows(RegistryRows rows, std::u
   std::vector<ClientUserLink> sorted;
   const std::vector<ClientUserLink>& links = LinksByUser(rows.links, sorted);
   auto first = std::make_unique<Instance>();
-  std::future<bool> users_inserted = std::async(
-      std::launch::async, [&] { return InsertUsersAndAccounts(first->tables, rows, links); });
-  const bool others_valid = InsertOthersAndMembers(first->tables, rows, links);
-  if (!users_inserted.get() || !others_valid || !OrganizationReferencesExist(first->tables, rows)) {
+  // Two steps on two cores: the tables, then the link arrays, which hold
+  // the nodes of both ends.
+  Tables& tables = first->tables;
+  UserNumbers users(rows.users);
+  ClientNumbers clients(rows.clients);
+  std::vector<std::uint32_t> member_counts;
+  std::future<bool> users_inserted =
+      std::async(std::launch::async, [&] { return InsertUsers(tables, rows, users); });
+  const bool others_inserted = InsertOthers(tables, rows, links, clients, member_counts);
+  if (!users_inserted.get() || !others_inserted || !OrganizationReferencesExist(tables, rows)) {
     return FirstViolation(rows);
   }
+  std::future<bool> accounts_filled = std::async(
+      std::launch::async, [&] { return FillAccountArrays(tables, links, users, clients); });
+  const bool members_filled = FillMemberArrays(links, member_counts, users, clients);
+  if (!accounts_filled.get() || !members_filled) return FirstViolation(rows);
   SetNextIds(first->tables, rows);
   first->sequence = sequence;
 

@@ -1,7 +1,8 @@
 // Link arrays: per user its accounts sorted by client id, per account its
-// users sorted by user id. A link is found by a binary search in the shorter
-// of its two arrays, and added or removed by an insert into (an erase from)
-// each: for a user with 800 accounts, moving at most 800 entries of 16 bytes.
+// users sorted by user id, each entry with the other end's node. A link is
+// found by a binary search over the ids in its user's array, and added or
+// removed by an insert into (an erase from) each array: for a user with 800
+// accounts, moving at most 800 entries of 24 bytes.
 #include "link_arrays.h"
 
 #include <algorithm>
@@ -14,12 +15,10 @@ AccountLinks::iterator AccountPosition(const StoredUser& user, Id client_id) {
                           [](const AccountLink& entry, Id id) { return entry.client_id < id; });
 }
 
-MemberIds::iterator MemberPosition(const StoredClient& client, Id user_id) {
-  return std::lower_bound(client.users.begin(), client.users.end(), user_id);
-}
-
-bool HasMember(const StoredClient& client, Id user_id) {
-  return std::binary_search(client.users.begin(), client.users.end(), user_id);
+// The writer's search: it reads each probed user's id in its node.
+MemberLinks::iterator MemberPosition(const StoredClient& client, Id user_id) {
+  return std::lower_bound(client.users.begin(), client.users.end(), user_id,
+                          [](const StoredUser* member, Id id) { return member->id < id; });
 }
 
 }  // namespace
@@ -27,11 +26,6 @@ bool HasMember(const StoredClient& client, Id user_id) {
 const AccountLink* FindAccountLink(const StoredUser& user, Id client_id) {
   auto it = AccountPosition(user, client_id);
   return it != user.accounts.end() && it->client_id == client_id ? &*it : nullptr;
-}
-
-bool Linked(const StoredUser& user, const StoredClient& client) {
-  if (client.users.size() < user.accounts.size()) return HasMember(client, user.id);
-  return FindAccountLink(user, client.id) != nullptr;
 }
 
 std::optional<ClientUserLink> FindLink(const Tables& tables, Id client_id, Id user_id) {
@@ -43,35 +37,29 @@ std::optional<ClientUserLink> FindLink(const Tables& tables, Id client_id, Id us
 }
 
 bool Linked(const Tables& tables, Id client_id, Id user_id) {
+  // The user's array holds the account ids: no account node is read.
   const StoredUser* user = FindStoredUser(tables, user_id);
-  if (user == nullptr) return false;
-  // Most users have a few accounts: searching them costs less than finding
-  // the account's node.
-  if (user->accounts.size() <= kInlineAccountLinks) {
-    return FindAccountLink(*user, client_id) != nullptr;
-  }
-  const StoredClient* client = FindStoredClient(tables, client_id);
-  return client != nullptr && Linked(*user, *client);
+  return user != nullptr && FindAccountLink(*user, client_id) != nullptr;
 }
 
 void AddLink(Tables& tables, const ClientUserLink& link) {
   const StoredUser& user = *FindStoredUser(tables, link.user_id);
   const StoredClient& client = *FindStoredClient(tables, link.client_id);
   user.accounts.insert(AccountPosition(user, link.client_id),
-                       AccountLink{link.client_id, link.created_at});
-  client.users.insert(MemberPosition(client, link.user_id), link.user_id);
+                       AccountLink{link.client_id, link.created_at, &client});
+  client.users.insert(MemberPosition(client, link.user_id), &user);
   ++tables.link_count;
 }
 
 std::optional<ClientUserLink> RemoveLink(Tables& tables, Id client_id, Id user_id) {
   const StoredUser* user = FindStoredUser(tables, user_id);
-  const StoredClient* client = FindStoredClient(tables, client_id);
-  if (user == nullptr || client == nullptr) return std::nullopt;
+  if (user == nullptr) return std::nullopt;
   auto entry = AccountPosition(*user, client_id);
   if (entry == user->accounts.end() || entry->client_id != client_id) return std::nullopt;
   const ClientUserLink removed{client_id, user_id, entry->created_at};
+  const StoredClient& client = *entry->client;
   user->accounts.erase(entry);
-  client->users.erase(MemberPosition(*client, user_id));
+  client.users.erase(MemberPosition(client, user_id));
   --tables.link_count;
   return removed;
 }
@@ -92,31 +80,32 @@ std::vector<ClientUserLink> LinksOfClient(const Tables& tables, Id client_id) {
   const StoredClient* client = FindStoredClient(tables, client_id);
   if (client == nullptr) return links;
   links.reserve(client->users.size());
-  for (Id user_id : client->users) {
-    const StoredUser& user = *FindStoredUser(tables, user_id);
-    links.push_back({client_id, user_id, FindAccountLink(user, client_id)->created_at});
+  for (const StoredUser* user : client->users) {
+    links.push_back({client_id, user->id, FindAccountLink(*user, client_id)->created_at});
   }
   return links;
 }
 
 std::vector<ClientUserLink> RemoveLinksOfUser(Tables& tables, Id user_id) {
   std::vector<ClientUserLink> links = LinksOfUser(tables, user_id);
-  for (const ClientUserLink& link : links) {
-    const StoredClient& client = *FindStoredClient(tables, link.client_id);
-    client.users.erase(MemberPosition(client, user_id));
+  const StoredUser* user = FindStoredUser(tables, user_id);
+  if (user == nullptr) return links;
+  for (const AccountLink& entry : user->accounts) {
+    entry.client->users.erase(MemberPosition(*entry.client, user_id));
   }
-  if (const StoredUser* user = FindStoredUser(tables, user_id)) user->accounts.clear();
+  user->accounts.clear();
   tables.link_count -= links.size();
   return links;
 }
 
 std::vector<ClientUserLink> RemoveLinksOfClient(Tables& tables, Id client_id) {
   std::vector<ClientUserLink> links = LinksOfClient(tables, client_id);
-  for (const ClientUserLink& link : links) {
-    const StoredUser& user = *FindStoredUser(tables, link.user_id);
-    user.accounts.erase(AccountPosition(user, client_id));
+  const StoredClient* client = FindStoredClient(tables, client_id);
+  if (client == nullptr) return links;
+  for (const StoredUser* user : client->users) {
+    user->accounts.erase(AccountPosition(*user, client_id));
   }
-  if (const StoredClient* client = FindStoredClient(tables, client_id)) client->users.clear();
+  client->users.clear();
   tables.link_count -= links.size();
   return links;
 }

@@ -86,11 +86,11 @@ View::ClientRange View::ClientsOfOrganization(Id organization_id) const {
 }
 
 View::ClientsOfUserRange View::ClientsOfUser(Id user_id) const {
-  return {FindStoredUser(*tables_, user_id), tables_};
+  return ClientsOfUserRange(FindStoredUser(*tables_, user_id));
 }
 
 View::UsersOfClientRange View::UsersOfClient(Id client_id) const {
-  return {FindStoredClient(*tables_, client_id), tables_};
+  return UsersOfClientRange(FindStoredClient(*tables_, client_id));
 }
 
 template <typename Row>

@@ -159,10 +159,10 @@ class TableRange<ClientUserLink> {
 // Rows reached through client_user links: the clients of a user (Owner
 // detail::StoredUser, Target Client) or the users of a client (Owner
 // detail::StoredClient, Target User). The links are a sorted array in the
-// owner's node; each step reads the next id and finds that row by its id
-// index: O(1) per row, nothing copied. The iterator is three words and
-// trivially copyable, so a caller that cannot keep a range (the C API) may
-// keep an iterator between calls; it is valid while the View is.
+// owner's node, each entry holding the linked row's address: O(1) per row,
+// no index lookup, nothing copied. The iterator is two words and trivially
+// copyable, so a caller that cannot keep a range (the C API) may keep an
+// iterator between calls; it is valid while the View is.
 template <typename Target, typename Owner>
 class LinkedRange {
   using Side = detail::LinkSide<Owner>;
@@ -174,10 +174,10 @@ class LinkedRange {
     using typename ForwardIteratorOf<Target>::reference;
 
     iterator() = default;  // equal to every past-the-end iterator
-    reference operator*() const { return Side::TargetAt(*tables_, *owner_, position_); }
+    reference operator*() const { return Side::TargetAt(*owner_, position_); }
     pointer operator->() const { return &**this; }
     // The link itself, for its created_at.
-    ClientUserLink link() const { return Side::LinkAt(*tables_, *owner_, position_); }
+    ClientUserLink link() const { return Side::LinkAt(*owner_, position_); }
     iterator& operator++() {
       if (++position_ == Side::Count(*owner_)) *this = iterator();
       return *this;
@@ -193,15 +193,14 @@ class LinkedRange {
 
    private:
     friend class LinkedRange;
-    iterator(const Owner* owner, const detail::Tables* tables) : owner_(owner), tables_(tables) {}
+    explicit iterator(const Owner* owner) : owner_(owner) {}
     const Owner* owner_ = nullptr;  // nullptr: past the end
     std::size_t position_ = 0;
-    const detail::Tables* tables_ = nullptr;
   };
 
   // `owner` nullptr: an empty range.
-  LinkedRange(const Owner* owner, const detail::Tables* tables)
-      : first_(owner != nullptr && Side::Count(*owner) != 0 ? iterator(owner, tables) : iterator()),
+  explicit LinkedRange(const Owner* owner)
+      : first_(owner != nullptr && Side::Count(*owner) != 0 ? iterator(owner) : iterator()),
         size_(owner != nullptr ? Side::Count(*owner) : 0) {}
   iterator begin() const { return first_; }
   iterator end() const { return iterator(); }

@@ -52,19 +52,33 @@ struct StringHash {
 };
 using StringEqual = std::equal_to<>;
 
+class StoredClient;
+class StoredUser;
+
 // Links are not rows of a table of their own: each user holds the accounts
 // it is linked to, each account the users linked to it, as sorted arrays in
-// the entity's node (docs/design.md, "Links"). One entry of a user's array:
+// the entity's node (docs/design.md, "Links"). Each entry holds the address
+// of the other end's node in the same state, so walking a user's accounts or
+// an account's users follows pointers instead of looking each row up by id.
+// Nodes do not move while they are in their table (Boost.MultiIndex changes
+// elements in place), and a user or account leaves its table only after its
+// links have left the other ends' arrays.
+//
+// One entry of a user's array, sorted by client id: "is this user linked to
+// this account" is a search over the ids here, which needs no other node.
 struct AccountLink {
   Id client_id = kNoId;
   Timestamp created_at{};
+  const StoredClient* client = nullptr;
 };
 // Most users have a handful of accounts: that many are kept inside the node,
-// so the clients of a user cost no cache miss beyond the user's node.
+// so the clients of a user cost no cache miss beyond the user's node and the
+// accounts' own.
 inline constexpr std::size_t kInlineAccountLinks = 3;
 using AccountLinks = boost::container::small_vector<AccountLink, kInlineAccountLinks>;
-// The users of one account, sorted by user id.
-using MemberIds = std::vector<Id>;
+// The users of one account, sorted by user id (the id is read in the user's
+// node: only the writer searches this array).
+using MemberLinks = std::vector<const StoredUser*>;
 
 // A user as the user table stores it: the row, a copy of its email inside
 // the node, and its links. The table's nodes live in an arena (node_arena.h),
@@ -118,7 +132,7 @@ class StoredClient : public Client {
 
   // The users linked to this account, sorted by id; changed like
   // StoredUser::accounts.
-  mutable MemberIds users;
+  mutable MemberLinks users;
 };
 
 // The public row type of a stored row, e.g. for serialising a table.
@@ -242,8 +256,6 @@ inline const StoredClient* FindStoredClient(const Tables& tables, Id id) {
 
 // The entry of `client_id` in the user's array, or nullptr: a binary search.
 const AccountLink* FindAccountLink(const StoredUser& user, Id client_id);
-// Whether the two are linked: a binary search in the shorter array.
-bool Linked(const StoredUser& user, const StoredClient& client);
 
 // One side of the links, for LinkedRange: from a user (Owner StoredUser) to
 // its accounts, or from an account (StoredClient) to its users.
@@ -253,10 +265,10 @@ template <>
 struct LinkSide<StoredUser> {
   using Target = StoredClient;
   static std::size_t Count(const StoredUser& user) { return user.accounts.size(); }
-  static const StoredClient& TargetAt(const Tables& tables, const StoredUser& user, std::size_t i) {
-    return *FindStoredClient(tables, user.accounts[i].client_id);
+  static const StoredClient& TargetAt(const StoredUser& user, std::size_t i) {
+    return *user.accounts[i].client;
   }
-  static ClientUserLink LinkAt(const Tables&, const StoredUser& user, std::size_t i) {
+  static ClientUserLink LinkAt(const StoredUser& user, std::size_t i) {
     return {user.accounts[i].client_id, user.id, user.accounts[i].created_at};
   }
 };
@@ -264,13 +276,12 @@ template <>
 struct LinkSide<StoredClient> {
   using Target = StoredUser;
   static std::size_t Count(const StoredClient& client) { return client.users.size(); }
-  static const StoredUser& TargetAt(const Tables& tables, const StoredClient& client,
-                                    std::size_t i) {
-    return *FindStoredUser(tables, client.users[i]);
+  static const StoredUser& TargetAt(const StoredClient& client, std::size_t i) {
+    return *client.users[i];
   }
   // The created_at is kept on the user's side: one more binary search.
-  static ClientUserLink LinkAt(const Tables& tables, const StoredClient& client, std::size_t i) {
-    const StoredUser& user = TargetAt(tables, client, i);
+  static ClientUserLink LinkAt(const StoredClient& client, std::size_t i) {
+    const StoredUser& user = TargetAt(client, i);
     return {client.id, user.id, FindAccountLink(user, client.id)->created_at};
   }
 };
