@@ -1002,3 +1002,53 @@ def test_watch_since_a_batch_no_longer_kept_prints_a_resync_and_exits_3(v12, tmp
     assert "batch 1" in resync["message"]
     text = run("watch", "--since", 0, data=restored, check=3)
     assert text.stdout.startswith("resync required: ")
+
+
+# --- follow -------------------------------------------------------------------
+
+class Lines:
+    """A `hubreg` command running beside the test, one of its outputs read line
+    by line (by a thread) with a generous deadline per line."""
+
+    def __init__(self, *args, stream):
+        import queue
+        import threading
+        self.process = subprocess.Popen([HUBREG, *[str(a) for a in args]], stdout=subprocess.PIPE,
+                                        stderr=subprocess.PIPE, text=True)
+        self.lines = queue.Queue()
+        self.reader = threading.Thread(target=self._read, args=(getattr(self.process, stream),),
+                                       daemon=True)
+        self.reader.start()
+
+    def _read(self, source):
+        for line in source:
+            self.lines.put(line)
+
+    def line(self, timeout=60):
+        import queue
+        try:
+            return self.lines.get(timeout=timeout)
+        except queue.Empty:
+            raise AssertionError("no line from hubreg in time") from None
+
+    def kill(self):
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+
+UNREACHABLE = "postgresql://nobody@%2Fnonexistent/db"  # a socket that does not exist
+
+
+def test_a_signal_sent_as_soon_as_the_command_has_started_is_passed_on(tmp_path):
+    # hubreg runs the command in a child process (tools/supervisor.h), which can
+    # start and print before hubreg itself runs again after the fork.
+    for attempt in range(5):
+        follower = Lines("--data", tmp_path / "data", "follow", UNREACHABLE, stream="stdout")
+        try:
+            assert follower.line().startswith("disconnected: ")
+            follower.process.send_signal(signal.SIGTERM)
+            # Stopped cleanly by the command, not ended by the signal.
+            assert follower.process.wait(timeout=60) == 0, attempt
+        finally:
+            follower.kill()
