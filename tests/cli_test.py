@@ -1052,3 +1052,24 @@ def test_a_signal_sent_as_soon_as_the_command_has_started_is_passed_on(tmp_path)
             assert follower.process.wait(timeout=60) == 0, attempt
         finally:
             follower.kill()
+
+
+def test_follow_stopped_while_it_waits_for_the_writer_lock_stops_once_it_has_it(tmp_path):
+    data = tmp_path / "data"
+    # A follower that holds the data directory, retrying the source.
+    holder = Lines("--data", data, "follow", UNREACHABLE, stream="stdout")
+    waiter = None
+    try:
+        assert holder.line().startswith("disconnected: ")
+        waiter = Lines("--data", data, "follow", UNREACHABLE, "--lock-wait", 600, stream="stderr")
+        assert waiter.line().startswith("hubreg: waiting for the writer lock held by pid ")
+        waiter.process.send_signal(signal.SIGTERM)
+        holder.process.send_signal(signal.SIGTERM)
+        assert holder.process.wait(timeout=60) == 0
+        # The signal waited with the lock: taken once the directory is open.
+        assert waiter.process.wait(timeout=60) == 0
+        assert waiter.process.stdout.read().splitlines()[-1].startswith("stopped at ")
+    finally:
+        holder.kill()
+        if waiter is not None:
+            waiter.kill()
