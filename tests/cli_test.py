@@ -9,6 +9,7 @@ import datetime
 import json
 import os
 import random
+import select
 import shutil
 import signal
 import subprocess
@@ -624,6 +625,23 @@ def write_large_export(directory, users=20000, clients=2000, links=80000, seed=7
             f.write(f"{c},{u},{ts}\n")
 
 
+def command_process(hubreg):
+    """A pidfd of the process in which `hubreg` (a Popen) runs its command
+    (tools/supervisor.h), once it has started it; None if hubreg ended first."""
+    children = Path(f"/proc/{hubreg.pid}/task/{hubreg.pid}/children")
+    deadline = time.monotonic() + 60
+    while hubreg.poll() is None:
+        pids = children.read_text().split()
+        if pids:
+            try:
+                return os.pidfd_open(int(pids[0]))
+            except ProcessLookupError:  # ended already
+                return None
+        assert time.monotonic() < deadline, "hubreg started no child process in 60 s"
+        time.sleep(0.005)
+    return None
+
+
 def test_an_import_killed_at_any_moment_leaves_the_registry_as_it_was(v12, tmp_path):
     big = tmp_path / "big"
     write_large_export(big)
@@ -633,11 +651,19 @@ def test_an_import_killed_at_any_moment_leaves_the_registry_as_it_was(v12, tmp_p
     run("import", big, data=full, check=0)
     duration = time.monotonic() - start
     for fraction in (0.1, 0.35, 0.6, 0.8, 0.95):
+        start = time.monotonic()
         child = subprocess.Popen([HUBREG, "--data", str(v12), "-q", "import", str(big)],
                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(duration * fraction)
+        command = command_process(child)
+        time.sleep(max(0.0, start + duration * fraction - time.monotonic()))
         child.send_signal(signal.SIGKILL)
         child.wait()
+        # The command dies with hubreg (PR_SET_PDEATHSIG), but a moment later: until
+        # then it still holds the data directory, and the next import would be refused.
+        if command is not None:
+            ended, _, _ = select.select([command], [], [], 60)
+            os.close(command)
+            assert ended, "hubreg's command outlived it by 60 s"
         after = stats(v12)
         assert after["last_sequence"] in (before["last_sequence"], before["last_sequence"] + 1)
         if after["last_sequence"] == before["last_sequence"]:
