@@ -9,6 +9,7 @@ import datetime
 import json
 import os
 import random
+import select
 import shutil
 import signal
 import subprocess
@@ -627,6 +628,23 @@ def write_large_export(directory, users=5000, clients=500, links=BULK_LINKS, see
             f.write(f"{c},{u},{ts}\n")
 
 
+def command_process(hubreg):
+    """A pidfd of the process in which `hubreg` (a Popen) runs its command
+    (tools/supervisor.h), once it has started it; None if hubreg ended first."""
+    children = Path(f"/proc/{hubreg.pid}/task/{hubreg.pid}/children")
+    deadline = time.monotonic() + 60
+    while hubreg.poll() is None:
+        pids = children.read_text().split()
+        if pids:
+            try:
+                return os.pidfd_open(int(pids[0]))
+            except ProcessLookupError:  # ended already
+                return None
+        assert time.monotonic() < deadline, "hubreg started no child process in 60 s"
+        time.sleep(0.005)
+    return None
+
+
 def test_an_import_killed_at_any_moment_leaves_the_registry_as_it_was(v12, tmp_path):
     big = tmp_path / "big"
     write_large_export(big)
@@ -636,11 +654,19 @@ def test_an_import_killed_at_any_moment_leaves_the_registry_as_it_was(v12, tmp_p
     run("import", big, data=full, check=0)
     duration = time.monotonic() - start
     for fraction in (0.1, 0.35, 0.6, 0.8, 0.95):
+        start = time.monotonic()
         child = subprocess.Popen([HUBREG, "--data", str(v12), "-q", "import", str(big)],
                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(duration * fraction)
+        command = command_process(child)
+        time.sleep(max(0.0, start + duration * fraction - time.monotonic()))
         child.send_signal(signal.SIGKILL)
         child.wait()
+        # The command dies with hubreg (PR_SET_PDEATHSIG), but a moment later: until
+        # then it still holds the data directory, and the next import would be refused.
+        if command is not None:
+            ended, _, _ = select.select([command], [], [], 60)
+            os.close(command)
+            assert ended, "hubreg's command outlived it by 60 s"
         after = stats(v12)
         assert after["last_sequence"] in (before["last_sequence"], before["last_sequence"] + 1)
         if after["last_sequence"] == before["last_sequence"]:
@@ -1006,3 +1032,74 @@ def test_watch_since_a_batch_no_longer_kept_prints_a_resync_and_exits_3(v12, tmp
     assert "batch 1" in resync["message"]
     text = run("watch", "--since", 0, data=restored, check=3)
     assert text.stdout.startswith("resync required: ")
+
+
+# --- follow -------------------------------------------------------------------
+
+class Lines:
+    """A `hubreg` command running beside the test, one of its outputs read line
+    by line (by a thread) with a generous deadline per line."""
+
+    def __init__(self, *args, stream):
+        import queue
+        import threading
+        self.process = subprocess.Popen([HUBREG, *[str(a) for a in args]], stdout=subprocess.PIPE,
+                                        stderr=subprocess.PIPE, text=True)
+        self.lines = queue.Queue()
+        self.reader = threading.Thread(target=self._read, args=(getattr(self.process, stream),),
+                                       daemon=True)
+        self.reader.start()
+
+    def _read(self, source):
+        for line in source:
+            self.lines.put(line)
+
+    def line(self, timeout=60):
+        import queue
+        try:
+            return self.lines.get(timeout=timeout)
+        except queue.Empty:
+            raise AssertionError("no line from hubreg in time") from None
+
+    def kill(self):
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+
+UNREACHABLE = "postgresql://nobody@%2Fnonexistent/db"  # a socket that does not exist
+
+
+def test_a_signal_sent_as_soon_as_the_command_has_started_is_passed_on(tmp_path):
+    # hubreg runs the command in a child process (tools/supervisor.h), which can
+    # start and print before hubreg itself runs again after the fork.
+    for attempt in range(5):
+        follower = Lines("--data", tmp_path / "data", "follow", UNREACHABLE, stream="stdout")
+        try:
+            assert follower.line().startswith("disconnected: ")
+            follower.process.send_signal(signal.SIGTERM)
+            # Stopped cleanly by the command, not ended by the signal.
+            assert follower.process.wait(timeout=60) == 0, attempt
+        finally:
+            follower.kill()
+
+
+def test_follow_stopped_while_it_waits_for_the_writer_lock_stops_once_it_has_it(tmp_path):
+    data = tmp_path / "data"
+    # A follower that holds the data directory, retrying the source.
+    holder = Lines("--data", data, "follow", UNREACHABLE, stream="stdout")
+    waiter = None
+    try:
+        assert holder.line().startswith("disconnected: ")
+        waiter = Lines("--data", data, "follow", UNREACHABLE, "--lock-wait", 600, stream="stderr")
+        assert waiter.line().startswith("hubreg: waiting for the writer lock held by pid ")
+        waiter.process.send_signal(signal.SIGTERM)
+        holder.process.send_signal(signal.SIGTERM)
+        assert holder.process.wait(timeout=60) == 0
+        # The signal waited with the lock: taken once the directory is open.
+        assert waiter.process.wait(timeout=60) == 0
+        assert waiter.process.stdout.read().splitlines()[-1].startswith("stopped at ")
+    finally:
+        holder.kill()
+        if waiter is not None:
+            waiter.kill()

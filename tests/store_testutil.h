@@ -33,6 +33,8 @@ inline std::unique_ptr<Store> OpenStore(const StoreOptions& options) {
 // A child process running `argv`, with its stdin and stdout as pipes.
 class Child {
  public:
+  static constexpr int kLineTimeoutMs = 120'000;
+
   explicit Child(const std::vector<std::string>& argv) {
     int in[2], out[2];
     REQUIRE(::pipe2(in, O_CLOEXEC) == 0);
@@ -68,8 +70,10 @@ class Child {
     std::string text = line + "\n";
     REQUIRE(::write(to_child_, text.data(), text.size()) == static_cast<ssize_t>(text.size()));
   }
-  // The next line the child wrote; nullopt at EOF or after `timeout_ms`.
-  std::optional<std::string> ReadLine(int timeout_ms = 20000) {
+  // The next line the child wrote; nullopt at EOF or after `timeout_ms`. The
+  // default bounds only a child that hangs: a child under the sanitizers on a
+  // loaded machine can take many seconds to start and open a store.
+  std::optional<std::string> ReadLine(int timeout_ms = kLineTimeoutMs) {
     for (;;) {
       std::size_t newline = buffer_.find('\n');
       if (newline != std::string::npos) {

@@ -85,6 +85,16 @@ int RunFollow(const Context& context, const FollowArgs& args) {
     std::printf("dropped replication slot %s\n", args.slot.c_str());
     return kExitOk;
   }
+  // SIGINT and SIGTERM are taken by this thread (sigtimedwait), never by
+  // the follower's: a signal asks the follower to stop cleanly. Blocked
+  // before the store opens, so that one sent while it waits for the writer
+  // lock is taken afterwards, and the threads the store starts inherit the
+  // mask (one handed to a thread that did not block it would end the process).
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   // A follower restarted at once after being killed may find the killed
   // one's process still holding the data directory for a moment.
   StatusOr<std::unique_ptr<Store>> store = OpenForWriting(
@@ -100,13 +110,6 @@ int RunFollow(const Context& context, const FollowArgs& args) {
   EventPrinter printer(context);
   Follower follower(**store, options, std::ref(printer));
 
-  // SIGINT and SIGTERM are taken by this thread (sigtimedwait), never by
-  // the follower's: a signal asks the follower to stop cleanly.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   Status result;
   std::atomic<bool> finished{false};
   std::jthread thread([&](std::stop_token stop) {

@@ -95,14 +95,23 @@ int RunSupervised(const std::function<int()>& command) {
   if (shared == MAP_FAILED) return command();
   note = new (shared) SharedNote();
   const pid_t parent = ::getpid();
+  // Held from before the fork until the parent forwards them: the child can
+  // start and print before the parent runs again, and a signal sent then
+  // would end the parent by its default action instead of reaching the child.
+  sigset_t forwarded, previous;
+  sigemptyset(&forwarded);
+  for (int signal : kForwarded) sigaddset(&forwarded, signal);
+  ::sigprocmask(SIG_BLOCK, &forwarded, &previous);
   std::fflush(nullptr);  // nothing buffered may be written twice
   const pid_t pid = ::fork();
   if (pid < 0) {
+    ::sigprocmask(SIG_SETMASK, &previous, nullptr);
     note = nullptr;
     ::munmap(shared, sizeof(SharedNote));
     return command();
   }
   if (pid == 0) {
+    ::sigprocmask(SIG_SETMASK, &previous, nullptr);
     // Dies with the parent (even by kill -9), so no command outlives it.
     if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || ::getppid() != parent) ::_exit(kExitFailure);
     return command();
@@ -112,6 +121,7 @@ int RunSupervised(const std::function<int()>& command) {
   forward.sa_handler = Forward;
   sigemptyset(&forward.sa_mask);
   for (int signal : kForwarded) ::sigaction(signal, &forward, nullptr);
+  ::sigprocmask(SIG_SETMASK, &previous, nullptr);  // one held meanwhile is forwarded now
   return WaitFor(pid);
 }
 
