@@ -151,7 +151,7 @@ struct Replayer {
     const ClientUserLink& link = insert.row;
     const StoredUser* user = FindStoredUser(tables, link.user_id);
     const StoredClient* client = FindStoredClient(tables, link.client_id);
-    if (user == nullptr || client == nullptr || Linked(*user, *client)) {
+    if (user == nullptr || client == nullptr || Linked(tables, link.client_id, link.user_id)) {
       return Diverged(kClientUserTable, "(" + std::to_string(link.client_id) + ", " +
                                             std::to_string(link.user_id) + ") cannot be linked");
     }
