@@ -13,7 +13,7 @@ shift
 harnesses=("$@")
 if [ ${#harnesses[@]} -eq 0 ]; then
   harnesses=(csv_import_fuzzer jsonl_import_fuzzer timestamp_fuzzer snapshot_fuzzer journal_fuzzer
-    pgoutput_fuzzer)
+    journal_merge_fuzzer pgoutput_fuzzer)
 fi
 build=${HUBREG_FUZZ_BUILD_DIR:-build/fuzz}
 

@@ -6,7 +6,7 @@
 #   2. AddressSanitizer + UBSan with Boost.MultiIndex safe mode: every C/C++ test;
 #   3. ThreadSanitizer with Boost.MultiIndex invariant checking: the core tests
 #      (the concurrency test among them);
-#   4. libFuzzer: the parsers of outside input fuzzed for 12 s each (six harnesses) under ASan +
+#   4. libFuzzer: the parsers of outside input fuzzed for 12 s each (seven harnesses) under ASan +
 #      UBSan (scripts/fuzz.sh; a clang build of its own);
 #   5. clang-format: every C/C++ file must be formatted.
 set -euo pipefail

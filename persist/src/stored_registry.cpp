@@ -18,6 +18,7 @@
 #include "commit_signal.h"
 #include "data_directory.h"
 #include "hubreg/store.h"
+#include "journal_merge.h"
 #include "snapshot_file.h"
 #include "snapshot_format.h"
 #include "source_state.h"
@@ -182,6 +183,51 @@ void RaiseNextId(const Client& row, RegistryRows* rows) {
 void RaiseNextId(const User& row, RegistryRows* rows) { RaiseNextId(row.id, &rows->next_user_id); }
 void RaiseNextId(const ClientUserLink&, RegistryRows*) {}
 
+}  // namespace
+
+namespace persist {
+
+StatusOr<bool> MergeJournal(const std::string& path, std::uint64_t after,
+                            std::vector<std::string> values, RegistryRows* rows,
+                            StoreStats* stats) {
+  SortRows(rows);
+  Overlays overlays;
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    const std::uint64_t sequence = after + 1 + i;
+    StatusOr<JournalRecord> record = DecodeEntry(path, sequence, values[i]);
+    if (!record.ok()) return record.status();
+    if (record->entry_version == kJournalEntryV1) return false;
+    for (Change& change : record->changes.changes) {
+      std::visit(
+          [&](auto& row_change) {
+            using Row = std::decay_t<decltype(*row_change.after)>;
+            if (row_change.after) {
+              RaiseNextId(*row_change.after, rows);
+              const auto key = KeyOf(*row_change.after);
+              overlays.Of<Row>().insert_or_assign(key, std::move(row_change.after));
+            } else {
+              overlays.Of<Row>().insert_or_assign(KeyOf(*row_change.before), std::nullopt);
+            }
+          },
+          change);
+    }
+    stats->journal_batches += 1;
+    stats->journal_bytes += values[i].size();
+    stats->last_sequence = sequence;
+  }
+  std::vector<std::string>().swap(values);  // decoded: free the bytes before merging
+  Merge(overlays.apps, &rows->apps);
+  Merge(overlays.organizations, &rows->organizations);
+  Merge(overlays.clients, &rows->clients);
+  Merge(overlays.users, &rows->users);
+  Merge(overlays.links, &rows->links);
+  return true;
+}
+
+}  // namespace persist
+
+namespace {
+
 // Rows of every table of a View, sorted as StoredRegistry promises.
 RegistryRows RowsOf(const View& view) {
   RegistryRows rows;
@@ -279,40 +325,10 @@ StatusOr<StoredRegistry> ReadDirectory(const std::string& path) {
     read.rows = std::move(*rows);
   }
   snapshot.reset();  // the rows are decoded: free the bytes
-  SortRows(&read.rows);
-
-  Overlays overlays;
-  for (std::size_t i = 0; i < journal->values.size(); ++i) {
-    const std::uint64_t sequence = journal->after + 1 + i;
-    StatusOr<persist::JournalRecord> record = DecodeEntry(path, sequence, journal->values[i]);
-    if (!record.ok()) return record.status();
-    if (record->entry_version == persist::kJournalEntryV1) {
-      return ReadThroughStore(path, std::move(read));
-    }
-    for (Change& change : record->changes.changes) {
-      std::visit(
-          [&](auto& row_change) {
-            using Row = std::decay_t<decltype(*row_change.after)>;
-            if (row_change.after) {
-              RaiseNextId(*row_change.after, &read.rows);
-              const auto key = KeyOf(*row_change.after);
-              overlays.Of<Row>().insert_or_assign(key, std::move(row_change.after));
-            } else {
-              overlays.Of<Row>().insert_or_assign(KeyOf(*row_change.before), std::nullopt);
-            }
-          },
-          change);
-    }
-    read.stats.journal_batches += 1;
-    read.stats.journal_bytes += journal->values[i].size();
-    read.stats.last_sequence = sequence;
-  }
-  journal.reset();
-  Merge(overlays.apps, &read.rows.apps);
-  Merge(overlays.organizations, &read.rows.organizations);
-  Merge(overlays.clients, &read.rows.clients);
-  Merge(overlays.users, &read.rows.users);
-  Merge(overlays.links, &read.rows.links);
+  StatusOr<bool> merged = persist::MergeJournal(path, journal->after, std::move(journal->values),
+                                                &read.rows, &read.stats);
+  if (!merged.ok()) return merged.status();
+  if (!*merged) return ReadThroughStore(path, std::move(read));
   return read;
 }
 

@@ -1,0 +1,28 @@
+// Internal: the merge behind ReadStoredRegistry (hubreg/stored_registry.h).
+// A snapshot's decoded rows and the journal entries after it become the rows
+// of the state they leave, by key, without building the registry.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "hubreg/model.h"
+#include "hubreg/status.h"
+#include "hubreg/store.h"
+
+namespace hubreg::persist {
+
+// Sorts `rows` (a decoded snapshot's, at sequence `after`) as StoredRegistry
+// promises, then merges into them the after-images of `values`, the stored
+// journal values (checksum first) of entries after + 1, after + 2, ...
+// (freed once decoded, before the merge).
+// Counts the entries in stats->journal_batches, journal_bytes and
+// last_sequence. Returns false, leaving `rows` unspecified, at the first
+// entry of version 1 (the batch as submitted: only a full Store::Open can
+// replay it); true when every entry was merged. kCorruption naming `path`
+// and the entry for a value that fails its checksum or does not decode.
+StatusOr<bool> MergeJournal(const std::string& path, std::uint64_t after,
+                            std::vector<std::string> values, RegistryRows* rows, StoreStats* stats);
+
+}  // namespace hubreg::persist
