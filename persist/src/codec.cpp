@@ -3,9 +3,6 @@
 // bytes in place with bounds checks (see span_archive.h).
 #include "codec.h"
 
-#include <sys/mman.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
@@ -16,6 +13,7 @@
 
 #include "cereal_model.h"
 #include "hubreg/feed.h"
+#include "populate.h"
 #include "schema_v10.h"
 
 namespace hubreg::persist {
@@ -127,23 +125,6 @@ std::size_t LoadCount(SpanInputArchive& ar) {
                       offset);
   }
   return static_cast<std::size_t>(count);
-}
-
-// Asks the kernel to back `bytes` of fresh memory at once (Linux 5.14+):
-// decoding size L fills about 200 MB of row vectors, and one call is much
-// cheaper than a page fault per 4 KiB. Best effort; older kernels refuse.
-void PopulateForWriting(void* memory, std::size_t bytes) {
-#ifdef MADV_POPULATE_WRITE
-  static const auto page = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
-  const auto first = (reinterpret_cast<std::uintptr_t>(memory) + page - 1) / page * page;
-  const auto last = (reinterpret_cast<std::uintptr_t>(memory) + bytes) / page * page;
-  if (last > first + 16 * page) {
-    ::madvise(reinterpret_cast<void*>(first), last - first, MADV_POPULATE_WRITE);
-  }
-#else
-  static_cast<void>(memory);
-  static_cast<void>(bytes);
-#endif
 }
 
 // Tables are written as cereal writes a sequence of one versioned type,

@@ -8,6 +8,7 @@
 
 #include "checksum.h"
 #include "codec.h"
+#include "populate.h"
 
 namespace hubreg::persist {
 namespace {
@@ -144,6 +145,7 @@ StatusOr<std::uint32_t> AppendChunks(lmdb::Txn& txn, const StoreDbs& dbs,
   // A damaged length must not make us allocate more than the file holds.
   if (first == 0 && header.payload_bytes <= MapUsedBytes(txn)) {
     buffer->reserve(header.payload_bytes);
+    PopulateForWriting(buffer->data(), header.payload_bytes);
   }
   StatusOr<lmdb::Cursor> cursor = lmdb::Cursor::Open(txn, dbs.snapshot);
   if (!cursor.ok()) return cursor.status();
