@@ -3,7 +3,7 @@
 # runs each for SECONDS, starting from its seed corpus in tests/fuzz/corpus.
 # Prints, per harness, the executions, the coverage (edges and features) and
 # the crashes; exits non-zero when any harness crashed or a sanitizer reported.
-#   scripts/fuzz.sh SECONDS [HARNESS...]     (CI runs `scripts/fuzz.sh 12`)
+#   scripts/fuzz.sh SECONDS [HARNESS...]     (CI runs `scripts/fuzz.sh 8`)
 # New inputs go to build/fuzz/corpus/<harness> (kept between runs, never into
 # the repository); crashing inputs to build/fuzz/artifacts/<harness>/.
 set -euo pipefail

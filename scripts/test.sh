@@ -6,7 +6,7 @@
 #   2. AddressSanitizer + UBSan with Boost.MultiIndex safe mode: every C/C++ test;
 #   3. ThreadSanitizer with Boost.MultiIndex invariant checking: the core tests
 #      (the concurrency test among them);
-#   4. libFuzzer: the parsers of outside input fuzzed for 12 s each (seven harnesses) under ASan +
+#   4. libFuzzer: the parsers of outside input fuzzed for 8 s each (seven harnesses) under ASan +
 #      UBSan (scripts/fuzz.sh; a clang build of its own);
 #   5. clang-format: every C/C++ file must be formatted.
 set -euo pipefail
@@ -50,8 +50,8 @@ for test in "${tsan_tests[@]}"; do
   TSAN_OPTIONS=halt_on_error=1 "build/tsan/tests/$test"
 done
 
-step "libFuzzer harnesses, 12 s each"
-scripts/fuzz.sh 12
+step "libFuzzer harnesses, 8 s each"
+scripts/fuzz.sh 8
 
 step "clang-format"
 # Every file must equal clang-format's output; the difference is shown. clang-format 14

@@ -3,6 +3,7 @@
  * errors (codes and exact messages). Each check names what the API promises. */
 #define _POSIX_C_SOURCE 200809L
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -618,7 +619,9 @@ static void test_store_stats_and_compaction(void) {
   hubreg_stats small;
   char text[8192];
   char line[700];
+  char file[600];
   size_t needed = 0;
+  const size_t kFirstStatsSize = offsetof(hubreg_stats, replacements);
   hubreg_user user = make_user(0, "U-1", "one@example.com", HUBREG_ACTIVE);
   hubreg_user second = make_user(0, "U-2", "two@example.com", HUBREG_ACTIVE);
   unsigned char guard[sizeof(hubreg_stats) + 8];
@@ -642,6 +645,8 @@ static void test_store_stats_and_compaction(void) {
   EXPECT(stats.open_seconds >= 0 && stats.open_seconds < 60, "the open time");
   EXPECT(stats.compactions == 0 && stats.retired_registries == 0, "no compaction yet");
   EXPECT_STR(stats.last_compaction_error, "", "no compaction error");
+  EXPECT(stats.replacements == 0 && stats.copies == 0, "no restore, no copying compaction");
+  EXPECT(stats.commit_signal == 1, "the writer made the commit signal");
 
   /* The same stats as Prometheus text, sized by the caller. */
   EXPECT_STATUS(hubreg_store_stats_prometheus(reg, "hubreg", data, NULL, 0, &needed),
@@ -670,23 +675,48 @@ static void test_store_stats_and_compaction(void) {
   EXPECT(stats.snapshot_sequence == 2 && stats.journal_batches == 0 && stats.journal_bytes == 0,
          "the journal is folded into the snapshot");
   EXPECT(stats.compactions == 1, "one compaction counted");
+  EXPECT(stats.copies == 0, "an ordinary compaction is not a copying one");
 
   /* A caller built against a larger struct gets the fields this library
-   * knows and nothing written past `size`; a smaller one is refused. */
+   * knows and nothing written past `size`; one built against the first
+   * hubreg_stats (up to retired_registries) gets those fields and nothing
+   * past them; a smaller size is refused. */
   memset(guard, 0xab, sizeof guard);
   EXPECT_STATUS(hubreg_store_stats(reg, (hubreg_stats*)(void*)guard, sizeof(hubreg_stats)),
                 HUBREG_OK, "stats into a buffer");
   EXPECT(guard[sizeof(hubreg_stats)] == 0xab, "nothing is written past size");
-  EXPECT_STATUS(hubreg_store_stats(reg, &small, sizeof small - 8), HUBREG_INVALID_ARGUMENT,
-                "a size smaller than hubreg_stats is refused");
+  memset(&small, 0xab, sizeof small);
+  EXPECT_STATUS(hubreg_store_stats(reg, &small, kFirstStatsSize), HUBREG_OK,
+                "the first struct's size is still served");
+  EXPECT(small.compactions == 1 && small.retired_registries == 0, "with its fields");
+  EXPECT(((const unsigned char*)(const void*)&small)[kFirstStatsSize] == 0xab,
+         "and nothing after them");
+  EXPECT_STATUS(hubreg_store_stats(reg, &small, kFirstStatsSize - 8), HUBREG_INVALID_ARGUMENT,
+                "a size smaller than the first hubreg_stats is refused");
   EXPECT(strstr(hubreg_errmsg(reg), "pass sizeof(hubreg_stats)") != NULL, "and explained");
 
   EXPECT_STATUS(hubreg_open(data, HUBREG_OPEN_READ_ONLY, &reader), HUBREG_OK, "a reader");
+  memset(&stats, 0xff, sizeof stats);
   EXPECT_STATUS(hubreg_store_stats(reader, &stats, sizeof stats), HUBREG_OK, "reader stats");
   EXPECT(stats.counts.users == 2 && stats.snapshot_sequence == 2, "the reader sees the same");
+  EXPECT(stats.replacements == 0 && stats.copies == 0 && stats.commit_signal == 1,
+         "a reader that followed no restore or copy, waking on the commit signal");
   EXPECT_STATUS(hubreg_store_compact(reader), HUBREG_READ_ONLY, "a reader cannot compact");
-  hubreg_close(reader);
+
+  /* A restore replaces data.mdb under the reader: its next refresh reloads
+   * everything from the new file and counts a replacement, not a copy. */
+  path_join(file, sizeof file, dir, "one-user.snapshot");
+  EXPECT_STATUS(hubreg_erase_user(reg, 2), HUBREG_OK, "a user erased");
+  EXPECT_STATUS(hubreg_snapshot_save(reg, file), HUBREG_OK, "a snapshot of one user");
   hubreg_close(reg);
+  EXPECT_STATUS(hubreg_snapshot_restore(file, data, 1), HUBREG_OK,
+                "restored under the open reader");
+  EXPECT_STATUS(hubreg_refresh(reader), HUBREG_OK, "the reader refreshes");
+  EXPECT(user_count(reader) == 1, "onto the restored rows");
+  memset(&stats, 0xff, sizeof stats);
+  EXPECT_STATUS(hubreg_store_stats(reader, &stats, sizeof stats), HUBREG_OK, "reader stats again");
+  EXPECT(stats.replacements == 1 && stats.copies == 0, "one replacement, no copy");
+  hubreg_close(reader);
   EXPECT(hubreg_test_remove_temp_dir(dir) == 0, "the temporary directory is removed");
 }
 

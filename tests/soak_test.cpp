@@ -33,12 +33,6 @@ namespace {
 const std::string kWriter = HUBREG_SOAK_WRITER;
 const std::string kReader = HUBREG_CRASH_WRITER;
 
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-constexpr bool kSanitized = true;
-#else
-constexpr bool kSanitized = false;
-#endif
-
 std::uint64_t Batches() {
   if (const char* text = std::getenv("HUBREG_SOAK_BATCHES")) return std::stoull(text);
   return kSanitized ? 60'000 : 600'000;

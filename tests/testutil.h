@@ -34,6 +34,15 @@ const Status& StatusOf(const StatusOr<T>& result) {
 
 namespace hubreg::test {
 
+// Whether sanitizers instrument this build (ASan, TSan): long randomised cases
+// run fewer rounds there, where each costs several times as much; the release
+// run keeps the full count, and every case keeps what it needs to fail.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+inline constexpr bool kSanitized = true;
+#else
+inline constexpr bool kSanitized = false;
+#endif
+
 inline Timestamp At(long long seconds) { return Timestamp(std::chrono::seconds(seconds)); }
 
 inline App MakeApp(Id id, std::string key, Environment environment = Environment::kStage) {

@@ -1,6 +1,7 @@
 // Internal: the merge behind ReadStoredRegistry (hubreg/stored_registry.h).
 // A snapshot's decoded rows and the journal entries after it become the rows
-// of the state they leave, by key, without building the registry.
+// of the state they leave, by key, without building the registry; RowsOf
+// gives a registry's rows in the same order.
 #pragma once
 
 #include <cstdint>
@@ -10,6 +11,7 @@
 #include "hubreg/model.h"
 #include "hubreg/status.h"
 #include "hubreg/store.h"
+#include "hubreg/view.h"
 
 namespace hubreg::persist {
 
@@ -24,5 +26,10 @@ namespace hubreg::persist {
 // and the entry for a value that fails its checksum or does not decode.
 StatusOr<bool> MergeJournal(const std::string& path, std::uint64_t after,
                             std::vector<std::string> values, RegistryRows* rows, StoreStats* stats);
+
+// The rows of every table of `view`, in the order StoredRegistry promises and
+// MergeJournal leaves them: tables by id, links by (user_id, client_id); with
+// the view's next ids.
+RegistryRows RowsOf(const View& view);
 
 }  // namespace hubreg::persist

@@ -224,11 +224,6 @@ StatusOr<bool> MergeJournal(const std::string& path, std::uint64_t after,
   return true;
 }
 
-}  // namespace persist
-
-namespace {
-
-// Rows of every table of a View, sorted as StoredRegistry promises.
 RegistryRows RowsOf(const View& view) {
   RegistryRows rows;
   for (const App* row : view.SortedById<App>()) rows.apps.push_back(*row);
@@ -248,6 +243,10 @@ RegistryRows RowsOf(const View& view) {
   return rows;
 }
 
+}  // namespace persist
+
+namespace {
+
 // Journal entries written before the change feed hold the batch as
 // submitted, not the rows it changed: replaying one needs the registry's
 // rules (ids assigned, cascades), so only a full open can read them.
@@ -261,7 +260,7 @@ StatusOr<StoredRegistry> ReadThroughStore(const std::string& path, StoredRegistr
   if (!store.ok()) return store.status();
   const View view = (*store)->Read();
   read.stats = (*store)->Stats();
-  read.rows = RowsOf(view);
+  read.rows = persist::RowsOf(view);
   read.opened_store = true;
   return read;
 }

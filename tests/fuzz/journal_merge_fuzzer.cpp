@@ -8,7 +8,6 @@
 // loads into a registry and every entry is what that registry records when
 // it applies the entry's batch (a real store's journal), the merged rows and
 // next ids must be the registry's.
-#include <algorithm>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -49,29 +48,6 @@ std::string Checksummed(std::string_view body) {
   std::memcpy(value.data(), &crc, sizeof crc);  // little-endian, as the store writes it
   value.append(body);
   return value;
-}
-
-// The rows of `view` as the merge leaves them: tables by id, links by
-// (user_id, client_id).
-RegistryRows RowsOf(const View& view) {
-  RegistryRows rows;
-  for (const App* row : view.SortedById<App>()) rows.apps.push_back(*row);
-  for (const Organization* row : view.SortedById<Organization>()) {
-    rows.organizations.push_back(*row);
-  }
-  for (const Client* row : view.SortedById<Client>()) rows.clients.push_back(*row);
-  for (const User* row : view.SortedById<User>()) rows.users.push_back(*row);
-  const auto links = view.Rows<ClientUserLink>();
-  rows.links.assign(links.begin(), links.end());
-  std::sort(rows.links.begin(), rows.links.end(), [](const auto& a, const auto& b) {
-    return std::pair(a.user_id, a.client_id) < std::pair(b.user_id, b.client_id);
-  });
-  const NextIds next = view.next_ids();
-  rows.next_app_id = next.app;
-  rows.next_organization_id = next.organization;
-  rows.next_client_id = next.client;
-  rows.next_user_id = next.user;
-  return rows;
 }
 
 void ExpectSameRows(const RegistryRows& merged, const RegistryRows& applied) {
@@ -143,6 +119,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     Fail("the stats do not count the entries merged");
   }
   const std::unique_ptr<Registry> registry = ApplyAll(snapshot, bodies);
-  if (registry) ExpectSameRows(*rows, RowsOf(registry->Read()));
+  if (registry) ExpectSameRows(*rows, persist::RowsOf(registry->Read()));
   return 0;
 }

@@ -1,5 +1,6 @@
 // Statistics (as a struct and as Prometheus text), compaction and the version.
 #include <algorithm>
+#include <cstddef>
 #include <cstring>
 
 #include "c_api_internal.h"
@@ -10,8 +11,9 @@ using namespace hubreg::capi;
 
 namespace {
 
-// hubreg_stats as 0.1.0 defined it: callers built against it pass this size.
-constexpr std::size_t kFirstStatsSize = sizeof(hubreg_stats);
+// The first hubreg_stats ended with retired_registries: callers built against
+// it pass this size.
+constexpr std::size_t kFirstStatsSize = offsetof(hubreg_stats, replacements);
 
 }  // namespace
 
@@ -43,6 +45,9 @@ hubreg_status hubreg_store_stats(const hubreg_registry* reg, hubreg_stats* out, 
     filled.compactions = stats->compactions;
     filled.last_compaction_error = last_compaction_error.c_str();
     filled.retired_registries = stats->retired_registries;
+    filled.replacements = stats->replacements;
+    filled.copies = stats->copies;
+    filled.commit_signal = stats->commit_signal ? 1 : 0;
     std::memcpy(out, &filled, std::min(size, sizeof filled));
     return HUBREG_OK;
   });

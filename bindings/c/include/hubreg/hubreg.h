@@ -360,7 +360,9 @@ HUBREG_API hubreg_status hubreg_snapshot_save(hubreg_registry* reg, const char* 
 /* Loads a snapshot file into the data directory `path`, which must hold no
  * registry unless `overwrite` is non-zero; on any error the directory is left
  * as it was. Not tied to a handle: hubreg_errmsg(NULL) explains a failure.
- * Close every handle on `path` first. */
+ * Close every writing handle on `path` first (HUBREG_IO while one is open);
+ * read-only handles may stay open: their next hubreg_refresh loads the
+ * restored registry (counted in hubreg_stats.replacements). */
 HUBREG_API hubreg_status hubreg_snapshot_restore(const char* file, const char* path, int overwrite);
 
 /* Read-only handles: applies the batches the writing process committed since
@@ -368,9 +370,9 @@ HUBREG_API hubreg_status hubreg_snapshot_restore(const char* file, const char* p
 HUBREG_API hubreg_status hubreg_refresh(hubreg_registry* reg);
 
 /* What a data directory holds and how its store is doing: hubreg::StoreStats,
- * field for field (docs/operations.md says what to watch). Later versions
- * only append fields, so pass sizeof(hubreg_stats) as `size`: the library
- * fills the fields that fit in `size` bytes and no more. */
+ * field for field but last_refresh_error (docs/operations.md says what to
+ * watch). Later versions only append fields, so pass sizeof(hubreg_stats) as
+ * `size`: the library fills the fields that fit in `size` bytes and no more. */
 typedef struct hubreg_stats {
   hubreg_counts counts;
   uint64_t last_sequence;     /* the last batch applied */
@@ -386,10 +388,19 @@ typedef struct hubreg_stats {
    * error. Valid until the calling thread's next hubreg_store_stats call. */
   const char* last_compaction_error;
   uint64_t retired_registries; /* read-only handles: old states kept for live views */
+  /* Appended after the first hubreg_stats, which ended here: a program built
+   * against that header passes its smaller size and gets the fields above. */
+  uint64_t replacements; /* read-only handles: refreshes that found data.mdb replaced
+                            (a restore) and reloaded everything */
+  uint64_t copies;       /* copying compactions made (a writer) or followed (a read-only
+                            handle) since open; not counted in replacements */
+  int commit_signal;     /* 1 when waits for the writer's commits sleep on the data
+                            directory's commit signal; 0 when it is missing or damaged */
 } hubreg_stats;
 
 /* Fills *out (up to `size` bytes). HUBREG_INVALID_ARGUMENT on an in-memory
- * registry or when `size` is smaller than hubreg_stats was in 0.1.0. */
+ * registry or when `size` is smaller than the first hubreg_stats (up to
+ * retired_registries). */
 HUBREG_API hubreg_status hubreg_store_stats(const hubreg_registry* reg, hubreg_stats* out,
                                             size_t size);
 
