@@ -110,10 +110,18 @@ class CompactVector {
   // that followed it. REQUIRES: position is in [begin(), end()).
   iterator erase(const_iterator position) noexcept {
     const std::size_t index = static_cast<std::size_t>(position - begin());
-    T* at = data() + index;
-    std::memmove(static_cast<void*>(at), at + 1, (size_ - index - 1) * sizeof(T));
-    --size_;
-    if (OnHeap() && size_ <= kInline) MoveInline();
+    if (OnHeap()) {
+      T* at = storage_.heap + index;
+      std::memmove(static_cast<void*>(at), at + 1, (size_ - index - 1) * sizeof(T));
+      if (--size_ <= kInline) MoveInline();
+    } else {
+      // At most kInline elements here: the bounds say so to the compiler,
+      // which otherwise sees a move past the inline bytes (-Warray-bounds).
+      const std::size_t tail = std::min<std::size_t>(size_, kInline) - std::min(index + 1, kInline);
+      T* at = InlineData() + std::min(index, kInline - 1);
+      std::memmove(static_cast<void*>(at), at + 1, tail * sizeof(T));
+      --size_;
+    }
     return data() + index;
   }
 
