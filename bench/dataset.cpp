@@ -114,10 +114,12 @@ QueryKeys MakeKeys(const RegistryRows& rows) {
   // At most one access key per user is enough variety and bounds memory.
   links.resize(std::min(links.size(), rows.users.size()));
   keys.access.reserve(links.size());
+  keys.links.reserve(links.size());
   for (std::size_t i : links) {
     const ClientUserLink& link = rows.links[i];
     keys.access.push_back(
         {rows.clients[link.client_id - 1].external_id, rows.users[link.user_id - 1].external_id});
+    keys.links.push_back({link.client_id, link.user_id});
   }
   return keys;
 }

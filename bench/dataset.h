@@ -20,6 +20,12 @@ struct AccessKey {
   std::string user_external_id;
 };
 
+// A link's two ids (the same pairs as the access keys).
+struct LinkKey {
+  Id client_id = kNoId;
+  Id user_id = kNoId;
+};
+
 // Query keys in a fixed shuffled order, so that consecutive lookups touch
 // unrelated memory. Every key exists.
 struct QueryKeys {
@@ -29,6 +35,7 @@ struct QueryKeys {
   std::vector<Id> client_ids;
   std::vector<Id> organization_ids;
   std::vector<AccessKey> access;  // one per link, shuffled
+  std::vector<LinkKey> links;     // access's links by id, in the same order
 };
 
 struct Dataset {

@@ -64,7 +64,7 @@ void Register(const std::string& name, Size size, Mode mode,
 }
 
 // Registers `operation` for hubreg (View per request, View per op), SQLite,
-// LMDB and, for point lookups, the hash map.
+// LMDB and, for point lookups, the hash map; a nullptr operation is left out.
 template <typename KeysOf, typename HubregOp, typename SqliteOp, typename LmdbOp,
           typename HashMapOp>
 void RegisterOperation(const char* operation, Size size, KeysOf keys_of, HubregOp hubreg,
@@ -86,18 +86,22 @@ void RegisterOperation(const char* operation, Size size, KeysOf keys_of, HubregO
                  return hubreg(view, key);
                });
              });
-    Register(prefix + "sqlite" + suffix, size, mode,
-             [=](benchmark::State& state, const Dataset& data, Mode m) {
-               SqliteRegistry& db = Baseline<SqliteRegistry>(data.size);
-               RunLookups(state, m, keys_of(data),
-                          [&](const auto& key) { return sqlite(db, key); });
-             });
-    Register(prefix + "lmdb" + suffix, size, mode,
-             [=](benchmark::State& state, const Dataset& data, Mode m) {
-               LmdbRegistry::Reader reader(Baseline<LmdbRegistry>(data.size));
-               RunLookups(state, m, keys_of(data),
-                          [&](const auto& key) { return lmdb(reader, key); });
-             });
+    if constexpr (!std::is_same_v<SqliteOp, std::nullptr_t>) {
+      Register(prefix + "sqlite" + suffix, size, mode,
+               [=](benchmark::State& state, const Dataset& data, Mode m) {
+                 SqliteRegistry& db = Baseline<SqliteRegistry>(data.size);
+                 RunLookups(state, m, keys_of(data),
+                            [&](const auto& key) { return sqlite(db, key); });
+               });
+    }
+    if constexpr (!std::is_same_v<LmdbOp, std::nullptr_t>) {
+      Register(prefix + "lmdb" + suffix, size, mode,
+               [=](benchmark::State& state, const Dataset& data, Mode m) {
+                 LmdbRegistry::Reader reader(Baseline<LmdbRegistry>(data.size));
+                 RunLookups(state, m, keys_of(data),
+                            [&](const auto& key) { return lmdb(reader, key); });
+               });
+    }
     if constexpr (!std::is_same_v<HashMapOp, std::nullptr_t>) {
       Register(prefix + "unordered_map" + suffix, size, mode,
                [=](benchmark::State& state, const Dataset& data, Mode m) {
@@ -161,6 +165,15 @@ void RegisterForSize(Size size) {
         return r.Resolve(k.account_external_id, k.user_external_id);
       },
       nullptr);
+  // "Is this user linked to this account" by ids (View::HasLink), over the
+  // same linked pairs as resolve: hubreg's two lookups by id and the search
+  // of the shorter array. Engine-neutral baselines answer it within resolve.
+  RegisterOperation(
+      "has_link", size, [](const Dataset& d) -> const auto& { return d.keys.links; },
+      [](const View& v, const LinkKey& k) -> std::uint64_t {
+        return v.HasLink(k.client_id, k.user_id) ? k.client_id : 0;
+      },
+      nullptr, nullptr, nullptr);
 }
 
 // The cost of one dependent random memory load on this machine: a pointer

@@ -8,6 +8,7 @@
 #include <numeric>
 #include <random>
 #include <set>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -128,6 +129,44 @@ TEST_CASE("linking and unlinking inside a long array keeps both ends in step") {
   CHECK(registry->Link(151, 6).code() == ErrorCode::kDuplicate);
   CheckLinks(registry->Read(), pairs);
   CHECK(registry->Read().ClientsOfUser(6).size() == 299);
+}
+
+TEST_CASE("a long user array and a long account array find their links from either side") {
+  // User 6 has 300 accounts (5..304); account 5 has 200 more users (7..206):
+  // both arrays are longer than a scan (1 KiB), so a link between them is
+  // searched by id in the shorter one, the account's, while their links to
+  // short arrays are compared by address in those.
+  auto registry = RegistryWithLongArray(300);
+  Batch batch;
+  for (Id id = 7; id < 207; ++id) {
+    batch.Insert(MakeUser(id, "U-" + std::to_string(id), std::to_string(id) + "@example.com"));
+    batch.Link(5, id);
+  }
+  REQUIRE_OK(registry->Apply(batch));
+  auto pairs = SamplePairs();
+  for (Id id = 5; id < 305; ++id) pairs.emplace(id, 6);
+  for (Id id = 7; id < 207; ++id) pairs.emplace(5, id);
+  CheckLinks(registry->Read(), pairs);
+  CHECK(registry->Read().UsersOfClient(5).size() == 201);
+  CHECK_FALSE(registry->Read().HasLink(6, 7));
+  CHECK_FALSE(registry->Read().FindLink(6, 7).has_value());
+
+  REQUIRE_OK(registry->Unlink(5, 6));
+  pairs.erase({5, 6});
+  CHECK_FALSE(registry->Read().HasLink(5, 6));
+  CheckLinks(registry->Read(), pairs);
+  REQUIRE_OK(registry->Link(5, 6));
+  pairs.emplace(5, 6);
+  CheckLinks(registry->Read(), pairs);
+
+  // Deleting either end takes its links out of the other ends' arrays.
+  REQUIRE_OK(registry->Apply(Batch().Erase<User>(6)));
+  std::erase_if(pairs, [](const auto& pair) { return pair.second == 6; });
+  CheckLinks(registry->Read(), pairs);
+  REQUIRE_OK(registry->Apply(Batch().Erase<Client>(5)));
+  std::erase_if(pairs, [](const auto& pair) { return pair.first == 5; });
+  CheckLinks(registry->Read(), pairs);
+  CHECK(registry->Read().ClientsOfUser(100).empty());
 }
 
 TEST_CASE("updating a user or an account keeps its links") {

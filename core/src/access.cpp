@@ -61,11 +61,12 @@ AccessDecision View::Resolve(const AccessRequest& request) const {
       return refuse(AccessVerdict::kWrongOrganization);
     }
   }
-  // The user was found in this state's tables, so it is a stored user, and
-  // its array of accounts is at hand.
+  // Both were found in this state's tables, so they are stored rows, and
+  // whether they are linked is a comparison of node addresses in the shorter
+  // of their arrays: no other node is read.
   decision.verdict = detail::StatusAndLinkVerdict(*decision.user, *decision.account, [&] {
-    return detail::FindAccountLink(static_cast<const detail::StoredUser&>(*decision.user),
-                                   decision.account->id) != nullptr;
+    return detail::Linked(static_cast<const detail::StoredUser&>(*decision.user),
+                          static_cast<const detail::StoredClient&>(*decision.account));
   });
   return decision;
 }

@@ -107,7 +107,7 @@ void ComputeAccessChanges(const Tables& after, ChangeBatch& batch) {
   for (const auto& [id, image] : before.users) {
     const StoredUser* now = FindUser(after, id);
     if (!AccessFieldsDiffer(*image ? &**image : nullptr, now) || now == nullptr) continue;
-    for (const AccountLink& entry : now->accounts) candidates.emplace_back(id, entry.client_id);
+    for (const AccountLink& entry : now->accounts) candidates.emplace_back(id, entry.client->id);
   }
   for (const auto& [id, image] : before.clients) {
     const StoredClient* now = FindClient(after, id);

@@ -133,7 +133,7 @@ bool FillAccountArrays(Tables& tables, const std::vector<ClientUserLink>& links,
       if (link != run && std::prev(link)->client_id == link->client_id) return false;
       const StoredClient* client = clients.Find(link->client_id);
       if (client == nullptr) return false;
-      user->accounts.push_back({link->client_id, link->created_at, client});
+      user->accounts.push_back({link->created_at, client});
     }
     run = run_end;
   }

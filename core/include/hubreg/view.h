@@ -114,7 +114,7 @@ class TableRange<ClientUserLink> {
     iterator() = default;
     ClientUserLink operator*() const {
       const detail::AccountLink& entry = user_->accounts[position_];
-      return {entry.client_id, user_->id, entry.created_at};
+      return {entry.client->id, user_->id, entry.created_at};
     }
     iterator& operator++() {
       ++position_;

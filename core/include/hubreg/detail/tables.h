@@ -2,7 +2,6 @@
 // only because View's ranges iterate them without copying; callers use View.
 #pragma once
 
-#include <boost/container/small_vector.hpp>
 #include <boost/multi_index/composite_key.hpp>
 #include <boost/multi_index/hashed_index.hpp>
 #include <boost/multi_index/mem_fun.hpp>
@@ -16,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "hubreg/detail/compact_vector.h"
 #include "hubreg/detail/node_arena.h"
 #include "hubreg/model.h"
 
@@ -56,29 +56,30 @@ class StoredClient;
 class StoredUser;
 
 // Links are not rows of a table of their own: each user holds the accounts
-// it is linked to, each account the users linked to it, as sorted arrays in
-// the entity's node (docs/design.md, "Links"). Each entry holds the address
-// of the other end's node in the same state, so walking a user's accounts or
-// an account's users follows pointers instead of looking each row up by id.
-// Nodes do not move while they are in their table (Boost.MultiIndex changes
-// elements in place), and a user or account leaves its table only after its
-// links have left the other ends' arrays.
+// it is linked to, each account the users linked to it, as arrays sorted by
+// the other end's id in the entity's node (docs/design.md, "Links"). An
+// entry is the address of the other end's node in the same state (and, on
+// the user's side, the link's created_at), so walking a user's accounts or
+// an account's users follows pointers instead of looking each row up by id;
+// ids are read through the pointers. Nodes do not move while they are in
+// their table (Boost.MultiIndex changes elements in place), and a user or
+// account leaves its table only after its links have left the other ends'
+// arrays.
 //
-// One entry of a user's array, sorted by client id: "is this user linked to
-// this account" is a search over the ids here, which needs no other node.
+// One entry of a user's array: 16 bytes.
 struct AccountLink {
-  Id client_id = kNoId;
   Timestamp created_at{};
   const StoredClient* client = nullptr;
 };
-// Most users have a handful of accounts: that many are kept inside the node,
-// so the clients of a user cost no cache miss beyond the user's node and the
-// accounts' own.
-inline constexpr std::size_t kInlineAccountLinks = 3;
-using AccountLinks = boost::container::small_vector<AccountLink, kInlineAccountLinks>;
-// The users of one account, sorted by user id (the id is read in the user's
-// node: only the writer searches this array).
-using MemberLinks = std::vector<const StoredUser*>;
+// Size L's users have one to five accounts (one in 2,000 has hundreds):
+// four entries are kept inside the node (72 bytes with the header), so the
+// accounts of 93% of users cost no cache miss beyond the user's node and the
+// accounts' own, and those users have no heap block.
+inline constexpr std::size_t kInlineAccountLinks = 4;
+using AccountLinks = CompactVector<AccountLink, kInlineAccountLinks>;
+// The users of one account (about 30 at size L), sorted by user id: 16 bytes
+// in the node, the one inline entry sharing the heap pointer's bytes.
+using MemberLinks = CompactVector<const StoredUser*, 1>;
 
 // A user as the user table stores it: the row, a copy of its email inside
 // the node, and its links. The table's nodes live in an arena (node_arena.h),
@@ -254,8 +255,10 @@ inline const StoredClient* FindStoredClient(const Tables& tables, Id id) {
   return it == index.end() ? nullptr : &*it;
 }
 
-// The entry of `client_id` in the user's array, or nullptr: a binary search.
-const AccountLink* FindAccountLink(const StoredUser& user, Id client_id);
+// The entry of `client` in the user's array, or nullptr (link_arrays.cpp).
+const AccountLink* FindAccountLink(const StoredUser& user, const StoredClient& client);
+// Whether the two are linked: a search of the shorter of their arrays.
+bool Linked(const StoredUser& user, const StoredClient& client);
 
 // One side of the links, for LinkedRange: from a user (Owner StoredUser) to
 // its accounts, or from an account (StoredClient) to its users.
@@ -269,7 +272,8 @@ struct LinkSide<StoredUser> {
     return *user.accounts[i].client;
   }
   static ClientUserLink LinkAt(const StoredUser& user, std::size_t i) {
-    return {user.accounts[i].client_id, user.id, user.accounts[i].created_at};
+    const AccountLink& entry = user.accounts[i];
+    return {entry.client->id, user.id, entry.created_at};
   }
 };
 template <>
@@ -279,10 +283,10 @@ struct LinkSide<StoredClient> {
   static const StoredUser& TargetAt(const StoredClient& client, std::size_t i) {
     return *client.users[i];
   }
-  // The created_at is kept on the user's side: one more binary search.
+  // The created_at is kept on the user's side: one more search.
   static ClientUserLink LinkAt(const StoredClient& client, std::size_t i) {
     const StoredUser& user = TargetAt(client, i);
-    return {client.id, user.id, FindAccountLink(user, client.id)->created_at};
+    return {client.id, user.id, FindAccountLink(user, client)->created_at};
   }
 };
 
