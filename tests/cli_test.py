@@ -869,9 +869,14 @@ def test_stats_reports_the_peak_the_kernel_counts(tmp_path):
     # Loading read the whole snapshot; the registry it decodes is larger still.
     assert s["peak_rss_bytes"] >= s["snapshot_bytes"]
     # What the command reports is the kernel's figure, give or take what
-    # printing the report needed.
+    # printing the report needed. Under AddressSanitizer the supervising
+    # parent's leak check runs at its exit, after the report, and raises its
+    # peak by about 9 MB; once the registry is small enough (issue 12's
+    # arrays) that parent's peak is the kernel's figure.
+    sanitized = b"__asan_init" in open(shutil.which(HUBREG) or HUBREG, "rb").read()
+    slack = max(1 << 20, measured["peak"] // 50) + ((16 << 20) if sanitized else 0)
     assert s["peak_rss_bytes"] <= measured["peak"]
-    assert measured["peak"] - s["peak_rss_bytes"] <= max(1 << 20, measured["peak"] // 50), measured
+    assert measured["peak"] - s["peak_rss_bytes"] <= slack, measured
 # --- watch ------------------------------------------------------------------
 
 class Watcher:
