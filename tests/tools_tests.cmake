@@ -28,7 +28,7 @@ if(TARGET hubreg)
   set_tests_properties(cli_test PROPERTIES
     LABELS tools
     TIMEOUT ${cli_test_timeout}
-    ENVIRONMENT "HUBREG_BIN=$<TARGET_FILE:hubreg>;HUBREG_TEST_DATA=${CMAKE_CURRENT_SOURCE_DIR}/data")
+    ENVIRONMENT "HUBREG_BIN=$<TARGET_FILE:hubreg>;HUBREG_TEST_DATA=${CMAKE_CURRENT_SOURCE_DIR}/data;HUBREG_SANITIZE=${HUBREG_SANITIZE}")
   # get, inspect and the one-shot queries (issue 13).
   add_test(NAME cli_oneshot_test
     COMMAND /usr/bin/python3 -m pytest -q -p no:cacheprovider

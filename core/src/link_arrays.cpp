@@ -33,24 +33,27 @@ MemberLinks::iterator MemberPosition(const StoredClient& client, Id user_id) {
                           [](const StoredUser* member, Id id) { return member->id < id; });
 }
 
+// The entry of `array` that `is_target` accepts, or nullptr: a scan of a
+// short array, else the entry at `by_id()` (a binary search by ids).
+template <typename Array, typename IsTarget, typename ById>
+auto FindEntry(Array& array, IsTarget is_target, ById by_id) -> decltype(array.begin()) {
+  auto it = Scanned(array) ? std::find_if(array.begin(), array.end(), is_target) : by_id();
+  return it != array.end() && is_target(*it) ? it : nullptr;
+}
+
 // The entry of `user` in the account's array, or nullptr.
 const StoredUser* const* FindMember(const StoredClient& client, const StoredUser& user) {
-  MemberLinks& users = client.users;
-  auto it = Scanned(users) ? std::find(users.begin(), users.end(), &user)
-                           : MemberPosition(client, user.id);
-  return it != users.end() && *it == &user ? it : nullptr;
+  return FindEntry(
+      client.users, [&user](const StoredUser* member) { return member == &user; },
+      [&] { return MemberPosition(client, user.id); });
 }
 
 }  // namespace
 
 const AccountLink* FindAccountLink(const StoredUser& user, const StoredClient& client) {
-  AccountLinks& accounts = user.accounts;
-  auto it =
-      Scanned(accounts)
-          ? std::find_if(accounts.begin(), accounts.end(),
-                         [&client](const AccountLink& entry) { return entry.client == &client; })
-          : AccountPosition(user, client.id);
-  return it != accounts.end() && it->client == &client ? it : nullptr;
+  return FindEntry(
+      user.accounts, [&client](const AccountLink& entry) { return entry.client == &client; },
+      [&] { return AccountPosition(user, client.id); });
 }
 
 bool Linked(const StoredUser& user, const StoredClient& client) {
