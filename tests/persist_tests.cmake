@@ -22,7 +22,7 @@ set_tests_properties(metrics_test PROPERTIES LABELS persist)
 # The tests reach into persist/src for the LMDB layout and the fault hook.
 foreach(test store_test store_layout_test crash_test store_corruption_test group_commit_test
              store_feed_test feed_crash_test store_verify_test stored_registry_test
-             copy_compaction_test)
+             copy_compaction_test lmdb_pages_test)
   hubreg_add_test(${test})
   target_include_directories(${test} PRIVATE ${PROJECT_SOURCE_DIR}/persist/src
                              ${CEREAL_INCLUDE_DIR})

@@ -4,10 +4,15 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <cstring>
 #include <mutex>
 #include <utility>
+#include <vector>
+
+#include "lmdb_pages.h"
 
 namespace hubreg::persist::lmdb {
 namespace {
@@ -16,6 +21,14 @@ std::mutex fault_mutex;
 FaultHook fault_hook;
 // Read without the mutex on every call, so production code pays one load.
 std::atomic<bool> fault_hook_set{false};
+
+StatusOr<std::uint64_t> FileBytes(int fd, const std::string& path) {
+  struct stat info {};
+  if (::fstat(fd, &info) != 0) {
+    return Status::Io(path + ": fstat(data.mdb): " + std::strerror(errno));
+  }
+  return static_cast<std::uint64_t>(info.st_size);
+}
 
 int InjectedFault(std::string_view call) {
   if (!fault_hook_set.load(std::memory_order_acquire)) return 0;
@@ -184,19 +197,72 @@ std::size_t Env::MapUsed() const {
   return (info.me_last_pgno + 1) * stat.ms_psize;
 }
 
-Status Env::CheckFileCoversPages() const {
+Status Env::CheckFileCoversPages() {
   int fd = -1;
   int rc = mdb_env_get_fd(env_, &fd);
   if (rc != 0) return Error(rc, "mdb_env_get_fd", path_);
-  struct stat info {};
-  if (::fstat(fd, &info) != 0) return Error(errno, "fstat(data.mdb)", path_);
+  MDB_stat stat{};
+  mdb_env_stat(env_, &stat);
+  const std::size_t page_size = stat.ms_psize;
+  // The meta first, the size second: a writer (maybe in another process)
+  // writes a commit's pages before its meta, so a size read after a meta
+  // covers every page written for it.
   const std::size_t used = MapUsed();
-  if (static_cast<std::size_t>(info.st_size) < used) {
-    return Status::Corruption(path_ + ": data.mdb has " + std::to_string(info.st_size) +
-                              " bytes but its pages in use end at byte " + std::to_string(used) +
-                              " (the file was truncated)");
+  StatusOr<std::uint64_t> file_bytes = FileBytes(fd, path_);
+  if (!file_bytes.ok()) return file_bytes.status();
+  if (*file_bytes >= used) return Status::Ok();
+
+  // Shorter than the pages in use is not always damage: LMDB never writes a
+  // page it allocated and freed in the same transaction (a "loose" page),
+  // so when that was the highest page the file ends before it, with the
+  // page in the free list. The file is truncated only when a page beyond
+  // its end is not free. A read transaction pins its snapshot, whose free
+  // list no writer may then reuse; its meta is the one with its id (unless
+  // two commits have overwritten it since: then try again).
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    bool map_resized = false;
+    StatusOr<Txn> txn = Txn::Begin(*this, MDB_RDONLY, &map_resized);
+    if (!txn.ok() && map_resized) {
+      HUBREG_RETURN_IF_ERROR(SetMapSize(0));
+      continue;
+    }
+    if (!txn.ok()) return txn.status();
+    const std::uint64_t txnid = mdb_txn_id(txn->handle());
+    std::optional<MetaPage> meta;
+    bool torn = false;
+    for (int which = 0; which < 2; ++which) {
+      // Read twice: a meta page being written may be read half old.
+      StatusOr<MetaPage> read = ReadMetaPage(fd, page_size, which, path_);
+      StatusOr<MetaPage> again = ReadMetaPage(fd, page_size, which, path_);
+      if (!read.ok()) return read.status();
+      if (!again.ok()) return again.status();
+      torn = torn || read->txnid != again->txnid || read->last_page != again->last_page ||
+             read->free_list_root != again->free_list_root;
+      if (read->txnid == txnid) meta = *read;
+    }
+    if (!meta || torn) continue;
+    file_bytes = FileBytes(fd, path_);
+    if (!file_bytes.ok()) return file_bytes.status();
+    const std::uint64_t file_pages = *file_bytes / page_size;
+    if (file_pages > meta->last_page) return Status::Ok();
+    StatusOr<std::vector<std::uint64_t>> free_pages =
+        ReadFreePages(fd, page_size, meta->free_list_root, file_pages, path_);
+    if (!free_pages.ok()) return free_pages.status();
+    std::sort(free_pages->begin(), free_pages->end());
+    for (std::uint64_t page = file_pages; page <= meta->last_page; ++page) {
+      if (!std::binary_search(free_pages->begin(), free_pages->end(), page)) {
+        return Status::Corruption(path_ + ": data.mdb has " + std::to_string(*file_bytes) +
+                                  " bytes but its pages in use end at byte " +
+                                  std::to_string((meta->last_page + 1) * page_size) +
+                                  " (the file was truncated: page " + std::to_string(page) +
+                                  ", which is in use, is missing)");
+      }
+    }
+    return Status::Ok();
   }
-  return Status::Ok();
+  return Status::Io(path_ +
+                    ": data.mdb: could not read a stable meta page while checking the "
+                    "file's length (another process commits without pause)");
 }
 
 Status Env::CheckMetaPages() const {
@@ -205,19 +271,11 @@ Status Env::CheckMetaPages() const {
   if (rc != 0) return Error(rc, "mdb_env_get_fd", path_);
   MDB_stat stat{};
   mdb_env_stat(env_, &stat);
-  // LMDB 0.9's data format: page p starts at p * page size with a 16-byte
-  // page header; the meta's transaction id follows magic (4), version (4),
-  // address (8), map size (8), two database records (2 * 48) and the last
-  // page number (8): byte 144 of the page.
-  constexpr off_t kTxnIdOffset = 144;
   std::uint64_t txnid[2] = {0, 0};
-  for (int page = 0; page < 2; ++page) {
-    const off_t offset = static_cast<off_t>(page) * stat.ms_psize + kTxnIdOffset;
-    if (::pread(fd, &txnid[page], sizeof txnid[page], offset) !=
-        static_cast<ssize_t>(sizeof txnid[page])) {
-      return Status::Corruption(path_ + ": data.mdb: cannot read meta page " +
-                                std::to_string(page));
-    }
+  for (int which = 0; which < 2; ++which) {
+    StatusOr<MetaPage> meta = ReadMetaPage(fd, stat.ms_psize, which, path_);
+    if (!meta.ok()) return meta.status();
+    txnid[which] = meta->txnid;
   }
   const std::uint64_t gap = txnid[0] > txnid[1] ? txnid[0] - txnid[1] : txnid[1] - txnid[0];
   if (gap > 1) {

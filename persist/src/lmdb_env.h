@@ -71,8 +71,10 @@ class Env {
   std::size_t MapSize() const;
   std::size_t MapUsed() const;
   // kCorruption when data.mdb is shorter than the pages its meta page says
-  // are in use (a truncated file: reading those pages would fault).
-  Status CheckFileCoversPages() const;
+  // are in use and a missing page is not free (a truncated file: reading
+  // that page would fault). Reads the free list with pread, never through
+  // the map. REQUIRES: no transaction of this process is active.
+  Status CheckFileCoversPages();
   // kCorruption when the two meta pages do not hold consecutive transaction
   // ids. Each commit overwrites the older meta page, so they always differ
   // by at most one; LMDB picks the one with the higher id and has no
