@@ -23,12 +23,12 @@
 #include "hubreg/columns.h"
 #include "hubreg/model.h"
 #include "span_archive.h"
+#include "string_archive.h"
 
 namespace hubreg::persist::record {
 
-using cereal::BinaryOutputArchive;
-
-inline void Field(BinaryOutputArchive& ar, std::string& text) {
+template <SavingArchive Archive>
+void Field(Archive& ar, std::string& text) {
   ar(cereal::make_size_tag(static_cast<cereal::size_type>(text.size())));
   ar.saveBinary(text.data(), static_cast<std::streamsize>(text.size()));
 }
@@ -47,7 +47,8 @@ inline void Field(SpanInputArchive& ar, std::string& text) {
 }
 
 // A secret is encoded as a std::string.
-inline void Field(BinaryOutputArchive& ar, Secret& secret) {
+template <SavingArchive Archive>
+void Field(Archive& ar, Secret& secret) {
   const std::string& text = secret.Reveal();
   ar(cereal::make_size_tag(static_cast<cereal::size_type>(text.size())));
   ar.saveBinary(text.data(), static_cast<std::streamsize>(text.size()));
@@ -58,7 +59,8 @@ inline void Field(SpanInputArchive& ar, Secret& secret) {
   secret = Secret(std::move(text));
 }
 
-inline void Field(BinaryOutputArchive& ar, Timestamp& t) {
+template <SavingArchive Archive>
+void Field(Archive& ar, Timestamp& t) {
   std::int64_t micros = t.time_since_epoch().count();
   ar(micros);
 }
@@ -68,8 +70,8 @@ inline void Field(SpanInputArchive& ar, Timestamp& t) {
   t = Timestamp(std::chrono::microseconds(micros));
 }
 
-template <typename Enum>
-void EnumField(BinaryOutputArchive& ar, Enum& value, const char*) {
+template <SavingArchive Archive, typename Enum>
+void EnumField(Archive& ar, Enum& value, const char*) {
   auto raw = static_cast<std::uint8_t>(value);
   ar(raw);
 }
@@ -100,7 +102,8 @@ void Fields(Archive& ar, T&... fields) {
   (Field(ar, fields), ...);
 }
 
-inline void CheckVersion(BinaryOutputArchive&, std::uint32_t, std::uint32_t, const char*) {}
+template <SavingArchive Archive>
+void CheckVersion(Archive&, std::uint32_t, std::uint32_t, const char*) {}
 inline void CheckVersion(SpanInputArchive& ar, std::uint32_t version, std::uint32_t newest,
                          const char* type) {
   if (version == 0) {

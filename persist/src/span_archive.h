@@ -1,12 +1,12 @@
 // Internal: the byte sinks and sources the persist layer runs cereal over.
 //
-// Encoding uses cereal's own BinaryOutputArchive writing into a std::string.
-// Decoding uses SpanInputArchive, a reader of the same format (cereal's binary
-// archive: values in native byte order, sizes as u64, class versions as u32
-// on a type's first occurrence) that reads straight from a byte span with no
-// copy and no stream, and checks every read against the bytes left, so
-// garbage input ends in a DecodeError, never in an out-of-bounds read or a
-// huge allocation.
+// Encoding uses StringOutputArchive (string_archive.h); StringSink lets
+// cereal's own BinaryOutputArchive write into a std::string, which the tests
+// use as the reference for the bytes. Decoding uses SpanInputArchive, a reader of the same format
+// (cereal's binary archive: values in native byte order, sizes as u64, class versions as u32 on a
+// type's first occurrence) that reads straight from a byte span with no copy and no stream, and
+// checks every read against the bytes left, so garbage input ends in a DecodeError, never in an
+// out-of-bounds read or a huge allocation.
 //
 // Both sides are little-endian only (hubreg targets x86-64 and arm64 Linux);
 // the static_assert below stops a build where that does not hold.
