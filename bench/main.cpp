@@ -80,6 +80,7 @@ int main(int argc, char** argv) {
   hubreg::bench::RegisterFollowBenchmarks(sizes);
   hubreg::bench::RegisterWakeBenchmarks();
   hubreg::bench::RegisterFeedBenchmarks();
+  hubreg::bench::RegisterCodecBenchmarks();
   hubreg::bench::RegisterOneShotBenchmarks(sizes);
 
   int remaining_count = static_cast<int>(remaining.size());

@@ -54,4 +54,8 @@ int RunOneShotChild(const char* mode_and_path);
 // The writer's commit rate with change-feed subscribers (feed_bench.cpp).
 void RegisterFeedBenchmarks();
 
+// Encoding journal records and batches, hubreg's encoder beside cereal's
+// archive (codec_bench.cpp).
+void RegisterCodecBenchmarks();
+
 }  // namespace hubreg::bench
