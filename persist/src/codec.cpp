@@ -275,6 +275,10 @@ Status DecodeBatch(std::string_view bytes, Batch* batch) {
 
 std::string EncodeJournalRecord(const ChangeBatch& changes) {
   std::string out;
+  // Room for a row before and after each change (about 110 bytes each at
+  // size L) and the events: one allocation instead of a doubling series.
+  out.reserve(64 + 256 * changes.changes.size() + 34 * changes.access.size() +
+              8 * changes.connection_changed.size());
   StringOutputArchive ar(&out);
   const std::uint64_t tag = kJournalEntryV2Tag;
   ar(tag);
