@@ -1,7 +1,10 @@
 // Batches, ids, timestamps, sequence numbers, views and bulk loading.
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <optional>
 #include <thread>
+#include <vector>
 
 #include "testutil.h"
 
@@ -101,6 +104,67 @@ TEST_CASE("an update keeps created_at unless given and sets updated_at to now") 
   CHECK(stored->name == "Ann B.");
   CHECK(stored->created_at == At(1'700'000'100));
   CHECK(stored->updated_at == At(1'900'000'000));
+}
+
+// Updates that change no indexed column are written into the node in place
+// (batch_applier.cpp, UpdateInPlace); the others move the node in the
+// indexes. Both copies of the state must answer every lookup the same: the
+// second batch makes the writer replay the first on the other copy, and each
+// Read() then sees one copy or the other.
+TEST_CASE("updates with and without a changed key keep every index right on both copies") {
+  auto registry = SampleRegistry();
+  std::optional<View> before = registry->Read();  // released before the writes
+  App app = *before->FindApp(1);
+  Organization organization = *before->FindOrganization(1);
+  Client client = *before->FindClient(1);
+  User user = *before->FindUser(1);
+  User mover = *before->FindUser(2);
+  Client moved_client = *before->FindClient(3);
+  before.reset();
+  app.name = "Renamed app";
+  organization.name = "Renamed organization";
+  client.name = "Renamed account";
+  client.db_host = "db9.example.com";
+  user.name = "Renamed user";
+  user.status = RecordStatus::kDisabled;
+  mover.email = "Bob.New@example.com";
+  mover.external_id = "U-2-new";
+  moved_client.threecolts_organization_id = 1;
+  moved_client.external_id = "ACC-3-new";
+  Batch batch;
+  batch.Update(app).Update(organization).Update(client).Update(user);
+  batch.Update(mover).Update(moved_client);
+
+  auto check = [&](const View& view, std::size_t users) {
+    CAPTURE(view.sequence());
+    CHECK(view.FindAppByKey("key-stage")->name == "Renamed app");
+    CHECK(view.FindOrganizationByExternalId(1, "ORG-1")->name == "Renamed organization");
+    CHECK(view.FindClientByExternalId("ACC-1")->db_host == "db9.example.com");
+    CHECK(view.FindUserByEmail("ANN@example.com")->name == "Renamed user");
+    CHECK(view.FindUserByExternalId("U-1")->status == RecordStatus::kDisabled);
+    CHECK(view.FindUser(1)->name == "Renamed user");
+    CHECK(view.FindUserByEmail("bob@example.com") == nullptr);
+    CHECK(view.FindUserByExternalId("U-2") == nullptr);
+    CHECK(view.FindUserByEmail("bob.new@EXAMPLE.com")->id == 2);
+    CHECK(view.FindUserByExternalId("U-2-new")->id == 2);
+    CHECK(view.FindClientByExternalId("ACC-3") == nullptr);
+    CHECK(view.FindClientByExternalId("ACC-3-new")->id == 3);
+    std::vector<Id> accounts;
+    for (const Client& c : view.ClientsOfOrganization(1)) accounts.push_back(c.id);
+    std::sort(accounts.begin(), accounts.end());
+    CHECK(accounts == std::vector<Id>{1, 2, 3});
+    // Links live in the nodes and survive both kinds of update.
+    std::vector<Id> users_of_first;
+    for (const User& u : view.UsersOfClient(1)) users_of_first.push_back(u.id);
+    CHECK(users_of_first == std::vector<Id>{1, 2, 4});
+    CHECK(view.counts() == TableCounts{2, 3, 4, users, 6});
+  };
+  REQUIRE_OK(registry->Apply(batch));
+  check(registry->Read(), 5);
+  REQUIRE_OK(registry->Apply(Batch().Insert(MakeUser(9, "U-9", "nine@example.com"))));
+  check(registry->Read(), 6);
+  REQUIRE_OK(registry->Apply(Batch().Erase<User>(9)));
+  check(registry->Read(), 5);
 }
 
 TEST_CASE("mutations in a batch see the ones before them") {
