@@ -229,6 +229,51 @@ TEST_CASE("a damaged free-list page is an error, not a crash") {
     damage(10, 0, "neither a branch nor a leaf page");
   }
   SUBCASE("a node offset beyond the page") { damage(16, 0xff, "a node lies outside the page"); }
+  // A branch page whose `count` nodes all point at page `child`.
+  auto make_branch = [&](std::uint64_t child, std::uint16_t count) {
+    std::string page(kPageSize, '\0');
+    const std::uint16_t flags = 0x01;  // branch
+    const auto lower = static_cast<std::uint16_t>(16 + 2 * count);
+    std::memcpy(page.data() + 10, &flags, 2);
+    std::memcpy(page.data() + 12, &lower, 2);
+    for (std::uint16_t i = 0; i < count; ++i) {
+      const auto node = static_cast<std::uint16_t>(lower + 8 * i);
+      std::memcpy(page.data() + 16 + 2 * i, &node, 2);
+      const std::uint16_t lo = child & 0xffff, hi = (child >> 16) & 0xffff,
+                          top = (child >> 32) & 0xffff;
+      std::memcpy(page.data() + node, &lo, 2);
+      std::memcpy(page.data() + node + 2, &hi, 2);
+      std::memcpy(page.data() + node + 4, &top, 2);
+    }
+    return page;
+  };
+  auto write_page = [&](std::uint64_t number, const std::string& page) {
+    std::fstream data(file.dir + "/data.mdb", std::ios::in | std::ios::out | std::ios::binary);
+    data.seekp(static_cast<std::streamoff>(number * kPageSize));
+    data.write(page.data(), static_cast<std::streamsize>(page.size()));
+  };
+  SUBCASE("a branch that points at itself") {
+    write_page(root, make_branch(root, 1));
+    Status status = CheckLength(file.dir);
+    CHECK(status.message() == file.dir + ": data.mdb: free-list page " + std::to_string(root) +
+                                  " is damaged: the tree is deeper than any LMDB tree");
+  }
+  SUBCASE("a branch whose nodes all point at one leaf") {
+    // An empty leaf in a free page below the end, and a root naming it more
+    // times than the file has pages: the walk stops instead of multiplying.
+    std::uint64_t leaf = 2;
+    while (leaf < file.file_pages && !IsFree(file, leaf)) ++leaf;
+    REQUIRE(leaf < file.file_pages);
+    std::string empty_leaf(kPageSize, '\0');
+    const std::uint16_t leaf_flags = 0x02, leaf_lower = 16;
+    std::memcpy(empty_leaf.data() + 10, &leaf_flags, 2);
+    std::memcpy(empty_leaf.data() + 12, &leaf_lower, 2);
+    write_page(leaf, empty_leaf);
+    write_page(root, make_branch(leaf, static_cast<std::uint16_t>(file.file_pages + 1)));
+    Status status = CheckLength(file.dir);
+    CHECK(status.message() == file.dir + ": data.mdb: free-list page " + std::to_string(leaf) +
+                                  " is damaged: the tree holds more pages than the file");
+  }
 }
 
 TEST_CASE("a meta page without LMDB's magic is named") {

@@ -33,6 +33,11 @@ class FreeListReader {
 
   Status Walk(std::uint64_t page, int depth) {
     if (depth > kMaxDepth) return Damaged(page, "the tree is deeper than any LMDB tree");
+    // A tree reads each of its pages once; damaged branches that point at
+    // the same subtree again must not multiply the walk.
+    if (++pages_read_ > file_pages_) {
+      return Damaged(page, "the tree holds more pages than the file");
+    }
     std::vector<char> bytes;
     HUBREG_RETURN_IF_ERROR(ReadPages(page, 1, bytes));
     const auto flags = Load<std::uint16_t>(bytes, 10);
@@ -75,6 +80,8 @@ class FreeListReader {
  private:
   Status ReadOverflow(std::uint64_t first, std::size_t data_size) {
     const std::uint64_t count = (kPageHeaderBytes + data_size + page_size_ - 1) / page_size_;
+    pages_read_ += count;
+    if (pages_read_ > file_pages_) return Damaged(first, "the tree holds more pages than the file");
     std::vector<char> bytes;
     HUBREG_RETURN_IF_ERROR(ReadPages(first, count, bytes));
     if ((Load<std::uint16_t>(bytes, 10) & kOverflowPage) == 0 ||
@@ -121,6 +128,7 @@ class FreeListReader {
   std::uint64_t file_pages_;
   const std::string& path_;
   std::vector<std::uint64_t> pages_;
+  std::uint64_t pages_read_ = 0;
 };
 
 }  // namespace
