@@ -73,7 +73,7 @@ class StringOutputArchive {
     } else if constexpr (IsVariant<T>::value) {
       const auto index = static_cast<std::int32_t>(value.index());
       saveBinary(&index, sizeof index);
-      std::visit([this](const auto& alternative) { Save(alternative); }, value);
+      std::visit([this](const auto& alternative) { this->Save(alternative); }, value);
     } else {
       const std::uint32_t version = cereal::detail::Version<T>::version;
       if (FirstRecordOf(&kTypeKey<T>)) saveBinary(&version, sizeof version);
