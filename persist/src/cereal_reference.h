@@ -1,20 +1,14 @@
 // Internal, for tests and benchmarks only: batches and journal records
-// encoded field by field through cereal's own BinaryOutputArchive, the
-// reference for the bytes codec.cpp writes with StringOutputArchive
-// (tests/codec_test.cpp compares them; bench/codec_bench.cpp times both).
-// The journal record's layout is docs/storage.md's "Journal record, entry
-// version 2".
+// written by the same calls as codec.cpp (record_writer.h) but through
+// cereal's own BinaryOutputArchive, the reference for the bytes
+// StringOutputArchive writes (tests/codec_test.cpp compares them;
+// bench/codec_bench.cpp times both).
 #pragma once
 
-#include <cstdint>
 #include <ostream>
 #include <string>
-#include <type_traits>
-#include <variant>
 
-#include "cereal_model.h"
-#include "codec.h"
-#include "hubreg/change.h"
+#include "record_writer.h"
 
 namespace hubreg::persist::reference {
 
@@ -32,41 +26,12 @@ std::string CerealBytes(Write&& write) {
 }
 
 inline std::string EncodeBatch(const Batch& batch) {
-  return CerealBytes([&](cereal::BinaryOutputArchive& ar) {
-    ar(cereal::make_size_tag(static_cast<cereal::size_type>(batch.size())));
-    for (const Mutation& mutation : batch.mutations()) ar(mutation);
-  });
-}
-
-template <typename Row>
-void SaveChange(cereal::BinaryOutputArchive& ar, const RowChange<Row>& change) {
-  std::uint8_t table = 4;  // links
-  if constexpr (std::is_same_v<Row, App>) table = 0;
-  if constexpr (std::is_same_v<Row, Organization>) table = 1;
-  if constexpr (std::is_same_v<Row, Client>) table = 2;
-  if constexpr (std::is_same_v<Row, User>) table = 3;
-  const auto sides = static_cast<std::uint8_t>((change.before ? 1 : 0) | (change.after ? 2 : 0));
-  ar(table, sides);
-  if (change.before) ar(*change.before);
-  if (change.after) ar(*change.after);
+  return CerealBytes([&](cereal::BinaryOutputArchive& ar) { record::WriteBatch(ar, batch); });
 }
 
 inline std::string EncodeJournalRecord(const ChangeBatch& changes) {
-  return CerealBytes([&](cereal::BinaryOutputArchive& ar) {
-    ar(kJournalEntryV2Tag);
-    ar(static_cast<std::int64_t>(changes.committed_at.time_since_epoch().count()));
-    ar(cereal::make_size_tag(static_cast<cereal::size_type>(changes.changes.size())));
-    for (const Change& change : changes.changes) {
-      std::visit([&ar](const auto& c) { SaveChange(ar, c); }, change);
-    }
-    ar(cereal::make_size_tag(static_cast<cereal::size_type>(changes.access.size())));
-    for (const AccessChange& a : changes.access) {
-      ar(a.user_id, a.client_id, static_cast<std::uint8_t>(a.before),
-         static_cast<std::uint8_t>(a.after), a.organization_before, a.organization_after);
-    }
-    ar(cereal::make_size_tag(static_cast<cereal::size_type>(changes.connection_changed.size())));
-    for (Id id : changes.connection_changed) ar(id);
-  });
+  return CerealBytes(
+      [&](cereal::BinaryOutputArchive& ar) { record::WriteJournalRecord(ar, changes); });
 }
 
 }  // namespace hubreg::persist::reference

@@ -14,6 +14,7 @@
 #include "cereal_model.h"
 #include "hubreg/feed.h"
 #include "populate.h"
+#include "record_writer.h"
 #include "schema_v10.h"
 
 namespace hubreg::persist {
@@ -43,30 +44,13 @@ inline constexpr std::size_t kMinEncodedBytes<Change> = 2 + kMinEncodedBytes<Cli
 template <>
 inline constexpr std::size_t kMinEncodedBytes<AccessChange> = 2 * 8 + 2 + 2 * 8;
 
-// A change's table and sides in a version 2 journal entry.
-enum : std::uint8_t { kAppTable, kOrganizationTable, kClientTable, kUserTable, kLinkTable };
-enum : std::uint8_t { kBeforeSide = 1, kAfterSide = 2 };
-
-template <typename Row>
-constexpr std::uint8_t kTableCode = kLinkTable;
-template <>
-constexpr std::uint8_t kTableCode<App> = kAppTable;
-template <>
-constexpr std::uint8_t kTableCode<Organization> = kOrganizationTable;
-template <>
-constexpr std::uint8_t kTableCode<Client> = kClientTable;
-template <>
-constexpr std::uint8_t kTableCode<User> = kUserTable;
-
-template <typename Row>
-void SaveChange(StringOutputArchive& ar, const RowChange<Row>& change) {
-  const std::uint8_t table = kTableCode<Row>;
-  const auto sides = static_cast<std::uint8_t>((change.before ? kBeforeSide : 0) |
-                                               (change.after ? kAfterSide : 0));
-  ar(table, sides);
-  if (change.before) ar(const_cast<Row&>(*change.before));
-  if (change.after) ar(const_cast<Row&>(*change.after));
-}
+using record::kAfterSide;
+using record::kAppTable;
+using record::kBeforeSide;
+using record::kClientTable;
+using record::kLinkTable;
+using record::kOrganizationTable;
+using record::kUserTable;
 
 template <typename Row>
 Change LoadChange(SpanInputArchive& ar, std::uint8_t sides) {
@@ -249,8 +233,7 @@ std::string SchemaName(std::uint32_t schema_version) {
 std::string EncodeBatch(const Batch& batch) {
   std::string out;
   StringOutputArchive ar(&out);
-  ar(cereal::make_size_tag(static_cast<cereal::size_type>(batch.size())));
-  for (const Mutation& mutation : batch.mutations()) ar(mutation);
+  record::WriteBatch(ar, batch);
   return out;
 }
 
@@ -280,23 +263,7 @@ std::string EncodeJournalRecord(const ChangeBatch& changes) {
   out.reserve(64 + 256 * changes.changes.size() + 34 * changes.access.size() +
               8 * changes.connection_changed.size());
   StringOutputArchive ar(&out);
-  const std::uint64_t tag = kJournalEntryV2Tag;
-  ar(tag);
-  Timestamp committed_at = changes.committed_at;
-  record::Field(ar, committed_at);
-  ar(cereal::make_size_tag(static_cast<cereal::size_type>(changes.changes.size())));
-  for (const Change& change : changes.changes) {
-    std::visit([&ar](const auto& c) { SaveChange(ar, c); }, change);
-  }
-  // The access events are stored, not recomputed: they depend on the state
-  // right after the batch, which a reader of an old entry no longer has.
-  ar(cereal::make_size_tag(static_cast<cereal::size_type>(changes.access.size())));
-  for (const AccessChange& a : changes.access) {
-    ar(a.user_id, a.client_id, static_cast<std::uint8_t>(a.before),
-       static_cast<std::uint8_t>(a.after), a.organization_before, a.organization_after);
-  }
-  ar(cereal::make_size_tag(static_cast<cereal::size_type>(changes.connection_changed.size())));
-  for (Id id : changes.connection_changed) ar(id);
+  record::WriteJournalRecord(ar, changes);
   return out;
 }
 

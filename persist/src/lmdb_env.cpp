@@ -236,8 +236,7 @@ Status Env::CheckFileCoversPages() {
       StatusOr<MetaPage> again = ReadMetaPage(fd, page_size, which, path_);
       if (!read.ok()) return read.status();
       if (!again.ok()) return again.status();
-      torn = torn || read->txnid != again->txnid || read->last_page != again->last_page ||
-             read->free_list_root != again->free_list_root;
+      torn = torn || *read != *again;
       if (read->txnid == txnid) meta = *read;
     }
     if (!meta || torn) continue;

@@ -35,6 +35,7 @@ struct MetaPage {
   std::uint64_t txnid = 0;
   std::uint64_t last_page = 0;  // the highest page number in use
   std::uint64_t free_list_root = 0;
+  bool operator==(const MetaPage&) const = default;
 };
 
 // Meta page `which` (0 or 1) of the data file open as `fd`. kCorruption
