@@ -24,3 +24,14 @@ function(hubreg_target_options target)
     target_link_options(${target} PUBLIC $<BUILD_INTERFACE:-fsanitize=${HUBREG_SANITIZE}>)
   endif()
 endfunction()
+
+# Precompiles, for `target`, the headers most of its files include, when
+# HUBREG_PRECOMPILE_HEADERS is on (GCC). The core's public headers instantiate
+# Boost.MultiIndex: parsed again in every file, they cost seconds each, and
+# compiling is most of what CI spends. Headers are given as <...>, found
+# through the target's include directories.
+function(hubreg_precompile_headers target)
+  if(HUBREG_PRECOMPILE_HEADERS)
+    target_precompile_headers(${target} PRIVATE ${ARGN})
+  endif()
+endfunction()
