@@ -35,8 +35,8 @@ hubreg_status Found(const Row* row, Out* out) {
 }
 
 // A hubreg_iter holds the core's iterator over the clients of a user (or
-// the users of a client): three pointers, trivially copyable, so it fits in
-// the caller's three words and needs no cleanup.
+// the users of a client): two pointers, trivially copyable, so it fits in the
+// caller's three words and needs no cleanup.
 template <typename Iterator>
 void Store(const Iterator& position, hubreg_iter* it) {
   static_assert(std::is_trivially_copyable_v<Iterator>);

@@ -160,14 +160,12 @@ class TableRange<ClientUserLink> {
 // detail::StoredUser, Target Client) or the users of a client (Owner
 // detail::StoredClient, Target User). The links are a sorted array in the
 // owner's node, each entry holding the linked row's address: O(1) per row,
-// no index lookup, nothing copied. The iterator is three words (the owner,
-// the entry, the array's end) and trivially copyable, so a caller that
-// cannot keep a range (the C API) may keep an iterator between calls; it is
-// valid while the View is.
+// no index lookup, nothing copied. The iterator is two words and trivially
+// copyable, so a caller that cannot keep a range (the C API) may keep an
+// iterator between calls; it is valid while the View is.
 template <typename Target, typename Owner>
 class LinkedRange {
   using Side = detail::LinkSide<Owner>;
-  using Entry = typename Side::Entry;
 
  public:
   class iterator : public ForwardIteratorOf<Target> {
@@ -176,12 +174,12 @@ class LinkedRange {
     using typename ForwardIteratorOf<Target>::reference;
 
     iterator() = default;  // equal to every past-the-end iterator
-    reference operator*() const { return Side::TargetOf(*entry_); }
+    reference operator*() const { return Side::TargetAt(*owner_, position_); }
     pointer operator->() const { return &**this; }
     // The link itself, for its created_at.
-    ClientUserLink link() const { return Side::LinkOf(*owner_, *entry_); }
+    ClientUserLink link() const { return Side::LinkAt(*owner_, position_); }
     iterator& operator++() {
-      if (++entry_ == end_) *this = iterator();
+      if (++position_ == Side::Count(*owner_)) *this = iterator();
       return *this;
     }
     iterator operator++(int) {
@@ -189,22 +187,21 @@ class LinkedRange {
       ++*this;
       return before;
     }
-    bool operator==(const iterator& other) const { return entry_ == other.entry_; }
+    bool operator==(const iterator& other) const {
+      return owner_ == other.owner_ && position_ == other.position_;
+    }
 
    private:
     friend class LinkedRange;
-    // REQUIRES: the owner has at least one link.
-    explicit iterator(const Owner* owner)
-        : owner_(owner), entry_(Side::Entries(*owner).begin()), end_(Side::Entries(*owner).end()) {}
-    const Owner* owner_ = nullptr;
-    const Entry* entry_ = nullptr;  // nullptr: past the end
-    const Entry* end_ = nullptr;
+    explicit iterator(const Owner* owner) : owner_(owner) {}
+    const Owner* owner_ = nullptr;  // nullptr: past the end
+    std::size_t position_ = 0;
   };
 
   // `owner` nullptr: an empty range.
   explicit LinkedRange(const Owner* owner)
-      : first_(owner != nullptr && !Side::Entries(*owner).empty() ? iterator(owner) : iterator()),
-        size_(owner != nullptr ? Side::Entries(*owner).size() : 0) {}
+      : first_(owner != nullptr && Side::Count(*owner) != 0 ? iterator(owner) : iterator()),
+        size_(owner != nullptr ? Side::Count(*owner) : 0) {}
   iterator begin() const { return first_; }
   iterator end() const { return iterator(); }
   bool empty() const { return size_ == 0; }

@@ -261,30 +261,32 @@ const AccountLink* FindAccountLink(const StoredUser& user, const StoredClient& c
 bool Linked(const StoredUser& user, const StoredClient& client);
 
 // One side of the links, for LinkedRange: from a user (Owner StoredUser) to
-// its accounts, or from an account (StoredClient) to its users. The range
-// walks the owner's array by pointer (Entries), so a step reads one entry
-// and the row it names, not the array's header again.
+// its accounts, or from an account (StoredClient) to its users.
 template <typename Owner>
 struct LinkSide;
 template <>
 struct LinkSide<StoredUser> {
   using Target = StoredClient;
-  using Entry = AccountLink;
-  static const AccountLinks& Entries(const StoredUser& user) { return user.accounts; }
-  static const StoredClient& TargetOf(const AccountLink& entry) { return *entry.client; }
-  static ClientUserLink LinkOf(const StoredUser& user, const AccountLink& entry) {
+  static std::size_t Count(const StoredUser& user) { return user.accounts.size(); }
+  static const StoredClient& TargetAt(const StoredUser& user, std::size_t i) {
+    return *user.accounts[i].client;
+  }
+  static ClientUserLink LinkAt(const StoredUser& user, std::size_t i) {
+    const AccountLink& entry = user.accounts[i];
     return {entry.client->id, user.id, entry.created_at};
   }
 };
 template <>
 struct LinkSide<StoredClient> {
   using Target = StoredUser;
-  using Entry = const StoredUser*;
-  static const MemberLinks& Entries(const StoredClient& client) { return client.users; }
-  static const StoredUser& TargetOf(const StoredUser* entry) { return *entry; }
+  static std::size_t Count(const StoredClient& client) { return client.users.size(); }
+  static const StoredUser& TargetAt(const StoredClient& client, std::size_t i) {
+    return *client.users[i];
+  }
   // The created_at is kept on the user's side: one more search.
-  static ClientUserLink LinkOf(const StoredClient& client, const StoredUser* user) {
-    return {client.id, user->id, FindAccountLink(*user, client)->created_at};
+  static ClientUserLink LinkAt(const StoredClient& client, std::size_t i) {
+    const StoredUser& user = TargetAt(client, i);
+    return {client.id, user.id, FindAccountLink(user, client)->created_at};
   }
 };
 
