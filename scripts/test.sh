@@ -46,9 +46,11 @@ HUBREG_CRASH_ROUNDS=10 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTION
   ctest --test-dir build/asan -j "$jobs" --timeout 900
 
 step "ThreadSanitizer"
+# -O1: ThreadSanitizer needs no more to be fast enough, and it compiles in two thirds of -O2's time.
 cmake -S . -B build/tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHUBREG_WERROR=ON \
   -DHUBREG_SANITIZE=thread -DHUBREG_BOOST_SAFE_MODE=ON -DHUBREG_BOOST_INVARIANTS=ON \
-  -DHUBREG_BUILD_PYTHON=OFF "${line_tables[@]}"
+  -DHUBREG_BUILD_PYTHON=OFF -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" \
+  -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG"
 core_tests=(status_test registry_test lookup_test integrity_test node_arena_test concurrency_test)
 # Also the store's waits and background refresh across threads (3 s; builds persist), and
 # the change feed's fan-out and subscriptions (3 s).
