@@ -36,13 +36,14 @@ function(hubreg_target_options target)
   endif()
 endfunction()
 
-# Precompiles, for `target`, the headers most of its files include, when
-# HUBREG_PRECOMPILE_HEADERS is on (GCC). The core's public headers instantiate
-# Boost.MultiIndex: parsed again in every file, they cost seconds each, and
-# compiling is most of what CI spends. Headers are given as <...>, found
-# through the target's include directories.
+# Precompiles, for `target`, the standard headers every library uses and the
+# headers given (as <...>, found through the target's include directories),
+# when HUBREG_PRECOMPILE_HEADERS is on (GCC). The core's public headers
+# instantiate Boost.MultiIndex: parsed again in every file, they cost seconds
+# each, and compiling is most of what CI spends.
 function(hubreg_precompile_headers target)
   if(HUBREG_PRECOMPILE_HEADERS)
-    target_precompile_headers(${target} PRIVATE ${ARGN})
+    target_precompile_headers(${target} PRIVATE <algorithm> <optional> <string> <string_view>
+                              <utility> <vector> ${ARGN})
   endif()
 endfunction()
