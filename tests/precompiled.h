@@ -1,9 +1,9 @@
-// The headers most tests and benchmarks include, compiled once per build into
-// a precompiled header they share (tests/CMakeLists.txt, bench/CMakeLists.txt).
-// The core's headers instantiate Boost.MultiIndex and doctest is large: parsed
-// in every file they took about a third of a test's compile time, and the
-// builds are most of what CI spends. Only headers every user of this file can
-// reach belong here (doctest, the standard library, hubreg::core).
+// The headers most tests include, compiled once per build into a precompiled
+// header every test program reuses (tests/CMakeLists.txt). The core's headers
+// instantiate Boost.MultiIndex and doctest is large: parsed in every file they
+// took about a third of a test's compile time, and the builds are most of what
+// CI spends. Only headers every test can reach belong here (doctest, the
+// standard library, hubreg::core).
 #include <doctest/doctest.h>
 
 #include <algorithm>
