@@ -12,8 +12,9 @@
 //         and decoding every message (DecodePgOutput), applying nothing;
 //       follower_rows_per_second: the Follower restarted, until every burst
 //         transaction is applied and durable (the iteration's time), in
-//         `commits` durable LMDB commits; follower_to_stream: the ratio of the
-//         two rates;
+//         `commits` durable LMDB commits and `compactions` snapshots written
+//         (on the commit thread, each encoding the whole registry);
+//         follower_to_stream: the ratio of the two rates;
 //     and the CPU time per change (microseconds, from /proc: thread_cpu.h)
 //     of each party of the last two: stream_reader_cpu_us and
 //     stream_walsender_cpu_us (the decode-only reader's thread and the
@@ -22,6 +23,15 @@
 //     thread: apply to both registry copies, journal, fsync) and
 //     follower_walsender_cpu_us; load_average: the 1-minute load average
 //     when the benchmark started. Each walsender's figure includes its start.
+//   follow/throughput_populated/<size>: the same burst into a registry that
+//     already holds the size's generated registry (the source held it before
+//     the follower's first copy), as a follower's registry does in
+//     production: no hashed index grows from nearly empty.
+//   follow/split_cores/<size>: throughput_populated with the server's
+//     processes on one core and this process's on another (CoreSplit), as
+//     when the server runs on a machine of its own: whether the follower
+//     keeps pace with the walsender while its two threads share one core.
+//     Skipped with one core.
 //   follow/lag/<size>: single-row source transactions (200 at S, else 1,000)
 //     one after the other; for each, the time from the source's COMMIT
 //     returning to a second process (a read-only Store calling Refresh in a
@@ -31,6 +41,7 @@
 //     directory until the copy is durable (compare sync/import/<size>).
 #include <benchmark/benchmark.h>
 #include <libpq-fe.h>
+#include <sched.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -40,10 +51,13 @@
 #include <condition_variable>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -232,6 +246,76 @@ ReaderCpu ConsumeStream(const test::PgServer& server, test::PgConnection& conn,
   return {ThreadCpuSeconds(CurrentThreadId()) - start_cpu, ProcessCpuSeconds(walsender)};
 }
 
+// Puts the source server on one core and this process's threads on
+// another, as in production, where the server runs on a machine of its
+// own: the postmaster and the processes it has started are pinned to the
+// first core this process may use (the backends it starts later, such as
+// walsenders, inherit that), the calling thread to the second (the threads
+// it starts later inherit that). Undone, for the calling thread, when it
+// goes; the server's processes end with the server.
+class CoreSplit {
+ public:
+  explicit CoreSplit(pid_t postmaster) {
+    if (::sched_getaffinity(0, sizeof before_, &before_) != 0) Fail("sched_getaffinity");
+    int cores[2] = {-1, -1};
+    for (int cpu = 0, found = 0; cpu < CPU_SETSIZE && found < 2; ++cpu) {
+      if (CPU_ISSET(cpu, &before_)) cores[found++] = cpu;
+    }
+    if (cores[1] < 0) {
+      error_ = "needs two cores";
+      return;
+    }
+    for (pid_t pid : ProcessTree(postmaster)) Pin(pid, cores[0]);
+    Pin(0, cores[1]);
+    pinned_ = true;
+  }
+  ~CoreSplit() {
+    if (pinned_) ::sched_setaffinity(0, sizeof before_, &before_);
+  }
+  CoreSplit(const CoreSplit&) = delete;
+  CoreSplit& operator=(const CoreSplit&) = delete;
+
+  // Why the cores could not be split ("" when they are).
+  const std::string& error() const { return error_; }
+
+ private:
+  static void Fail(const std::string& what) {
+    CheckOk(Status::Io(what + ": " + std::strerror(errno)), "splitting the cores");
+  }
+  static void Pin(pid_t pid, int cpu) {
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(cpu, &one);
+    // A backend that ended since the listing is no reason to stop.
+    if (::sched_setaffinity(pid, sizeof one, &one) != 0 && errno != ESRCH) {
+      Fail("sched_setaffinity of " + std::to_string(pid));
+    }
+  }
+  // `root` and every process whose parent it is (from /proc/PID/stat).
+  static std::vector<pid_t> ProcessTree(pid_t root) {
+    std::vector<pid_t> tree = {root};
+    for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+      const std::string name = entry.path().filename().string();
+      if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+      std::ifstream file(entry.path() / "stat");
+      std::string stat;
+      std::getline(file, stat);
+      // "pid (comm) state ppid ...": comm may hold spaces and parentheses.
+      const std::size_t close = stat.rfind(')');
+      if (close == std::string::npos) continue;
+      std::istringstream rest(stat.substr(close + 1));
+      char state = 0;
+      pid_t parent = 0;
+      if (rest >> state >> parent && parent == root) tree.push_back(std::stoi(name));
+    }
+    return tree;
+  }
+
+  cpu_set_t before_{};
+  bool pinned_ = false;
+  std::string error_;
+};
+
 double LoadAverage() {
   std::ifstream file("/proc/loadavg");
   double one_minute = 0;
@@ -239,13 +323,36 @@ double LoadAverage() {
   return one_minute;
 }
 
-void Throughput(benchmark::State& state, Size size) {
+void LoadSource(const test::PgServer& server, const RegistryRows& rows);
+
+// How a follow/throughput benchmark sets up its burst.
+struct BurstSetup {
+  // The server on one core, the readers on another (CoreSplit), from the
+  // burst's first reading on.
+  bool split_cores = false;
+  // The source, and so the follower's first copy, holds the size's
+  // generated registry before the burst, as a follower's registry holds its
+  // source in production; otherwise one user, and the burst's inserts grow
+  // every hashed index from nearly empty (rehashing each node at every
+  // doubling, on both registry copies).
+  bool populated = false;
+};
+
+void Throughput(benchmark::State& state, Size size, BurstSetup setup) {
   const std::uint64_t changes = OptionsFor(size).users;
   const double load_average = LoadAverage();
   auto server = StartSource();
   test::PgConnection conn = Connect(*server);
-  Exec(conn,
-       "INSERT INTO \"user\" (id, external_id, email) VALUES (1, 'U-1', 'owner@example.com')");
+  Id first_burst_id = 1000;
+  if (setup.populated) {
+    const RegistryRows generated = gen::Generate(OptionsFor(size));
+    LoadSource(*server, generated);
+    for (const User& user : generated.users)
+      first_burst_id = std::max(first_burst_id, user.id + 1000);
+  } else {
+    Exec(conn,
+         "INSERT INTO \"user\" (id, external_id, email) VALUES (1, 'U-1', 'owner@example.com')");
+  }
   std::unique_ptr<test::TempDir> dir = ScratchDirectory("follow-throughput");
   std::unique_ptr<Store> store = OpenStore(dir->Path("data"));
   {
@@ -256,11 +363,20 @@ void Throughput(benchmark::State& state, Size size) {
     Exec(conn,
          "SELECT pg_create_logical_replication_slot('" + std::string(slot) + "', 'pgoutput')");
   }
-  const std::uint64_t transactions = WriteBurst(conn, 1000, changes);
+  const std::uint64_t transactions = WriteBurst(conn, first_burst_id, changes);
   double server_seconds = 0, stream_seconds = 0, follower_seconds = 0;
   std::uint64_t commits = 0;
   ReaderCpu stream_cpu;
   double receive_cpu = 0, commit_cpu = 0, follower_walsender_cpu = 0;
+  std::optional<CoreSplit> cores;
+  if (setup.split_cores) {
+    cores.emplace(server->pid());
+    if (!cores->error().empty()) {
+      state.SkipWithError(cores->error().c_str());
+      return;
+    }
+  }
+  const std::uint64_t compactions_before = store->Stats().compactions;
   for (auto _ : state) {
     auto start = Clock::now();
     Exec(conn,
@@ -292,6 +408,8 @@ void Throughput(benchmark::State& state, Size size) {
   state.counters["changes"] = static_cast<double>(changes);
   state.counters["transactions"] = static_cast<double>(transactions);
   state.counters["commits"] = static_cast<double>(commits);
+  state.counters["compactions"] =
+      static_cast<double>(store->Stats().compactions - compactions_before);
   state.counters["server_rows_per_second"] = rate(server_seconds);
   state.counters["stream_rows_per_second"] = rate(stream_seconds);
   state.counters["follower_rows_per_second"] = benchmark::Counter(
@@ -549,7 +667,15 @@ void InitialCopy(benchmark::State& state, Size size) {
 void RegisterFollowBenchmarks(const std::vector<Size>& sizes) {
   using Fn = void (*)(benchmark::State&, Size);
   const std::pair<const char*, Fn> kinds[] = {
-      {"throughput", Throughput}, {"lag", Lag}, {"initial_copy", InitialCopy}};
+      {"throughput", [](benchmark::State& s, Size size) { Throughput(s, size, {}); }},
+      {"throughput_populated",
+       [](benchmark::State& s, Size size) { Throughput(s, size, {.populated = true}); }},
+      {"split_cores",
+       [](benchmark::State& s, Size size) {
+         Throughput(s, size, {.split_cores = true, .populated = true});
+       }},
+      {"lag", Lag},
+      {"initial_copy", InitialCopy}};
   for (Size size : sizes) {
     for (const auto& [kind, fn] : kinds) {
       const std::string name = "follow/" + std::string(kind) + "/" + std::string(SizeName(size));

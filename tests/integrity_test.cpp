@@ -206,21 +206,65 @@ TEST_CASE("no error message ever contains a database password") {
 
 TEST_CASE("a batch that fails part-way changes nothing") {
   auto registry = SampleRegistry();
+  const RegistryRows before = SortedRows(registry->Read());
   Batch batch;
   batch.Insert(MakeUser(10, "U-10", "ten@example.com"))
+      .Insert(MakeUser(kNoId, "U-auto", "auto@example.com"))  // takes the next id
       .Link(1, 10)
+      .Unlink(1, 2)
       .Erase<Client>(3)
+      .Erase<User>(5)  // with its link to client 4
       .Update(MakeUser(2, "U-2", "bobby@example.com"))
-      .Insert(MakeUser(11, "U-11", "TEN@example.com"));  // duplicate email of mutation 1
+      .Update(MakeUser(3, "U-3", "cid@example.com", RecordStatus::kDisabled))  // keys unchanged
+      .Insert(MakeUser(20, "U-20", "TEN@example.com"));  // duplicate email of mutation 1
   CheckRefused(*registry, batch, ErrorCode::kDuplicate,
-               "user: email \"TEN@example.com\" is already used by id 10; in mutation 5 of 5");
-  View view = registry->Read();
-  CHECK(view.FindUser(10) == nullptr);
-  CHECK(view.FindClient(3) != nullptr);
-  CHECK(view.UsersOfClient(3).size() == 1);
-  CHECK(view.FindUser(2)->email == "bob@example.com");
-  // The rolled-back ids are free again.
+               "user: email \"TEN@example.com\" is already used by id 10; in mutation 9 of 9");
+  // Every row, link and next id as before (SortedRows), on the copy
+  // readers see now and, after the next batch, on the other one too.
+  CheckSameRows(SortedRows(registry->Read()), before);
+  {
+    View view = registry->Read();
+    CHECK(view.FindUser(2)->email == "bob@example.com");
+    CHECK(view.FindUserByEmail("bob@example.com") != nullptr);
+    CHECK(view.FindUserByEmail("bobby@example.com") == nullptr);
+    CHECK(view.UsersOfClient(3).size() == 1);
+    CHECK(view.UsersOfClient(4).size() == 1);
+  }
+  // The rolled-back ids are free again: the next assigned id is the one the
+  // refused batch had taken.
+  StatusOr<Id> assigned = registry->Insert(MakeUser(kNoId, "U-auto", "auto@example.com"));
+  REQUIRE_OK(assigned);
+  CHECK(*assigned == before.next_user_id);
   CHECK_OK(registry->Insert(MakeUser(10, "U-10", "ten@example.com")));
+  CHECK_OK(registry->Erase<User>(10));
+  CHECK_OK(registry->Erase<User>(*assigned));
+  CHECK(SortedRows(registry->Read()).users == before.users);
+  CHECK(SortedRows(registry->Read()).links == before.links);
+}
+
+TEST_CASE("a group whose batch fails part-way keeps the batches before it, all of each") {
+  auto registry = SampleRegistry();
+  std::vector<Batch> batches(2);
+  batches[0].Insert(MakeUser(10, "U-10", "ten@example.com")).Link(1, 10);
+  batches[1]
+      .Erase<User>(5)
+      .Unlink(1, 1)
+      .Update(MakeUser(2, "U-2", "bobby@example.com"))
+      .Insert(MakeUser(11, "U-11", "TEN@example.com"));  // duplicate email of batch 1
+  Registry::GroupResult result = registry->ApplyGroup(batches, nullptr);
+  CHECK(result.status.code() == ErrorCode::kDuplicate);
+  CHECK(result.committed.size() == 1);
+  RegistryRows expected = SortedRows(registry->Read());
+  // Both copies: the next batch makes the other one active.
+  REQUIRE_OK(registry->Apply(Batch().Insert(MakeApp(3, "key-3"))));
+  REQUIRE_OK(registry->Erase<App>(3));
+  expected.next_app_id = 4;
+  CheckSameRows(SortedRows(registry->Read()), expected);
+  View view = registry->Read();
+  CHECK(view.FindUser(10) != nullptr);
+  CHECK(view.FindUser(5) != nullptr);
+  CHECK(view.UsersOfClient(1).size() == 4);
+  CHECK(view.FindUser(2)->email == "bob@example.com");
 }
 
 // CheckNewRows: the same rules over a set of new rows, every violation.

@@ -64,6 +64,8 @@ class PgServer {
   Status Start();
   Status Restart(StopMode mode = StopMode::kFast);
   bool running() const { return pid_ > 0; }
+  // The postmaster's pid (-1 when stopped).
+  pid_t pid() const { return pid_; }
 
   // The directory holding the socket and the cluster, e.g.
   // "/dev/shm/hubreg-pg-Ab12Cd" (in /tmp when /dev/shm is small).

@@ -18,18 +18,6 @@
 
 namespace hubreg::test {
 
-inline void CheckSameRows(const RegistryRows& a, const RegistryRows& b) {
-  CHECK(a.apps == b.apps);
-  CHECK(a.organizations == b.organizations);
-  CHECK(a.clients == b.clients);
-  CHECK(a.users == b.users);
-  CHECK(a.links == b.links);
-  CHECK(a.next_app_id == b.next_app_id);
-  CHECK(a.next_organization_id == b.next_organization_id);
-  CHECK(a.next_client_id == b.next_client_id);
-  CHECK(a.next_user_id == b.next_user_id);
-}
-
 // A schema v1.0 snapshot payload: clients (v1.0 shape), users, links.
 inline std::string EncodeV10Payload(const std::vector<persist::v10::Client>& clients,
                                     const std::vector<User>& users,

@@ -129,6 +129,20 @@ inline RegistryRows SortedRows(const View& view) {
   return rows;
 }
 
+// Checks that two sets of rows (sorted: SortedRows) hold the same rows and
+// next ids, table by table, so a failure names the table.
+inline void CheckSameRows(const RegistryRows& a, const RegistryRows& b) {
+  CHECK(a.apps == b.apps);
+  CHECK(a.organizations == b.organizations);
+  CHECK(a.clients == b.clients);
+  CHECK(a.users == b.users);
+  CHECK(a.links == b.links);
+  CHECK(a.next_app_id == b.next_app_id);
+  CHECK(a.next_organization_id == b.next_organization_id);
+  CHECK(a.next_client_id == b.next_client_id);
+  CHECK(a.next_user_id == b.next_user_id);
+}
+
 // A small registry that every lookup and rule can be tested against:
 //   apps:          1 "key-stage" (stage), 2 "key-prod" (prod)
 //   users:         1 ann (owns org 1), 2 bob (owns org 2), 3 cid, 4 dee (disabled), 5 eve

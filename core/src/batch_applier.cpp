@@ -155,14 +155,14 @@ struct Replayer {
   Tables& tables;
 
   template <typename Row>
-  Status operator()(const InsertRow<Row>& insert) const {
+  Status operator()(InsertRow<Row>& insert) const {
     using Traits = TableTraits<Row>;
-    const Row& row = insert.row;
-    if (!Traits::Table(tables).insert(row).second) {
-      return Diverged(Traits::kName, "id " + std::to_string(row.id) + " collides on insert");
+    const Id id = insert.row.id;
+    if (!Traits::Table(tables).insert(std::move(insert.row)).second) {
+      return Diverged(Traits::kName, "id " + std::to_string(id) + " collides on insert");
     }
     Id& next_id = Traits::NextId(tables);
-    if (row.id != std::numeric_limits<Id>::max()) next_id = std::max(next_id, row.id + 1);
+    if (id != std::numeric_limits<Id>::max()) next_id = std::max(next_id, id + 1);
     return Status::Ok();
   }
   template <typename Row>
@@ -190,7 +190,7 @@ struct Replayer {
     by_id.erase(it);
     return Status::Ok();
   }
-  Status operator()(const InsertRow<ClientUserLink>& insert) const {
+  Status operator()(InsertRow<ClientUserLink>& insert) const {
     const ClientUserLink& link = insert.row;
     const StoredUser* user = FindStoredUser(tables, link.user_id);
     const StoredClient* client = FindStoredClient(tables, link.client_id);
@@ -211,9 +211,7 @@ struct Replayer {
 
 }  // namespace
 
-Status Replay(Tables& tables, const Mutation& applied) {
-  return std::visit(Replayer{tables}, applied);
-}
+Status Replay(Tables& tables, Mutation&& applied) { return std::visit(Replayer{tables}, applied); }
 
 void ReserveForInserts(Tables& tables, std::span<const Batch> batches) {
   std::size_t apps = 0, organizations = 0, clients = 0, users = 0;
@@ -239,8 +237,41 @@ Status BatchApplier::Apply(const Mutation& mutation, Mutation* applied) {
 }
 
 void BatchApplier::UndoAll() {
-  for (auto it = undo_.rbegin(); it != undo_.rend(); ++it) (*it)();
-  undo_.clear();
+  for (std::size_t i = changes_.size(); i > first_change_; --i) {
+    std::visit([this](const auto& change) { Revert(change); }, changes_[i - 1]);
+  }
+  changes_.resize(first_change_);
+  tables_.next_app_id = next_ids_[0];
+  tables_.next_organization_id = next_ids_[1];
+  tables_.next_client_id = next_ids_[2];
+  tables_.next_user_id = next_ids_[3];
+}
+
+// The inverse of the mutation that recorded `change`: an insert is erased,
+// an update's row put back, an erased row inserted again (its links, which
+// were recorded before it, are reverted after it).
+template <typename Row>
+void BatchApplier::Revert(const RowChange<Row>& change) {
+  auto& by_id = TableTraits<Row>::Table(tables_).template get<ById>();
+  if (!change.before) {
+    by_id.erase(change.after->id);
+  } else if (!change.after) {
+    TableTraits<Row>::Table(tables_).insert(*change.before);
+  } else {
+    const Row& previous = *change.before;
+    auto it = by_id.find(previous.id);
+    if (!UpdateInPlace(it, previous)) {
+      by_id.modify(it, [&previous](auto& stored) { AssignColumns(stored, previous); });
+    }
+  }
+}
+
+void BatchApplier::Revert(const RowChange<ClientUserLink>& change) {
+  if (change.after) {
+    RemoveLink(tables_, change.after->client_id, change.after->user_id);
+  } else {
+    AddLink(tables_, *change.before);
+  }
 }
 
 template <typename Row>
@@ -257,12 +288,7 @@ Status BatchApplier::ApplyOne(const InsertRow<Row>& insert, Mutation* applied) {
       !Traits::Table(tables_).insert(row).second) {
     return Refusal(tables_, row, /*replacing=*/false);
   }
-  const Id previous_next_id = next_id;
   if (row.id != std::numeric_limits<Id>::max()) next_id = std::max(next_id, row.id + 1);
-  undo_.push_back([this, id = row.id, previous_next_id] {
-    Traits::Table(tables_).template get<ById>().erase(id);
-    Traits::NextId(tables_) = previous_next_id;
-  });
   Record<Row>(std::nullopt, row);
   *applied = InsertRow<Row>{std::move(row)};
   return Status::Ok();
@@ -292,12 +318,7 @@ Status BatchApplier::ApplyOne(const UpdateRow<Row>& update, Mutation* applied) {
           [&previous](auto& stored) { AssignColumns(stored, previous); })) {
     return Refusal(tables_, row, /*replacing=*/true);
   }
-  Record<Row>(previous, row);
-  undo_.push_back([this, previous = std::move(previous)] {
-    auto& index = Traits::Table(tables_).template get<ById>();
-    index.modify(index.find(previous.id),
-                 [&previous](auto& stored) { AssignColumns(stored, previous); });
-  });
+  Record<Row>(std::move(previous), row);
   *applied = UpdateRow<Row>{std::move(row)};
   return Status::Ok();
 }
@@ -314,15 +335,12 @@ Status BatchApplier::ApplyOne(const EraseRow<Row>& erase, Mutation* applied) {
   const Row& stored = *it;  // the public row, even where the table stores more
   HUBREG_RETURN_IF_ERROR(CheckNotReferenced(tables_, stored));
 
-  std::vector<ClientUserLink> links = RemoveLinksOf(tables_, stored);
-  for (const ClientUserLink& link : links) Record<ClientUserLink>(link, std::nullopt);
+  for (const ClientUserLink& link : RemoveLinksOf(tables_, stored)) {
+    Record<ClientUserLink>(link, std::nullopt);
+  }
   Row previous = stored;
   by_id.erase(it);
-  Record<Row>(previous, std::nullopt);
-  undo_.push_back([this, previous = std::move(previous), links = std::move(links)] {
-    Traits::Table(tables_).insert(previous);
-    for (const ClientUserLink& link : links) AddLink(tables_, link);
-  });
+  Record<Row>(std::move(previous), std::nullopt);
   *applied = erase;
   return Status::Ok();
 }
@@ -332,7 +350,6 @@ Status BatchApplier::ApplyOne(const InsertRow<ClientUserLink>& insert, Mutation*
   if (link.created_at == Timestamp{}) link.created_at = now_;
   HUBREG_RETURN_IF_ERROR(CheckRow(tables_, link, /*replacing=*/false));
   AddLink(tables_, link);
-  undo_.push_back([this, link] { RemoveLink(tables_, link.client_id, link.user_id); });
   Record<ClientUserLink>(std::nullopt, link);
   *applied = InsertRow<ClientUserLink>{link};
   return Status::Ok();
@@ -341,9 +358,7 @@ Status BatchApplier::ApplyOne(const InsertRow<ClientUserLink>& insert, Mutation*
 Status BatchApplier::ApplyOne(const EraseLink& erase, Mutation* applied) {
   std::optional<ClientUserLink> removed = RemoveLink(tables_, erase.client_id, erase.user_id);
   if (!removed) return LinkNotFound(erase.client_id, erase.user_id);
-  const ClientUserLink previous = *removed;
-  undo_.push_back([this, previous] { AddLink(tables_, previous); });
-  Record<ClientUserLink>(previous, std::nullopt);
+  Record<ClientUserLink>(*removed, std::nullopt);
   *applied = erase;
   return Status::Ok();
 }

@@ -2,7 +2,8 @@
 // integrity rule first, and can undo everything it applied.
 #pragma once
 
-#include <functional>
+#include <array>
+#include <cstddef>
 #include <span>
 #include <vector>
 
@@ -16,11 +17,17 @@ namespace hubreg::detail {
 
 class BatchApplier {
  public:
-  // With `changes`, every row each successful Apply touched is appended to
-  // it, before and after, in order (cascaded link erases first); what an
-  // undone mutation appended is not removed: the caller drops the batch.
-  BatchApplier(Tables& tables, Timestamp now, std::vector<Change>* changes = nullptr)
-      : tables_(tables), now_(now), changes_(changes) {}
+  // Every row each successful Apply touches is appended to `changes`,
+  // before and after, in order (cascaded link erases first). That record is
+  // also what UndoAll reverts, so `changes` must outlive this object and
+  // nothing else may append to it meanwhile.
+  BatchApplier(Tables& tables, Timestamp now, std::vector<Change>& changes)
+      : tables_(tables),
+        now_(now),
+        changes_(changes),
+        first_change_(changes.size()),
+        next_ids_{tables.next_app_id, tables.next_organization_id, tables.next_client_id,
+                  tables.next_user_id} {}
   BatchApplier(const BatchApplier&) = delete;
   BatchApplier& operator=(const BatchApplier&) = delete;
 
@@ -29,7 +36,8 @@ class BatchApplier {
   // with every id and timestamp filled in.
   Status Apply(const Mutation& mutation, Mutation* applied);
 
-  // Reverts every mutation applied through this object, newest first.
+  // Reverts every mutation applied through this object, newest first, and
+  // removes what they appended to `changes`.
   void UndoAll();
 
  private:
@@ -44,23 +52,31 @@ class BatchApplier {
 
   template <typename Row>
   void Record(std::optional<Row> before, std::optional<Row> after) {
-    if (changes_ != nullptr)
-      changes_->emplace_back(RowChange<Row>{std::move(before), std::move(after)});
+    changes_.emplace_back(RowChange<Row>{std::move(before), std::move(after)});
   }
+  template <typename Row>
+  void Revert(const RowChange<Row>& change);
+  void Revert(const RowChange<ClientUserLink>& change);
 
   Tables& tables_;
   Timestamp now_;
-  std::vector<Change>* changes_;
-  std::vector<std::function<void()>> undo_;
+  // The change record doubles as the undo log: no closure and no second
+  // copy of a row per mutation (an update's row before is kept once).
+  std::vector<Change>& changes_;
+  const std::size_t first_change_;  // the first of `changes_` this object appended
+  // Next ids when this object was made, put back by UndoAll: an undone
+  // insert hands its id out again.
+  const std::array<Id, 4> next_ids_;
 };
 
 // Applies `applied`, a mutation as BatchApplier::Apply returned it (ids and
 // timestamps filled in), to `tables`, a copy equal to the one it was applied
 // to, in the same order: the registry's second copy catching up. No rule is
-// checked again and nothing is kept for undoing. Returns an error only when
-// the mutation does not fit (the copies diverged: a bug in hubreg); `tables`
-// is then unusable.
-Status Replay(Tables& tables, const Mutation& applied);
+// checked again and nothing is kept for undoing. The rows are moved into
+// the tables (`applied` is spent). Returns an error only when the mutation
+// does not fit (the copies diverged: a bug in hubreg); `tables` is then
+// unusable.
+Status Replay(Tables& tables, Mutation&& applied);
 
 // Makes room in every hashed index of `tables` for the rows `batches`
 // insert, so that a group inserting many rows rehashes each index once

@@ -97,9 +97,9 @@ void Registry::CatchUpStandby() {
   // The batches passed every check on the other, equal copy: replayed
   // without checking again.
   detail::ReserveForInserts(standby.tables, pending_);
-  for (const Batch& batch : pending_) {
-    for (const Mutation& mutation : batch.mutations()) {
-      Status replayed = detail::Replay(standby.tables, mutation);
+  for (Batch& batch : pending_) {
+    for (Mutation& mutation : batch.mutations()) {
+      Status replayed = detail::Replay(standby.tables, std::move(mutation));
       if (!replayed.ok()) {
         // The same batch succeeded on an equal copy: this is a bug in hubreg.
         std::fprintf(stderr, "hubreg: registry copies diverged: %s\n", replayed.ToString().c_str());
@@ -122,7 +122,7 @@ StatusOr<CommitResult> Registry::Apply(const Batch& batch) {
   Instance& standby = *instances_[standby_index];
   const Timestamp now = clock_();
   detail::ReserveForInserts(standby.tables, std::span(&batch, 1));
-  detail::BatchApplier applier(standby.tables, now, &result.changes.changes);
+  detail::BatchApplier applier(standby.tables, now, result.changes.changes);
   result.sequence += 1;
   result.applied.mutations().reserve(batch.size());
   try {

@@ -27,36 +27,38 @@ Registry::GroupResult Registry::ApplyGroup(std::span<const Batch> batches,
     }
   };
   std::uint64_t sequence = last_sequence_.load();
+  // Each applier appends to (and undoes from) its batch's entry here, so the
+  // entries must not move: room for all of them first.
+  out.committed.reserve(batches.size());
   try {
     for (std::size_t k = 0; k < batches.size() && out.status.ok(); ++k) {
       const Batch& batch = batches[k];
-      CommitResult result;
+      CommitResult& result = out.committed.emplace_back();
       result.sequence = sequence;
-      if (!batch.empty()) {
-        detail::BatchApplier& applier = *appliers.emplace_back(
-            std::make_unique<detail::BatchApplier>(standby.tables, now, &result.changes.changes));
-        result.applied.mutations().reserve(batch.size());
-        result.changes.changes.reserve(batch.size());
-        for (std::size_t i = 0; i < batch.size(); ++i) {
-          Mutation applied;
-          Status status = applier.Apply(batch.mutations()[i], &applied);
-          if (!status.ok()) {
-            applier.UndoAll();
-            appliers.pop_back();
-            out.status = status
-                             .WithContext("mutation " + std::to_string(i + 1) + " of " +
-                                          std::to_string(batch.size()))
-                             .WithContext("batch " + std::to_string(k + 1) + " of " +
-                                          std::to_string(batches.size()));
-            break;
-          }
-          result.applied.Add(std::move(applied));
+      if (batch.empty()) continue;
+      detail::BatchApplier& applier = *appliers.emplace_back(
+          std::make_unique<detail::BatchApplier>(standby.tables, now, result.changes.changes));
+      result.applied.mutations().reserve(batch.size());
+      result.changes.changes.reserve(batch.size());
+      for (std::size_t i = 0; i < batch.size(); ++i) {
+        Mutation applied;
+        Status status = applier.Apply(batch.mutations()[i], &applied);
+        if (!status.ok()) {
+          applier.UndoAll();
+          appliers.pop_back();
+          out.committed.pop_back();
+          out.status = status
+                           .WithContext("mutation " + std::to_string(i + 1) + " of " +
+                                        std::to_string(batch.size()))
+                           .WithContext("batch " + std::to_string(k + 1) + " of " +
+                                        std::to_string(batches.size()));
+          break;
         }
-        if (!out.status.ok()) break;
-        result.sequence = ++sequence;
-        detail::FinishChangeBatch(standby.tables, result.sequence, now, result.changes);
+        result.applied.Add(std::move(applied));
       }
-      out.committed.push_back(std::move(result));
+      if (!out.status.ok()) break;
+      result.sequence = ++sequence;
+      detail::FinishChangeBatch(standby.tables, result.sequence, now, result.changes);
     }
     if (out.committed.empty()) return out;
     if (commit) {

@@ -45,10 +45,12 @@ class NodeArena {
     std::size_t bytes;
   };
   void Map(std::size_t bytes, bool populate);
+  void PopulateAhead() noexcept;
 
   std::size_t slot_bytes_ = 0;
   char* next_ = nullptr;  // bump pointer into the newest mapping
   char* end_ = nullptr;
+  char* populated_ = nullptr;  // end of the newest mapping's populated pages
   FreeSlot* free_ = nullptr;
   std::vector<Mapping> mappings_;
   std::size_t mapped_bytes_ = 0;
