@@ -265,7 +265,12 @@ class CoreSplit {
       error_ = "needs two cores";
       return;
     }
-    for (pid_t pid : ProcessTree(postmaster)) Pin(pid, cores[0]);
+    for (pid_t pid : ProcessTree(postmaster)) {
+      if (!Pin(pid, cores[0])) {
+        error_ = "not permitted to pin the server's processes to a core";
+        return;
+      }
+    }
     Pin(0, cores[1]);
     pinned_ = true;
   }
@@ -282,14 +287,17 @@ class CoreSplit {
   static void Fail(const std::string& what) {
     CheckOk(Status::Io(what + ": " + std::strerror(errno)), "splitting the cores");
   }
-  static void Pin(pid_t pid, int cpu) {
+  // False when this process may not (the server runs as another user and
+  // this one lacks CAP_SYS_NICE).
+  static bool Pin(pid_t pid, int cpu) {
     cpu_set_t one;
     CPU_ZERO(&one);
     CPU_SET(cpu, &one);
+    if (::sched_setaffinity(pid, sizeof one, &one) == 0) return true;
+    if (errno == EPERM) return false;
     // A backend that ended since the listing is no reason to stop.
-    if (::sched_setaffinity(pid, sizeof one, &one) != 0 && errno != ESRCH) {
-      Fail("sched_setaffinity of " + std::to_string(pid));
-    }
+    if (errno != ESRCH) Fail("sched_setaffinity of " + std::to_string(pid));
+    return true;
   }
   // `root` and every process whose parent it is (from /proc/PID/stat).
   static std::vector<pid_t> ProcessTree(pid_t root) {
