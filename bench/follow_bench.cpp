@@ -51,13 +51,11 @@
 #include <condition_variable>
 #include <cstdio>
 #include <cstring>
-#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <set>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -265,7 +263,9 @@ class CoreSplit {
       error_ = "needs two cores";
       return;
     }
-    for (pid_t pid : ProcessTree(postmaster)) {
+    std::vector<pid_t> server = ChildProcesses(postmaster);
+    server.push_back(postmaster);
+    for (pid_t pid : server) {
       if (!Pin(pid, cores[0])) {
         error_ = "not permitted to pin the server's processes to a core";
         return;
@@ -299,26 +299,6 @@ class CoreSplit {
     if (errno != ESRCH) Fail("sched_setaffinity of " + std::to_string(pid));
     return true;
   }
-  // `root` and every process whose parent it is (from /proc/PID/stat).
-  static std::vector<pid_t> ProcessTree(pid_t root) {
-    std::vector<pid_t> tree = {root};
-    for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
-      const std::string name = entry.path().filename().string();
-      if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-      std::ifstream file(entry.path() / "stat");
-      std::string stat;
-      std::getline(file, stat);
-      // "pid (comm) state ppid ...": comm may hold spaces and parentheses.
-      const std::size_t close = stat.rfind(')');
-      if (close == std::string::npos) continue;
-      std::istringstream rest(stat.substr(close + 1));
-      char state = 0;
-      pid_t parent = 0;
-      if (rest >> state >> parent && parent == root) tree.push_back(std::stoi(name));
-    }
-    return tree;
-  }
-
   cpu_set_t before_{};
   bool pinned_ = false;
   std::string error_;

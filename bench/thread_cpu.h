@@ -1,13 +1,15 @@
-// CPU time of a process, or of one of this program's threads, read from
-// /proc (utime + stime of `stat`, proc(5)), so that a benchmark on a loaded
-// machine can report what each party spent next to the wall time it took.
-// The resolution is one clock tick (10 ms with the usual USER_HZ).
+// What benchmarks read of processes and threads from /proc (proc(5)): CPU
+// time (utime + stime of `stat`), so that a benchmark on a loaded machine can
+// report what each party spent next to the wall time it took (one clock
+// tick's resolution, 10 ms with the usual USER_HZ); a process's children;
+// a thread by name.
 #pragma once
 
 #include <sys/types.h>
 
 #include <optional>
 #include <string_view>
+#include <vector>
 
 namespace hubreg::bench {
 
@@ -18,6 +20,8 @@ pid_t CurrentThreadId();
 // when the file cannot be read.
 double ProcessCpuSeconds(pid_t pid);
 double ThreadCpuSeconds(pid_t tid);
+// The live processes whose parent is `parent`.
+std::vector<pid_t> ChildProcesses(pid_t parent);
 // The id of this process's live thread named `name` (pthread_setname_np), or
 // nullopt when none is.
 std::optional<pid_t> ThreadNamed(std::string_view name);

@@ -42,15 +42,7 @@ void CheckSameAsStore(const std::string& path, const StoredRegistry& read) {
   CHECK(std::is_sorted(rows.users.begin(), rows.users.end(),
                        [](const auto& a, const auto& b) { return a.id < b.id; }));
   SortRows(rows);
-  CHECK(rows.apps == opened.apps);
-  CHECK(rows.organizations == opened.organizations);
-  CHECK(rows.clients == opened.clients);
-  CHECK(rows.users == opened.users);
-  CHECK(rows.links == opened.links);
-  CHECK(rows.next_app_id == opened.next_app_id);
-  CHECK(rows.next_organization_id == opened.next_organization_id);
-  CHECK(rows.next_client_id == opened.next_client_id);
-  CHECK(rows.next_user_id == opened.next_user_id);
+  CheckSameRows(rows, opened);
 }
 
 // The stats of a data directory read as rows are those Store::Stats reports
