@@ -98,6 +98,7 @@ void Exec(test::PgConnection& conn, const std::string& sql) { CheckOk(conn.Exec(
 std::unique_ptr<Store> OpenStore(const std::string& path) {
   StoreOptions options;
   options.path = path;
+  options.background_compaction = true;  // as `hubreg follow` opens it
   StatusOr<std::unique_ptr<Store>> store = Store::Open(options);
   CheckOk(store.status(), "open store");
   return std::move(store).value();

@@ -78,6 +78,7 @@ int main(int argc, char** argv) {
   hubreg::bench::RegisterAccessChangeBenchmarks(sizes);
   hubreg::bench::RegisterLinkWriteBenchmarks(sizes);
   hubreg::bench::RegisterFollowBenchmarks(sizes);
+  hubreg::bench::RegisterCompactionBenchmarks(sizes);
   hubreg::bench::RegisterWakeBenchmarks();
   hubreg::bench::RegisterFeedBenchmarks();
   hubreg::bench::RegisterCodecBenchmarks();

@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <map>
+#include <string>
 
 #include "dataset.h"
 
@@ -13,6 +14,15 @@ StoreOptions NoAutoCompaction(const std::string& path) {
   options.compaction_ratio = 1e12;
   options.min_journal_bytes = ~std::uint64_t{0};
   return options;
+}
+
+User FreshUser(std::uint64_t number) {
+  User user;
+  const std::string tag = std::to_string(number);
+  user.external_id = "bench_usr_" + tag;
+  user.email = "Bench.User" + tag + "@bench.example.com";
+  user.name = "Bench User " + tag;
+  return user;
 }
 
 namespace {

@@ -16,6 +16,9 @@ namespace hubreg::bench {
 // the shape it was built with (snapshot only, or journal only).
 StoreOptions NoAutoCompaction(const std::string& path);
 
+// User `number` of a series that no generated row collides with.
+User FreshUser(std::uint64_t number);
+
 // Commits every row of `rows` in `batches` durable batches, parents first.
 Status LoadRows(Store& store, const RegistryRows& rows, std::size_t batches);
 

@@ -7,8 +7,8 @@
 //   lookup/<operation>/<engine>/<mode>/<size>
 //   startup/<method>/<size>, write/<kind>, memory/<size>,
 //   under_writes/<readers>/<size>, link_write/<kind>/<size>, sync/<kind>/<size>,
-//   follow/<kind>/<size>, wake/<what>, feed/commit_rate/<subscribers>, feed/commit_rate_stuck,
-//   oneshot/<method>/<size>
+//   follow/<kind>/<size>, compaction/stall/<size>, wake/<what>, feed/commit_rate/<subscribers>,
+//   feed/commit_rate_stuck, oneshot/<method>/<size>
 #pragma once
 
 #include <string_view>
@@ -31,6 +31,8 @@ void RegisterSyncBenchmarks(const std::vector<Size>& sizes);
 void RegisterAccessChangeBenchmarks(const std::vector<Size>& sizes);
 void RegisterLinkWriteBenchmarks(const std::vector<Size>& sizes);
 void RegisterFollowBenchmarks(const std::vector<Size>& sizes);
+// What a compaction holds up a committing thread for (compaction_bench.cpp).
+void RegisterCompactionBenchmarks(const std::vector<Size>& sizes);
 
 // `hubreg_bench --hubreg_open_store=DIR`: the child process of the
 // startup/snapshot_new_process benchmark. Opens DIR, prints the seconds

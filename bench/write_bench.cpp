@@ -15,16 +15,6 @@ namespace {
 
 constexpr std::size_t kBulkRows = 100'000;
 
-// A user that no generated row collides with.
-User FreshUser(std::uint64_t number) {
-  User user;
-  const std::string tag = std::to_string(number);
-  user.external_id = "bench_usr_" + tag;
-  user.email = "Bench.User" + tag + "@bench.example.com";
-  user.name = "Bench User " + tag;
-  return user;
-}
-
 std::unique_ptr<Store> OpenLoaded(const std::string& path, SyncMode sync) {
   StoreOptions options = NoAutoCompaction(path);
   options.sync = sync;

@@ -55,10 +55,13 @@ core_tests=(status_test registry_test lookup_test integrity_test node_arena_test
 # Also the store's waits and background refresh across threads (3 s; builds persist), and
 # the change feed's fan-out and subscriptions (3 s).
 tsan_tests=("${core_tests[@]}" commit_signal_test feed_test)
-cmake --build build/tsan -j "$jobs" --target "${tsan_tests[@]}"
+cmake --build build/tsan -j "$jobs" --target "${tsan_tests[@]}" store_test
 for test in "${tsan_tests[@]}"; do
   TSAN_OPTIONS=halt_on_error=1 "build/tsan/tests/$test"
 done
+# Compactions beside commits: on the caller's thread and on the store's own (2 s).
+TSAN_OPTIONS=halt_on_error=1 build/tsan/tests/store_test \
+  -tc="*while a compaction*,*background_compaction*,*several threads*"
 
 step "libFuzzer harnesses, 8 s each"
 scripts/fuzz.sh 8

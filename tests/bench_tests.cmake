@@ -7,6 +7,6 @@ target_link_libraries(generator_test PRIVATE hubreg::generator)
 # private PostgreSQL servers, about 15 s more).
 if(TARGET hubreg_bench)
   add_test(NAME bench_smoke COMMAND hubreg_bench --sizes=S --benchmark_min_time=0.001
-    --benchmark_filter=^lookup/user_by_id|^lookup/resolve|^memory/S|^sync/|^follow/|^wake/latency|^oneshot/|^codec/)
+    --benchmark_filter=^lookup/user_by_id|^lookup/resolve|^memory/S|^sync/|^follow/|^wake/latency|^oneshot/|^codec/|^compaction/)
   set_tests_properties(bench_smoke PROPERTIES LABELS bench TIMEOUT 300)
 endif()

@@ -11,7 +11,9 @@
 //   crash_writer group DIR SYNC
 //     As write, but applies the numbered batches in groups of 1 to 4 through
 //     Store::ApplyGroup, batch k with source state "after k"; after each
-//     group it writes the group's last k. Meant to be killed.
+//     group it writes the group's last k. Automatic compaction runs on the
+//     store's own thread (background_compaction, as `hubreg follow`), due
+//     after nearly every group. Meant to be killed.
 //
 //   crash_writer reader DIR
 //     Opens DIR read-only, then for each line on stdin ("refresh") refreshes
@@ -120,6 +122,10 @@ int WriteGroups(const std::string& dir, const std::string& sync) {
   options.path = dir;
   options.sync = sync == "nosync" ? hubreg::SyncMode::kNoSync : hubreg::SyncMode::kFull;
   options.initial_map_size = 1u << 20;
+  // As a follower's store: compactions on the store's own thread, due after
+  // nearly every group, so kills land in them while groups are committed.
+  options.background_compaction = true;
+  options.min_journal_bytes = 1;
   auto store = hubreg::Store::Open(options);
   if (!store.ok()) return Fail(store.status());
   hubreg::Id next = (*store)->registry().Read().counts().users + 1;

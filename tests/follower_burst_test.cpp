@@ -142,7 +142,7 @@ TEST_CASE(
     "transaction, on the commit thread, equal to the source") {
   Source source = StartSource();
   TempDir dir;
-  auto store = OpenStore(StoreAt(dir.Path("data")));
+  auto store = OpenStore(FollowerStoreAt(dir.Path("data")));
   RunningFollower follower(*store, *source.server);
   REQUIRE(follower.WaitFor([](const FollowerStatus& s) { return s.streaming; }));
   const std::uint64_t before = store->Read().sequence();
@@ -178,7 +178,7 @@ TEST_CASE(
     "transaction before it applied and nothing of it") {
   Source source = StartSource();
   TempDir dir;
-  auto store = OpenStore(StoreAt(dir.Path("data")));
+  auto store = OpenStore(FollowerStoreAt(dir.Path("data")));
   // A source without the registry's case-insensitive unique email.
   REQUIRE_OK(source.conn.Exec("DROP INDEX user_email_key"));
   {

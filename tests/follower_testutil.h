@@ -253,7 +253,7 @@ class RunningFollower {
 // on it (one at a time).
 class FollowedStore {
  public:
-  FollowedStore() : store_(OpenStore(StoreAt(path()))) {}
+  FollowedStore() : store_(OpenStore(FollowerStoreAt(path()))) {}
   Store& store() { return *store_; }
   std::string path() const { return dir_.Path("data"); }
 

@@ -214,9 +214,25 @@ TEST_CASE("Rows walks every row of each table once, as references into the state
 }
 
 TEST_CASE("SortedById lists a table's rows in id order, whatever order they were inserted in") {
+  // Both ways of ordering: placing each row at its id (ids at most twice
+  // the row count) and sorting (sparser ids).
+  std::vector<Id> inserted, expected;
+  SUBCASE("sparse ids") {
+    inserted = {7, 3, 11, 1, 5};
+    expected = {1, 3, 5, 7, 11};
+  }
+  SUBCASE("dense ids") {
+    inserted = {4, 10, 2, 1, 3, 6};
+    expected = {1, 2, 3, 4, 6, 10};
+  }
+  SUBCASE("one row, far from 0") {
+    inserted = {1'000'000'000'000};
+    expected = {1'000'000'000'000};
+  }
+  CAPTURE(inserted);
   Registry registry;
   Batch batch;
-  for (Id id : {7, 3, 11, 1, 5}) {
+  for (Id id : inserted) {
     batch.Insert(MakeUser(id, "U-" + std::to_string(id), std::to_string(id) + "@example.com"));
   }
   REQUIRE_OK(registry.Apply(std::move(batch)));
@@ -226,8 +242,23 @@ TEST_CASE("SortedById lists a table's rows in id order, whatever order they were
     CHECK(user == view.FindUser(user->id));
     ids.push_back(user->id);
   }
-  CHECK(ids == std::vector<Id>{1, 3, 5, 7, 11});
+  CHECK(ids == expected);
   CHECK(view.SortedById<App>().empty());
+}
+
+TEST_CASE("ClientsOfUser of a row the View handed out is ClientsOfUser of its id") {
+  auto registry = SampleRegistry();
+  View view = registry->Read();
+  for (const User* user : view.SortedById<User>()) {
+    CAPTURE(user->id);
+    std::vector<ClientUserLink> by_row, by_id;
+    const View::ClientsOfUserRange of_row = view.ClientsOfUser(*user);
+    for (auto it = of_row.begin(); it != of_row.end(); ++it) by_row.push_back(it.link());
+    const View::ClientsOfUserRange of_id = view.ClientsOfUser(user->id);
+    for (auto it = of_id.begin(); it != of_id.end(); ++it) by_id.push_back(it.link());
+    CHECK(by_row == by_id);
+    CHECK(of_row.size() == of_id.size());
+  }
 }
 
 TEST_CASE("next_ids are the ids the next inserts without an id receive") {

@@ -15,6 +15,7 @@
 
 #include "checksum.h"
 #include "codec.h"
+#include "compaction.h"
 #include "data_directory.h"
 #include "store_testutil.h"
 
@@ -212,6 +213,145 @@ TEST_CASE("a snapshot is stored in chunks of one page each, keyed by sequence an
   }
   CHECK(persist::SnapshotChunkKey(1, 2) == std::string("\0\0\0\0\0\0\0\1\0\0\0\2", 12));
   CHECK(OpenStore(StoreAt(path))->Read().counts().users == 400);
+}
+
+// A data directory with a snapshot at batch 1 (1000 users) and batches 2
+// and 3 in the journal, and the encoded state after batch 2: a snapshot a
+// compaction could have encoded at batch 2 while batch 3 was committed.
+struct StagingDirectory {
+  std::string path;
+  std::string payload_at_2;
+  RegistryRows rows;  // after batch 3
+};
+
+StagingDirectory MakeStagingDirectory(const TempDir& dir) {
+  StagingDirectory made;
+  made.path = dir.Path("data");
+  auto store = OpenStore(StoreAt(made.path));
+  REQUIRE_OK(store->Apply(ManyUsers(1, 1000)));
+  REQUIRE_OK(store->Compact());
+  REQUIRE_OK(store->Apply(Rename(*store, 1, "renamed in batch 2")));
+  made.payload_at_2 = persist::EncodeSnapshot(store->Read());
+  REQUIRE_OK(store->Apply(Rename(*store, 2, "renamed in batch 3")));
+  made.rows = SortedRows(store->Read());
+  return made;
+}
+
+// Plans the snapshot of `made` at batch 2 and writes its first `chunks`
+// chunks (every one with UINT32_MAX), each step in a transaction of its own.
+persist::SnapshotHeader StageAt2(persist::DataDirectory& directory, const StagingDirectory& made,
+                                 std::uint32_t chunks) {
+  persist::SnapshotHeader header;
+  REQUIRE_OK(directory.Write([&](persist::lmdb::Txn& txn) -> Status {
+    auto planned = persist::PlanStagedSnapshot(txn, directory.dbs(), persist::kCurrentSchema, 2,
+                                               made.payload_at_2);
+    if (!planned.ok()) return planned.status();
+    header = *planned;
+    return Status::Ok();
+  }));
+  for (std::uint32_t next = 0; next < std::min(chunks, header.chunk_count);) {
+    REQUIRE_OK(directory.Write([&](persist::lmdb::Txn& txn) -> Status {
+      auto end =
+          persist::StageSnapshotChunks(txn, directory.dbs(), header, made.payload_at_2, next, 1);
+      if (!end.ok()) return end.status();
+      CHECK(*end == next + 1);
+      next = *end;
+      return Status::Ok();
+    }));
+  }
+  return header;
+}
+
+TEST_CASE("a snapshot staged in several transactions is read only once switched to") {
+  TempDir dir;
+  const StagingDirectory made = MakeStagingDirectory(dir);
+  const std::uint64_t stored_chunks = ReadLayout(made.path).header.chunk_count;
+  persist::SnapshotHeader header;
+
+  SUBCASE("written in part, then closed: the old snapshot is read, the part dropped on open") {
+    {
+      auto directory = OpenDirectory(made.path, /*read_only=*/false);
+      header = StageAt2(*directory, made, 2);
+      REQUIRE(header.chunk_count >= 5);
+    }
+    CHECK(ReadLayout(made.path).header.sequence == 1);
+    CHECK(ReadLayout(made.path).snapshot_db.ms_entries == stored_chunks + 1 + 2);
+    auto store = OpenStore(StoreAt(made.path));
+    CheckSameRows(SortedRows(store->Read()), made.rows);
+    CHECK(store->Stats().snapshot_sequence == 1);
+    CHECK(store->Stats().journal_batches == 2);
+    store.reset();
+    CHECK(ReadLayout(made.path).snapshot_db.ms_entries == stored_chunks + 1);
+  }
+
+  SUBCASE("written whole and switched to: the batch after it stays its journal") {
+    {
+      auto directory = OpenDirectory(made.path, /*read_only=*/false);
+      header = StageAt2(*directory, made, UINT32_MAX);
+      CHECK(ReadLayout(made.path).header.sequence == 1);  // not before the switch
+      REQUIRE_OK(directory->Write([&](persist::lmdb::Txn& txn) {
+        return persist::SwitchToStagedSnapshot(txn, directory->dbs(), header);
+      }));
+      // Switching again, or planning a snapshot no newer than the stored
+      // one, is refused with both batches named, and writes nothing.
+      Status again = directory->Write([&](persist::lmdb::Txn& txn) {
+        return persist::SwitchToStagedSnapshot(txn, directory->dbs(), header);
+      });
+      CHECK(again.code() == ErrorCode::kInvalidArgument);
+      CHECK(
+          again.message().find("a snapshot at batch 2 cannot replace the stored one at batch 2") !=
+          std::string::npos);
+      Status older = directory->Write([&](persist::lmdb::Txn& txn) {
+        return persist::PlanStagedSnapshot(txn, directory->dbs(), persist::kCurrentSchema, 1,
+                                           made.payload_at_2)
+            .status();
+      });
+      CHECK(older.code() == ErrorCode::kInvalidArgument);
+    }
+    const Layout layout = ReadLayout(made.path);
+    CHECK(layout.header.sequence == 2);
+    CHECK(layout.header.chunk_count == header.chunk_count);
+    auto store = OpenStore(StoreAt(made.path));
+    CheckSameRows(SortedRows(store->Read()), made.rows);
+    CHECK(store->Read().sequence() == 3);
+    CHECK(store->Stats().snapshot_sequence == 2);
+    CHECK(store->Stats().journal_batches == 1);
+    store.reset();
+    // The old snapshot's chunks went when the store opened.
+    CHECK(ReadLayout(made.path).snapshot_db.ms_entries == header.chunk_count + 1);
+  }
+}
+
+TEST_CASE("a snapshot replacement stopped between its transactions leaves the stored one") {
+  TempDir dir;
+  const StagingDirectory made = MakeStagingDirectory(dir);
+  {
+    auto directory = OpenDirectory(made.path, /*read_only=*/false);
+    // Stopped after its first chunks: the error is ReplaceSnapshot's.
+    int calls = 0;
+    auto replaced = persist::ReplaceSnapshot(*directory, 2, made.payload_at_2, [&] {
+      return ++calls < 2 ? Status::Ok() : Status::Io("stopped by the test");
+    });
+    CHECK(replaced.status().code() == ErrorCode::kIo);
+    CHECK(replaced.status().message() == "stopped by the test");
+    CHECK(calls == 2);
+    CHECK(ReadLayout(made.path).header.sequence == 1);
+    // Not stopped, it stages and switches, calling `between` before each
+    // transaction after the first: the chunks' and the switch's.
+    calls = 0;
+    auto header = persist::ReplaceSnapshot(*directory, 2, made.payload_at_2, [&] {
+      ++calls;
+      return Status::Ok();
+    });
+    REQUIRE_OK(header);
+    CHECK(header->sequence == 2);
+    CHECK(calls ==
+          static_cast<int>((header->chunk_count + persist::kStageChunksPerTransaction - 1) /
+                               persist::kStageChunksPerTransaction +
+                           1));
+  }
+  CHECK(ReadLayout(made.path).header.sequence == 2);
+  CheckSameRows(SortedRows(OpenStore(StoreAt(made.path))->Read()), made.rows);
 }
 
 TEST_CASE("compactions under steady writes reuse freed pages: data.mdb stops growing") {

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "codec.h"
+#include "compaction.h"
 #include "data_directory.h"
 #include "lmdb_env.h"
 #include "store_layout.h"
@@ -157,6 +158,90 @@ TEST_CASE("compaction runs by itself when the journal outgrows its share of the 
     CHECK(stats.compactions >= 1);
     CHECK(stats.snapshot_sequence > 1);
     CHECK(stats.journal_batches == stats.last_sequence - stats.snapshot_sequence);
+    before = SortedRows(store->Read());
+  }
+  auto store = OpenStore(options);
+  CheckSameRows(SortedRows(store->Read()), before);
+  CHECK_OK(store->Verify());
+}
+
+// Users with 300-byte names, ids `first` .. `first + count - 1`: a snapshot
+// of several megabytes, which a compaction writes in several transactions.
+Batch LongNamedUsers(Id first, Id count) {
+  Batch batch;
+  for (Id id = first; id < first + count; ++id) {
+    User user = MakeUser(id, "U-" + std::to_string(id), std::to_string(id) + "@x.org");
+    user.name = std::string(300, 'n') + std::to_string(id);
+    batch.Insert(std::move(user));
+  }
+  return batch;
+}
+
+TEST_CASE("batches committed while a compaction writes its snapshot stay its journal, counted") {
+  TempDir dir;
+  StoreOptions options = StoreAt(dir.Path("data"));
+  options.sync = SyncMode::kNoSync;  // as many commits as possible during each compaction
+  options.min_journal_bytes = UINT64_MAX;
+  constexpr Id kUsers = 12000;
+  auto store = OpenStore(options);
+  REQUIRE_OK(store->Apply(LongNamedUsers(1, kUsers)));
+  std::atomic<bool> done{false};
+  std::atomic<int> failures{0};
+  std::thread committer([&] {
+    for (int i = 0; !done; ++i) {
+      User user = *store->Read().FindUser(1 + i % kUsers);
+      user.name = "renamed " + std::to_string(i);
+      if (!store->Apply(Batch().Update(std::move(user))).ok()) ++failures;
+    }
+  });
+  for (int compaction = 0; compaction < 4; ++compaction) REQUIRE_OK(store->Compact());
+  done = true;
+  committer.join();
+  CHECK(failures == 0);
+  // Every batch is one journal entry: those after the snapshot are the
+  // journal, though some were committed after the snapshot was encoded.
+  const StoreStats stats = store->Stats();
+  CHECK(stats.snapshot_bytes > 3 * persist::kStageChunksPerTransaction * 4096);
+  CHECK(stats.compactions == 4);
+  CHECK(stats.journal_batches == stats.last_sequence - stats.snapshot_sequence);
+  CHECK_OK(store->Verify());
+  const RegistryRows before = SortedRows(store->Read());
+  store.reset();
+  auto reopened = OpenStore(options);
+  CheckSameRows(SortedRows(reopened->Read()), before);
+  CHECK(reopened->Stats().snapshot_sequence == stats.snapshot_sequence);
+  CHECK(reopened->Stats().journal_batches == stats.journal_batches);
+  CHECK(reopened->Stats().journal_bytes == stats.journal_bytes);
+}
+
+TEST_CASE("with background_compaction a thread of the store compacts, and stops when it closes") {
+  TempDir dir;
+  StoreOptions options = StoreAt(dir.Path("data"));
+  options.sync = SyncMode::kNoSync;
+  options.background_compaction = true;
+  options.min_journal_bytes = 2000;
+  RegistryRows before;
+  {
+    auto store = OpenStore(options);
+    REQUIRE_OK(store->Apply(SampleBatch()));
+    // Each commit past the threshold wakes the thread; go on until it has
+    // compacted three times.
+    Id id = 10;
+    for (; store->Stats().compactions < 3; ++id) {
+      REQUIRE(id < 1'000'000);
+      REQUIRE_OK(store->Apply(
+          Batch().Insert(MakeUser(id, "U-" + std::to_string(id), std::to_string(id) + "@x.org"))));
+    }
+    CHECK(store->Stats().last_compaction_error == "");
+    // A requested compaction waits for one under way, then writes its own.
+    REQUIRE_OK(store->Compact());
+    const StoreStats stats = store->Stats();
+    CHECK(stats.snapshot_sequence == stats.last_sequence);
+    CHECK(stats.journal_batches == 0);
+    // Closing while the thread may be compacting: it stops between two
+    // transactions, and the next open drops what it wrote.
+    REQUIRE_OK(store->Apply(LongNamedUsers(id, 12000)));
+    for (Id gone = id; gone < id + 100; ++gone) REQUIRE_OK(store->Apply(Batch().Erase<User>(gone)));
     before = SortedRows(store->Read());
   }
   auto store = OpenStore(options);

@@ -24,6 +24,14 @@ inline StoreOptions StoreAt(const std::string& path) {
   return options;
 }
 
+// The options of a follower's store, as `hubreg follow` opens it: automatic
+// compactions on the store's own thread, never on the commit thread.
+inline StoreOptions FollowerStoreAt(const std::string& path) {
+  StoreOptions options = StoreAt(path);
+  options.background_compaction = true;
+  return options;
+}
+
 inline std::unique_ptr<Store> OpenStore(const StoreOptions& options) {
   StatusOr<std::unique_ptr<Store>> store = Store::Open(options);
   REQUIRE_OK(store);

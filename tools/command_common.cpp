@@ -132,12 +132,14 @@ StatusOr<std::unique_ptr<Store>> OpenForReading(const Context& context) {
 }
 
 StatusOr<std::unique_ptr<Store>> OpenForWriting(const Context& context,
-                                                std::chrono::milliseconds lock_wait) {
+                                                std::chrono::milliseconds lock_wait,
+                                                Compaction compaction) {
   HUBREG_RETURN_IF_ERROR(CheckDataDirectoryPath(context.data_dir));
   NoteDataDirectoryInUse(context.data_dir);
   StoreOptions options;
   options.path = context.data_dir;
   options.writer_lock_wait = lock_wait;
+  options.background_compaction = compaction == Compaction::kInBackground;
   options.on_writer_lock_wait = [](long pid) {
     std::fprintf(stderr, "hubreg: waiting for the writer lock held by pid %ld\n", pid);
   };

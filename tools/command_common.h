@@ -53,10 +53,14 @@ Status CheckDataDirectoryPath(const std::string& data_dir);
 
 // Opens the data directory for reading (it must hold a registry) or for
 // writing (created when missing). A writer held off by another waits up to
-// `lock_wait` for it, saying so once on stderr.
+// `lock_wait` for it, saying so once on stderr. A long-running writer (a
+// follower) compacts on a thread of its own (StoreOptions::
+// background_compaction); a one-shot command compacts before it exits.
+enum class Compaction { kOnCommit, kInBackground };
 StatusOr<std::unique_ptr<Store>> OpenForReading(const Context& context);
 StatusOr<std::unique_ptr<Store>> OpenForWriting(
-    const Context& context, std::chrono::milliseconds lock_wait = std::chrono::milliseconds(0));
+    const Context& context, std::chrono::milliseconds lock_wait = std::chrono::milliseconds(0),
+    Compaction compaction = Compaction::kOnCommit);
 // The rows the data directory holds, without building the registry
 // (hubreg/stored_registry.h): for one-shot commands. Same checks and errors
 // as OpenForReading.

@@ -98,7 +98,8 @@ int RunFollow(const Context& context, const FollowArgs& args) {
   // A follower restarted at once after being killed may find the killed
   // one's process still holding the data directory for a moment.
   StatusOr<std::unique_ptr<Store>> store = OpenForWriting(
-      context, std::chrono::milliseconds(std::llround(args.lock_wait_seconds * 1000)));
+      context, std::chrono::milliseconds(std::llround(args.lock_wait_seconds * 1000)),
+      Compaction::kInBackground);
   if (!store.ok()) return Fail(store.status());
   FollowerOptions options;
   options.conninfo = args.source;

@@ -93,16 +93,35 @@ View::UsersOfClientRange View::UsersOfClient(Id client_id) const {
   return UsersOfClientRange(FindStoredClient(*tables_, client_id));
 }
 
+View::ClientsOfUserRange View::ClientsOfUser(const User& user) const {
+  return ClientsOfUserRange(&static_cast<const detail::StoredUser&>(user));
+}
+
 template <typename Row>
 std::vector<const Row*> View::SortedById() const {
-  // Sorting (id, pointer) pairs reads no row while sorting.
   const auto& table = TableOf<Row>::In(*tables_);
   std::vector<std::pair<Id, const Row*>> keyed;
   keyed.reserve(table.size());
-  for (const Row& row : table) keyed.emplace_back(row.id, &row);
+  Id largest = 0;
+  for (const Row& row : table) {
+    keyed.emplace_back(row.id, &row);
+    largest = std::max(largest, row.id);
+  }
+  std::vector<const Row*> rows;
+  if (largest <= 2 * keyed.size()) {
+    // Dense ids: each row's place is its id (ids are unique). Sorting a
+    // million users took about a fifth of a snapshot's encoding.
+    std::vector<const Row*> by_id(largest + 1, nullptr);
+    for (const auto& [id, row] : keyed) by_id[id] = row;
+    rows.reserve(keyed.size());
+    for (const Row* row : by_id) {
+      if (row != nullptr) rows.push_back(row);
+    }
+    return rows;
+  }
+  // Sorting (id, pointer) pairs reads no row while sorting.
   std::sort(keyed.begin(), keyed.end(),
             [](const auto& a, const auto& b) { return a.first < b.first; });
-  std::vector<const Row*> rows;
   rows.reserve(keyed.size());
   for (const auto& [id, row] : keyed) rows.push_back(row);
   return rows;

@@ -135,33 +135,37 @@ void LoadRows(SpanInputArchive& ar, const char* what, std::vector<Row>* rows, Po
   at->index = 0;
 }
 
-const ClientUserLink& AsRow(const ClientUserLink& link) { return link; }
+// Pointers to rows, in the order a loader inserts them fastest (see
+// EncodeSnapshot and SaveLinksByUser).
 template <typename Row>
-const Row& AsRow(const Row* row) {
-  return *row;
-}
-
-// Rows (or pointers to them) in the order a loader inserts them fastest (see
-// EncodeSnapshot and OrderedLinks).
-template <typename Row, typename Rows>
-void SaveRows(StringOutputArchive& ar, const Rows& rows) {
+void SaveRows(StringOutputArchive& ar, const std::vector<const Row*>& rows) {
   ar(cereal::make_size_tag(static_cast<cereal::size_type>(rows.size())));
   if (rows.empty()) return;
   const std::uint32_t version = cereal::detail::Version<Row>::version;
   ar(version);
-  for (const auto& row : rows) serialize(ar, const_cast<Row&>(AsRow(row)), version);
+  for (const Row* row : rows) serialize(ar, const_cast<Row&>(*row), version);
 }
 
 // Links sorted by (user, client): a user's links arrive together, so the
 // loader finds the user's group in the by-user index, and the user itself
-// when checking foreign keys, already in cache.
-std::vector<ClientUserLink> OrderedLinks(const View& view) {
-  const auto links = view.Rows<ClientUserLink>();
-  std::vector<ClientUserLink> rows(links.begin(), links.end());
-  std::sort(rows.begin(), rows.end(), [](const ClientUserLink& a, const ClientUserLink& b) {
-    return a.user_id != b.user_id ? a.user_id < b.user_id : a.client_id < b.client_id;
-  });
-  return rows;
+// when checking foreign keys, already in cache. Each user's accounts are
+// kept sorted by client id, so walking `users` (sorted by id) lists them in
+// that order: no copy of every link, no sort (copying and sorting 3M links
+// took about two fifths of the encoding at size L).
+void SaveLinksByUser(StringOutputArchive& ar, const View& view,
+                     const std::vector<const User*>& users) {
+  const std::size_t count = view.counts().links;
+  ar(cereal::make_size_tag(static_cast<cereal::size_type>(count)));
+  if (count == 0) return;
+  const std::uint32_t version = cereal::detail::Version<ClientUserLink>::version;
+  ar(version);
+  for (const User* user : users) {
+    const View::ClientsOfUserRange accounts = view.ClientsOfUser(*user);
+    for (auto account = accounts.begin(); account != accounts.end(); ++account) {
+      ClientUserLink link = account.link();
+      serialize(ar, link, version);
+    }
+  }
 }
 
 void CheckFullyRead(SpanInputArchive& ar, Position* at) {
@@ -337,8 +341,9 @@ std::string EncodeSnapshot(const View& view) {
   SaveRows<App>(ar, view.SortedById<App>());
   SaveRows<Organization>(ar, view.SortedById<Organization>());
   SaveRows<Client>(ar, view.SortedById<Client>());
-  SaveRows<User>(ar, view.SortedById<User>());
-  SaveRows<ClientUserLink>(ar, OrderedLinks(view));
+  const std::vector<const User*> users = view.SortedById<User>();
+  SaveRows<User>(ar, users);
+  SaveLinksByUser(ar, view, users);
   return out;
 }
 

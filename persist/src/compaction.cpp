@@ -4,24 +4,63 @@
 
 namespace hubreg::persist {
 
+namespace {
+
+// The old way, one transaction: for a stored snapshot at the same sequence
+// (its chunks are replaced under their keys) or in format version 1.
+bool NeedsOneTransaction(DataDirectory& directory, std::uint64_t sequence) {
+  StatusOr<DataDirectory::Reader> reader = directory.BeginRead();
+  if (!reader.ok()) return true;  // the write transaction will report it
+  StatusOr<SnapshotHeader> stored = ReadSnapshotHeader(reader->txn(), directory.dbs());
+  return !stored.ok() || stored->format_version != kStoreFormatVersion ||
+         stored->sequence >= sequence;
+}
+
+}  // namespace
+
 StatusOr<SnapshotHeader> ReplaceSnapshot(DataDirectory& directory, std::uint64_t sequence,
-                                         std::string_view payload) {
+                                         std::string_view payload,
+                                         const BetweenTransactions& between) {
   // Copy-on-write: the old snapshot's pages stay in use until the commit,
   // so the new one needs room of its own. Growing first spares writing a
   // large payload into a map that is then found too small.
   HUBREG_RETURN_IF_ERROR(directory.ReserveRoom(payload.size() + payload.size() / 4));
   SnapshotHeader header;
+  if (NeedsOneTransaction(directory, sequence)) {
+    HUBREG_RETURN_IF_ERROR(directory.Write([&](lmdb::Txn& txn) -> Status {
+      StatusOr<SnapshotHeader> written =
+          SwitchSnapshot(txn, directory.dbs(), kCurrentSchema, sequence, payload);
+      if (!written.ok()) return written.status();
+      header = *written;
+      return Status::Ok();
+    }));
+    return header;
+  }
   HUBREG_RETURN_IF_ERROR(directory.Write([&](lmdb::Txn& txn) -> Status {
-    StatusOr<SnapshotHeader> written =
-        SwitchSnapshot(txn, directory.dbs(), kCurrentSchema, sequence, payload);
-    if (!written.ok()) return written.status();
-    header = *written;
+    StatusOr<SnapshotHeader> planned =
+        PlanStagedSnapshot(txn, directory.dbs(), kCurrentSchema, sequence, payload);
+    if (!planned.ok()) return planned.status();
+    header = *planned;
     return Status::Ok();
   }));
+  for (std::uint32_t next = 0; next < header.chunk_count;) {
+    HUBREG_RETURN_IF_ERROR(between());
+    HUBREG_RETURN_IF_ERROR(directory.Write([&](lmdb::Txn& txn) -> Status {
+      StatusOr<std::uint32_t> end = StageSnapshotChunks(txn, directory.dbs(), header, payload, next,
+                                                        kStageChunksPerTransaction);
+      if (!end.ok()) return end.status();
+      next = *end;
+      return Status::Ok();
+    }));
+  }
+  HUBREG_RETURN_IF_ERROR(between());
+  HUBREG_RETURN_IF_ERROR(directory.Write(
+      [&](lmdb::Txn& txn) { return SwitchToStagedSnapshot(txn, directory.dbs(), header); }));
   return header;
 }
 
-Status DropAllObsolete(DataDirectory& directory, const JournalWindow& window) {
+Status DropAllObsolete(DataDirectory& directory, const JournalWindow& window,
+                       const BetweenTransactions& between) {
   std::uint64_t keep_from = 0;
   {
     StatusOr<DataDirectory::Reader> reader = directory.BeginRead();
@@ -31,6 +70,7 @@ Status DropAllObsolete(DataDirectory& directory, const JournalWindow& window) {
     keep_from = *start;
   }
   for (bool done = false; !done;) {
+    HUBREG_RETURN_IF_ERROR(between());
     HUBREG_RETURN_IF_ERROR(directory.Write([&](lmdb::Txn& txn) -> Status {
       StatusOr<bool> dropped = DropObsolete(txn, directory.dbs(), keep_from);
       if (!dropped.ok()) return dropped.status();

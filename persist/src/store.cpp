@@ -8,6 +8,8 @@
 #include <chrono>
 #include <mutex>
 #include <optional>
+#include <stop_token>
+#include <string>
 #include <vector>
 
 #include "checksum.h"
@@ -15,6 +17,7 @@
 #include "commit_record.h"
 #include "commit_waiter.h"
 #include "compaction.h"
+#include "compaction_thread.h"
 #include "copy_compaction.h"
 #include "data_directory.h"
 #include "directory_state.h"
@@ -101,6 +104,13 @@ struct Store::Impl {
   std::atomic<std::uint64_t> journal_batches{0};
   std::atomic<std::uint64_t> journal_bytes{0};
   std::atomic<std::uint64_t> compactions{0};
+  // One compaction at a time: the steps of two must not interleave
+  // (compaction.h). Commits go on meanwhile.
+  std::mutex compaction_mutex;
+  // Journal writes (commits) begun and ended: a compaction lets those begun
+  // go first between two of its transactions (GiveWayToCommits).
+  std::atomic<std::uint64_t> commits_begun{0};
+  std::atomic<std::uint64_t> commits_ended{0};
   double open_seconds = 0;
   mutable std::mutex compaction_error_mutex;
   std::string last_compaction_error;
@@ -110,7 +120,8 @@ struct Store::Impl {
   std::optional<std::chrono::steady_clock::time_point> last_copy;  // under copy_mutex
   std::unique_ptr<persist::CommitWaiter> waiter;
   mutable detail::FanOutSlot subscriptions;
-  std::unique_ptr<persist::BackgroundRefresher> refresher;  // last: stopped first
+  std::unique_ptr<persist::BackgroundRefresher> refresher;  // read-only stores
+  std::unique_ptr<persist::CompactionThread> compactor;     // background_compaction writers
 
   // Sequentially consistent, like the entering counters: either a reader's
   // count is seen by ReleaseRetired or the reader sees the new registry.
@@ -155,10 +166,42 @@ struct Store::Impl {
     return persist::LoadStored(*directory, header, journal);
   }
 
+  // Counts a journal write as begun, then as ended when it goes out of scope.
+  class CommitTicket {
+   public:
+    explicit CommitTicket(Impl& impl) : impl_(impl) { impl_.commits_begun.fetch_add(1); }
+    ~CommitTicket() {
+      impl_.commits_ended.fetch_add(1);
+      impl_.commits_ended.notify_all();
+    }
+    CommitTicket(const CommitTicket&) = delete;
+    CommitTicket& operator=(const CommitTicket&) = delete;
+
+   private:
+    Impl& impl_;
+  };
+
+  // Between two of a compaction's transactions: waits until the commits begun
+  // by now have ended (not for later ones, so a steady stream of commits
+  // cannot hold a compaction back for ever). LMDB's write lock is not fair:
+  // without this the compaction, beginning its next transaction at once,
+  // would keep the lock and every commit would wait for the whole step.
+  Status GiveWayToCommits(std::stop_token stop) {
+    const std::uint64_t begun = commits_begun.load();
+    for (std::uint64_t ended = commits_ended.load(); ended < begun; ended = commits_ended.load()) {
+      commits_ended.wait(ended);
+    }
+    if (stop.stop_requested()) {
+      return Status::Io(directory->path() + ": compaction stopped: the store is closing");
+    }
+    return Status::Ok();
+  }
+
   // The commit hook: runs inside Registry::Apply, holding its writer lock.
   Status AppendToJournal(const CommitResult& result) {
     const std::string bytes = persist::EncodeJournalRecord(result.changes);
     std::size_t stored = 0;
+    CommitTicket ticket(*this);
     Status written = directory->Write([&](persist::lmdb::Txn& txn) -> Status {
       StatusOr<std::size_t> size =
           persist::PutJournalEntry(txn, directory->dbs(), result.sequence, bytes);
@@ -206,6 +249,7 @@ struct Store::Impl {
       }
     }
     std::size_t stored = 0;
+    CommitTicket ticket(*this);
     Status written = directory->Write([&](persist::lmdb::Txn& txn) -> Status {
       stored = 0;
       for (const auto& [sequence, bytes] : entries) {
@@ -232,7 +276,16 @@ struct Store::Impl {
   // After a commit, outside the registry's writer lock (compaction takes it).
   void CompactIfDue() {
     if (!CompactionDue()) return;
-    Status compacted = Compact(/*only_if_due=*/true);
+    if (compactor) {
+      compactor->Wake();
+    } else {
+      CompactAutomatically({});
+    }
+  }
+
+  void CompactAutomatically(std::stop_token stop) {
+    Status compacted = Compact(/*only_if_due=*/true, stop);
+    if (!compacted.ok() && stop.stop_requested()) return;  // the store is closing
     std::lock_guard<std::mutex> lock(compaction_error_mutex);
     last_compaction_error = compacted.ok() ? std::string() : compacted.ToString();
   }
@@ -244,25 +297,49 @@ struct Store::Impl {
                options.compaction_ratio * static_cast<double>(snapshot_bytes.load());
   }
 
-  // REQUIRES: the registry's writers are excluded (RunExclusive).
-  Status WriteSnapshot(const View& view) {
-    const std::string payload = persist::EncodeSnapshot(view);
-    StatusOr<SnapshotHeader> header =
-        persist::ReplaceSnapshot(*directory, view.sequence(), payload);
+  // Only the encoding excludes the registry's writers: the journal then holds
+  // exactly the batches up to the view's sequence. The snapshot is written
+  // while batches are committed after it (compaction.h, ReplaceSnapshot).
+  // REQUIRES: compaction_mutex is held.
+  Status WriteSnapshot(std::stop_token stop) {
+    std::string payload;
+    std::uint64_t sequence = 0;
+    JournalTally covered;
+    HUBREG_RETURN_IF_ERROR(current().RunExclusive([&](const View& view) -> Status {
+      payload = persist::EncodeSnapshot(view);
+      sequence = view.sequence();
+      covered = {journal_batches.load(), journal_bytes.load()};
+      return Status::Ok();
+    }));
+    StatusOr<SnapshotHeader> header = persist::ReplaceSnapshot(
+        *directory, sequence, payload, [&] { return GiveWayToCommits(stop); });
     if (!header.ok()) return header.status();
-    SetSnapshotTallies(*header, JournalTally{});
+    // The batches committed since the encoding stay the journal.
+    snapshot_sequence = header->sequence;
+    snapshot_bytes = header->payload_bytes;
+    journal_batches -= covered.batches;
+    journal_bytes -= covered.bytes;
     compactions += 1;
     return Status::Ok();
   }
 
-  Status Compact(bool only_if_due) {
-    Status status = current().RunExclusive([&](const View& view) -> Status {
-      if (only_if_due && !CompactionDue()) return Status::Ok();  // another thread did it
-      return WriteSnapshot(view);
-    });
+  // An automatic compaction (only_if_due) is skipped while another runs: the
+  // thread that found it due does not wait for it.
+  Status Compact(bool only_if_due, std::stop_token stop = {}) {
+    std::unique_lock<std::mutex> lock(compaction_mutex, std::defer_lock);
+    if (only_if_due) {
+      if (!lock.try_lock()) return Status::Ok();
+      if (!CompactionDue()) return Status::Ok();  // another thread did it
+    } else {
+      lock.lock();
+    }
+    Status status = WriteSnapshot(stop);
     // What the new snapshot made obsolete goes in small transactions, while
     // batches are committed again (docs/storage.md, "Compaction").
-    if (status.ok()) status = persist::DropAllObsolete(*directory, FeedWindow());
+    if (status.ok()) {
+      status = persist::DropAllObsolete(*directory, FeedWindow(),
+                                        [&] { return GiveWayToCommits(stop); });
+    }
     if (status.ok()) status = CopyIfDue();
     return status.WithContext("compacting " + directory->path());
   }
@@ -410,8 +487,9 @@ StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
       HUBREG_RETURN_IF_ERROR(impl->Compact(/*only_if_due=*/false));
     }
     // A compaction cut short by a crash leaves obsolete entries behind.
-    HUBREG_RETURN_IF_ERROR(persist::DropAllObsolete(*impl->directory, impl->FeedWindow())
-                               .WithContext("opening the store"));
+    HUBREG_RETURN_IF_ERROR(persist::DropAllObsolete(*impl->directory, impl->FeedWindow(), [] {
+                             return Status::Ok();
+                           }).WithContext("opening the store"));
     Impl* raw = impl.get();
     impl->current().SetCommitHook(
         [raw](const CommitResult& result) { return raw->AppendToJournal(result); });
@@ -425,8 +503,12 @@ StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
 }
 
 Store::Store(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {
-  if (!impl_->options.read_only || !impl_->options.background_refresh) return;
   Impl* impl_raw = impl_.get();
+  if (!impl_->options.read_only && impl_->options.background_compaction) {
+    impl_->compactor = std::make_unique<persist::CompactionThread>(
+        [impl_raw](std::stop_token stop) { impl_raw->CompactAutomatically(stop); });
+  }
+  if (!impl_->options.read_only || !impl_->options.background_refresh) return;
   persist::BackgroundRefresher::Hooks hooks;
   hooks.last_sequence = [impl_raw] { return impl_raw->current().LastSequence(); };
   hooks.committed_after = [impl_raw](std::uint64_t after) {
@@ -438,7 +520,9 @@ Store::Store(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {
 }
 
 Store::~Store() {
-  impl_->refresher.reset();  // stopped before anything it uses goes
+  // Stopped before anything they use goes.
+  impl_->compactor.reset();
+  impl_->refresher.reset();
 }
 
 View Store::Read() const {

@@ -55,6 +55,15 @@ Status Corrupt(const std::string& path, const std::string& what) {
 
 Status Corrupt(const lmdb::Txn& txn, const std::string& what) { return Corrupt(txn.path(), what); }
 
+// A snapshot at `sequence` may only replace an older one: the stored one
+// being newer means something else switched snapshots meanwhile (compactions
+// run one at a time, in the one writing process).
+Status OlderThanStored(const lmdb::Txn& txn, const SnapshotHeader& stored, std::uint64_t sequence) {
+  return Status::InvalidArgument(txn.path() + ": a snapshot at batch " + std::to_string(sequence) +
+                                 " cannot replace the stored one at batch " +
+                                 std::to_string(stored.sequence));
+}
+
 MDB_env* EnvOf(const lmdb::Txn& txn) { return mdb_txn_env(txn.handle()); }
 
 // The bytes of one chunk: a value that fills exactly one overflow page, i.e.
@@ -177,28 +186,49 @@ Status GatherChunks(lmdb::Txn& txn, const StoreDbs& dbs, const SnapshotHeader& h
   return AppendChunks(txn, dbs, header, 0, header.chunk_count, buffer).status();
 }
 
-// Writes `payload` in chunks under `header.sequence`, then `header` with its
-// length and chunk fields filled in (its checksum must already be the
-// payload's), and the current format version. REQUIRES: no chunk of
-// `header.sequence` is stored.
-StatusOr<SnapshotHeader> PutChunkedSnapshot(lmdb::Txn& txn, const StoreDbs& dbs,
-                                            SnapshotHeader header, std::string_view payload) {
+// `header` with its length and chunk fields filled in for `payload` (its
+// checksum must already be the payload's), chunks of one page of `txn`'s
+// environment.
+SnapshotHeader ChunkedHeader(const lmdb::Txn& txn, SnapshotHeader header,
+                             std::string_view payload) {
   header.format_version = kStoreFormatVersion;
   header.payload_bytes = payload.size();
   header.chunk_bytes = ChunkBytesFor(txn);
   header.chunk_count =
       static_cast<std::uint32_t>((payload.size() + header.chunk_bytes - 1) / header.chunk_bytes);
-  for (std::uint32_t index = 0; index < header.chunk_count; ++index) {
+  return header;
+}
+
+// Writes chunks `first` .. `end - 1` of `payload` under `header.sequence`.
+Status PutChunks(lmdb::Txn& txn, const StoreDbs& dbs, const SnapshotHeader& header,
+                 std::string_view payload, std::uint32_t first, std::uint32_t end) {
+  for (std::uint32_t index = first; index < end; ++index) {
     const std::string_view chunk =
         payload.substr(std::size_t{index} * header.chunk_bytes, header.chunk_bytes);
     HUBREG_RETURN_IF_ERROR(
         txn.PutReserved(dbs.snapshot, SnapshotChunkKey(header.sequence, index), chunk.size(),
                         [&](char* out) { std::memcpy(out, chunk.data(), chunk.size()); }));
   }
+  return Status::Ok();
+}
+
+// Makes `header` the stored snapshot's, in the current format version.
+Status PutHeader(lmdb::Txn& txn, const StoreDbs& dbs, const SnapshotHeader& header) {
   HUBREG_RETURN_IF_ERROR(txn.Put(dbs.snapshot, kHeaderKey, HeaderBytes(header)));
   char format[4];
   StoreLittle(format, kStoreFormatVersion);
-  HUBREG_RETURN_IF_ERROR(txn.Put(dbs.meta, kFormatKey, std::string_view(format, 4)));
+  return txn.Put(dbs.meta, kFormatKey, std::string_view(format, 4));
+}
+
+// Writes `payload` in chunks under `header.sequence`, then `header` with its
+// length and chunk fields filled in (its checksum must already be the
+// payload's), and the current format version. REQUIRES: no chunk of
+// `header.sequence` is stored.
+StatusOr<SnapshotHeader> PutChunkedSnapshot(lmdb::Txn& txn, const StoreDbs& dbs,
+                                            SnapshotHeader header, std::string_view payload) {
+  header = ChunkedHeader(txn, header, payload);
+  HUBREG_RETURN_IF_ERROR(PutChunks(txn, dbs, header, payload, 0, header.chunk_count));
+  HUBREG_RETURN_IF_ERROR(PutHeader(txn, dbs, header));
   return header;
 }
 
@@ -388,12 +418,45 @@ StatusOr<SnapshotHeader> SwitchSnapshot(lmdb::Txn& txn, const StoreDbs& dbs,
     for (std::uint32_t index = 0; index < stored->chunk_count; ++index) {
       HUBREG_RETURN_IF_ERROR(txn.Delete(dbs.snapshot, SnapshotChunkKey(sequence, index)));
     }
+  } else if (stored->sequence > sequence) {
+    return OlderThanStored(txn, *stored, sequence);
   }
   SnapshotHeader header;
   header.schema_version = schema_version;
   header.payload_crc = ComputeCrc32c(payload);
   header.sequence = sequence;
   return PutChunkedSnapshot(txn, dbs, header, payload);
+}
+
+StatusOr<SnapshotHeader> PlanStagedSnapshot(lmdb::Txn& txn, const StoreDbs& dbs,
+                                            std::uint32_t schema_version, std::uint64_t sequence,
+                                            std::string_view payload) {
+  StatusOr<SnapshotHeader> stored = ReadSnapshotHeader(txn, dbs);
+  if (!stored.ok()) return stored.status();
+  if (stored->sequence >= sequence) return OlderThanStored(txn, *stored, sequence);
+  SnapshotHeader header;
+  header.schema_version = schema_version;
+  header.payload_crc = ComputeCrc32c(payload);
+  header.sequence = sequence;
+  return ChunkedHeader(txn, header, payload);
+}
+
+StatusOr<std::uint32_t> StageSnapshotChunks(lmdb::Txn& txn, const StoreDbs& dbs,
+                                            const SnapshotHeader& header, std::string_view payload,
+                                            std::uint32_t first, std::uint32_t count) {
+  const std::uint32_t end =
+      static_cast<std::uint32_t>(std::min<std::uint64_t>(header.chunk_count, first + count));
+  HUBREG_RETURN_IF_ERROR(PutChunks(txn, dbs, header, payload, first, end));
+  return end;
+}
+
+Status SwitchToStagedSnapshot(lmdb::Txn& txn, const StoreDbs& dbs, const SnapshotHeader& header) {
+  StatusOr<SnapshotHeader> stored = ReadSnapshotHeader(txn, dbs);
+  if (!stored.ok()) return stored.status();
+  if (stored->sequence >= header.sequence) {
+    return OlderThanStored(txn, *stored, header.sequence);
+  }
+  return PutHeader(txn, dbs, header);
 }
 
 StatusOr<std::uint64_t> JournalWindowStart(lmdb::Txn& txn, const StoreDbs& dbs,

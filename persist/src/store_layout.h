@@ -120,19 +120,41 @@ StatusOr<SnapshotHeader> WriteSnapshotPayload(lmdb::Txn& txn, const StoreDbs& db
 // another process may upgrade the layout between two transactions).
 StatusOr<SnapshotHeader> ReadSnapshotHeader(lmdb::Txn& txn, const StoreDbs& dbs);
 
-// Compaction, in two steps.
+// Compaction, in two steps: a new snapshot is written beside the stored one
+// and made the stored one; then what it made obsolete is dropped.
 //
 // SwitchSnapshot writes the snapshot `payload` at `sequence` beside the
 // stored one and makes it the stored one (header, format version), in `txn`.
 // The journal entries up to `sequence` and the old snapshot's chunks stay
 // where they are, obsolete: nothing reads journal entries up to the
-// snapshot's sequence or chunks of another sequence. So the transaction frees
-// almost no pages (only when `sequence` is the stored one are the old chunks,
-// under the same keys, deleted in it). REQUIRES: the journal ends at
-// `sequence` (the registry's writers are excluded).
+// snapshot's sequence or chunks of another sequence; entries after
+// `sequence` are the new snapshot's journal. So the transaction frees almost
+// no pages (only when `sequence` is the stored one are the old chunks, under
+// the same keys, deleted in it). kInvalidArgument, nothing written, when the
+// stored snapshot is newer than `sequence`.
 StatusOr<SnapshotHeader> SwitchSnapshot(lmdb::Txn& txn, const StoreDbs& dbs,
                                         std::uint32_t schema_version, std::uint64_t sequence,
                                         std::string_view payload);
+
+// The same in several transactions, so that batches can be committed between
+// them while a large snapshot is written (compaction.h, ReplaceSnapshot):
+// PlanStagedSnapshot returns the header of `payload` at `sequence`, which
+// must be newer than the stored snapshot (kInvalidArgument otherwise);
+// StageSnapshotChunks writes chunks `first` .. `first + count - 1` of it (as
+// many as there are) and returns the index after the last one written;
+// SwitchToStagedSnapshot, once every chunk is written, makes it the stored
+// snapshot (kInvalidArgument, nothing written, if a snapshot at its sequence
+// or newer is stored by then). Until the switch, the staged chunks are
+// obsolete chunks like any other: a crash leaves them to DropObsolete, and a
+// DropObsolete between two steps would delete them, so the steps and
+// DropObsolete must not interleave (the store runs one compaction at a time).
+StatusOr<SnapshotHeader> PlanStagedSnapshot(lmdb::Txn& txn, const StoreDbs& dbs,
+                                            std::uint32_t schema_version, std::uint64_t sequence,
+                                            std::string_view payload);
+StatusOr<std::uint32_t> StageSnapshotChunks(lmdb::Txn& txn, const StoreDbs& dbs,
+                                            const SnapshotHeader& header, std::string_view payload,
+                                            std::uint32_t first, std::uint32_t count);
+Status SwitchToStagedSnapshot(lmdb::Txn& txn, const StoreDbs& dbs, const SnapshotHeader& header);
 
 // DropObsolete then deletes obsolete chunks and journal entries, at most
 // kDropPagesPerTransaction pages' worth in `txn`; true when none is left.

@@ -309,6 +309,10 @@ class View {
   ClientRange ClientsOfOrganization(Id organization_id) const;  // kNoId: v1.0 clients
   ClientsOfUserRange ClientsOfUser(Id user_id) const;
   UsersOfClientRange UsersOfClient(Id client_id) const;
+  // The same for a row this View handed out (FindUser, Rows<User>,
+  // SortedById<User>): no lookup, e.g. to walk every user's accounts.
+  // REQUIRES: `user` is such a row, not a copy of one.
+  ClientsOfUserRange ClientsOfUser(const User& user) const;
 
   // Access check and routing in one call.
   AccessDecision Resolve(const AccessRequest& request) const;
@@ -321,8 +325,9 @@ class View {
     return TableRange<Row>(tables_);
   }
   // The rows of one table (App, Organization, Client or User) sorted by id:
-  // pointers into this state, valid while the View is. O(n log n), one
-  // allocation.
+  // pointers into this state, valid while the View is. O(n) when the ids are
+  // dense (the largest at most twice the row count, as ids the registry
+  // assigns are), else O(n log n).
   template <typename Row>
   std::vector<const Row*> SortedById() const;
   NextIds next_ids() const {

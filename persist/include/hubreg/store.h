@@ -2,9 +2,10 @@
 // before Apply returns, and start-up loads a snapshot plus the journal of
 // batches written after it. See docs/storage.md for the on-disk layout.
 //
-// Thread safety: as Registry. Any number of threads may Read(); Apply,
-// Compact and Refresh serialise among themselves. Readers never wait for
-// disk I/O or for compaction.
+// Thread safety: as Registry. Any number of threads may Read(); Apply and
+// Refresh serialise among themselves, and Compact holds Apply back only
+// while it encodes the snapshot. Readers never wait for disk I/O or for
+// compaction.
 #pragma once
 
 #include <chrono>
@@ -38,6 +39,16 @@ struct StoreOptions {
   // than this share of the snapshot's bytes (and at least min_journal_bytes).
   double compaction_ratio = 0.5;
   std::uint64_t min_journal_bytes = 4u << 20;
+  // Writers: automatic compaction runs on a thread of the store instead of
+  // on the thread whose Apply/ApplyGroup found it due. A commit then waits
+  // only while the snapshot is encoded in memory (the writer lock) and, at
+  // most, for one of the transactions that write it (about 1 MiB each),
+  // never for the whole compaction: what a follower, which must stay fresh,
+  // wants (`hubreg follow` sets it). Off, the committing thread compacts
+  // before its Apply returns (what a short-lived importer wants: nothing is
+  // left to do when it closes). Stopped by ~Store; a compaction under way
+  // then gives up between two transactions (done again later).
+  bool background_compaction = false;
   // Copying compaction (docs/storage.md): LMDB never shrinks data.mdb, and
   // pages freed while any reader holds a read transaction open cannot be
   // reused, so a reader descheduled inside one makes the file grow for good.
@@ -160,8 +171,12 @@ class Store {
   // may be ahead of its registry until Refresh.
   StatusOr<std::string> SourceState() const;
 
-  // Writes a new snapshot and drops the journal it covers, in one LMDB
-  // transaction. Writers wait; readers do not.
+  // Writes a snapshot of the current state and drops the journal it covers
+  // (but for the change feed's window). Writers wait only while it is
+  // encoded in memory; it is then written beside the stored one in
+  // transactions of about 1 MiB, between which batches are committed, and
+  // made the stored snapshot in one more. Readers never wait. One compaction
+  // runs at a time: this waits for an automatic one under way.
   Status Compact();
 
   // Read-only stores: applies batches committed by the writing process since
