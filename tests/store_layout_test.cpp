@@ -308,6 +308,28 @@ TEST_CASE("a snapshot staged in several transactions is read only once switched 
       });
       CHECK(older.code() == ErrorCode::kInvalidArgument);
     }
+    {
+      // The journal after the new snapshot: batch 3 alone.
+      auto directory = OpenDirectory(made.path, /*read_only=*/true);
+      auto reader = directory->BeginRead();
+      REQUIRE_OK(reader);
+      auto tally = persist::TallyJournal(reader->txn(), directory->dbs(), 2, 3);
+      REQUIRE_OK(tally);
+      CHECK(tally->batches == 1);
+      auto entry = reader->txn().Get(directory->dbs().journal, persist::JournalKey(3));
+      REQUIRE_OK(entry);
+      REQUIRE(entry->has_value());
+      CHECK(tally->bytes == (*entry)->size());
+      auto none = persist::TallyJournal(reader->txn(), directory->dbs(), 3, 3);
+      REQUIRE_OK(none);
+      CHECK(none->batches == 0);
+      auto both = persist::TallyJournal(reader->txn(), directory->dbs(), 1, 3);
+      REQUIRE_OK(both);
+      CHECK(both->batches == 2);
+      auto first = persist::TallyJournal(reader->txn(), directory->dbs(), 1, 2);
+      REQUIRE_OK(first);
+      CHECK(first->batches == 1);
+    }
     const Layout layout = ReadLayout(made.path);
     CHECK(layout.header.sequence == 2);
     CHECK(layout.header.chunk_count == header.chunk_count);

@@ -185,19 +185,35 @@ TEST_CASE("batches committed while a compaction writes its snapshot stay its jou
   constexpr Id kUsers = 12000;
   auto store = OpenStore(options);
   REQUIRE_OK(store->Apply(LongNamedUsers(1, kUsers)));
+  StoreOptions read_only = options;
+  read_only.read_only = true;
+  auto reader = OpenStore(read_only);
   std::atomic<bool> done{false};
   std::atomic<int> failures{0};
   std::thread committer([&] {
     for (int i = 0; !done; ++i) {
       User user = *store->Read().FindUser(1 + i % kUsers);
-      user.name = "renamed " + std::to_string(i);
+      user.name = std::string(300, 'r') + std::to_string(i);  // the snapshot keeps its size
       if (!store->Apply(Batch().Update(std::move(user))).ok()) ++failures;
+    }
+  });
+  // A read-only store refreshing meanwhile finds snapshots behind what it
+  // holds (the batches after them were committed while they were written).
+  std::thread refresher([&] {
+    while (!done) {
+      if (!reader->Refresh().ok()) ++failures;
     }
   });
   for (int compaction = 0; compaction < 4; ++compaction) REQUIRE_OK(store->Compact());
   done = true;
   committer.join();
+  refresher.join();
   CHECK(failures == 0);
+  REQUIRE_OK(reader->Refresh());
+  const StoreStats seen = reader->Stats();
+  CHECK(seen.last_sequence == store->Stats().last_sequence);
+  CHECK(seen.journal_batches == seen.last_sequence - seen.snapshot_sequence);
+  reader.reset();
   // Every batch is one journal entry: those after the snapshot are the
   // journal, though some were committed after the snapshot was encoded.
   const StoreStats stats = store->Stats();

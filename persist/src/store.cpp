@@ -629,8 +629,13 @@ Status Store::Refresh() {
 
   JournalTally journal;
   if (header->sequence != impl.snapshot_sequence.load()) {
-    // Compacted exactly up to where we are: what is left is a new journal.
-    impl.SetSnapshotTallies(*header, journal);
+    // Compacted up to where we are or to before it (batches are committed
+    // while a compaction writes its snapshot): the journal now starts after
+    // the new snapshot, and what we hold of it is counted again.
+    StatusOr<JournalTally> held = persist::TallyJournal(reader->txn(), impl.directory->dbs(),
+                                                        header->sequence, registry.LastSequence());
+    if (!held.ok()) return held.status().WithContext("refreshing");
+    impl.SetSnapshotTallies(*header, *held);
   }
   // Copied, then applied once the read transaction has ended (see Load).
   StatusOr<persist::JournalCopy> entries =

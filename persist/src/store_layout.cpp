@@ -658,6 +658,20 @@ StatusOr<JournalCopy> CopyJournal(lmdb::Txn& txn, const StoreDbs& dbs, std::uint
   return copy;
 }
 
+StatusOr<JournalTally> TallyJournal(lmdb::Txn& txn, const StoreDbs& dbs, std::uint64_t after,
+                                    std::uint64_t last) {
+  JournalTally tally;
+  if (last <= after) return tally;
+  HUBREG_RETURN_IF_ERROR(ForEachJournalEntry(
+      txn, dbs, after, [&](std::uint64_t sequence, std::string_view value, bool* more) -> Status {
+        tally.batches += 1;
+        tally.bytes += value.size();
+        *more = sequence < last;
+        return Status::Ok();
+      }));
+  return tally;
+}
+
 Status ApplyJournal(const JournalCopy& copy, const std::string& path, Registry* registry,
                     JournalTally* tally) {
   for (std::size_t i = 0; i < copy.values.size(); ++i) {

@@ -227,6 +227,10 @@ struct JournalCopy {
   std::vector<std::string> values;  // of entries after + 1, after + 2, ...
 };
 StatusOr<JournalCopy> CopyJournal(lmdb::Txn& txn, const StoreDbs& dbs, std::uint64_t after);
+// The entries after `after` up to and including `last`, counted (keys checked
+// as by ReplayJournal; values not decoded).
+StatusOr<JournalTally> TallyJournal(lmdb::Txn& txn, const StoreDbs& dbs, std::uint64_t after,
+                                    std::uint64_t last);
 Status ApplyJournal(const JournalCopy& copy, const std::string& path, Registry* registry,
                     JournalTally* tally);
 
