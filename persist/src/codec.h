@@ -8,6 +8,7 @@
 // Thread safety: all functions may run concurrently.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -58,8 +59,14 @@ std::string EncodeJournalRecord(const ChangeBatch& changes);
 // with both sides, or bytes left over).
 Status DecodeJournalRecord(std::string_view bytes, JournalRecord* record);
 
-// Every row of `view` and its next ids, in schema v1.2.
+// Every row of `view` and its next ids, in schema v1.2. With at least
+// `parallel_from_users` users (kParallelEncodeUsers by default), the second
+// half of the users and their links are encoded on a second thread: the
+// same bytes in about half the time where a compaction holds writers back
+// while it encodes (docs/storage.md, "Compaction").
+inline constexpr std::size_t kParallelEncodeUsers = 50'000;
 std::string EncodeSnapshot(const View& view);
+std::string EncodeSnapshot(const View& view, std::size_t parallel_from_users);
 // Rows of a snapshot payload written in `schema_version` (kSchemaV10 rows are
 // migrated to v1.2: clients without an organization, no apps or
 // organizations). kVersion for a schema this build does not know.
