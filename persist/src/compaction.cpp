@@ -16,6 +16,20 @@ bool NeedsOneTransaction(DataDirectory& directory, std::uint64_t sequence) {
          stored->sequence >= sequence;
 }
 
+// Runs `step` (lmdb::Txn& -> StatusOr<T>) in a write transaction of its own
+// and returns what it returned.
+template <typename T, typename Step>
+StatusOr<T> WriteStep(DataDirectory& directory, Step&& step) {
+  T value{};
+  HUBREG_RETURN_IF_ERROR(directory.Write([&](lmdb::Txn& txn) -> Status {
+    StatusOr<T> result = step(txn);
+    if (!result.ok()) return result.status();
+    value = *result;
+    return Status::Ok();
+  }));
+  return value;
+}
+
 }  // namespace
 
 StatusOr<SnapshotHeader> ReplaceSnapshot(DataDirectory& directory, std::uint64_t sequence,
@@ -25,33 +39,24 @@ StatusOr<SnapshotHeader> ReplaceSnapshot(DataDirectory& directory, std::uint64_t
   // so the new one needs room of its own. Growing first spares writing a
   // large payload into a map that is then found too small.
   HUBREG_RETURN_IF_ERROR(directory.ReserveRoom(payload.size() + payload.size() / 4));
-  SnapshotHeader header;
   if (NeedsOneTransaction(directory, sequence)) {
-    HUBREG_RETURN_IF_ERROR(directory.Write([&](lmdb::Txn& txn) -> Status {
-      StatusOr<SnapshotHeader> written =
-          SwitchSnapshot(txn, directory.dbs(), kCurrentSchema, sequence, payload);
-      if (!written.ok()) return written.status();
-      header = *written;
-      return Status::Ok();
-    }));
-    return header;
+    return WriteStep<SnapshotHeader>(directory, [&](lmdb::Txn& txn) {
+      return SwitchSnapshot(txn, directory.dbs(), kCurrentSchema, sequence, payload);
+    });
   }
-  HUBREG_RETURN_IF_ERROR(directory.Write([&](lmdb::Txn& txn) -> Status {
-    StatusOr<SnapshotHeader> planned =
-        PlanStagedSnapshot(txn, directory.dbs(), kCurrentSchema, sequence, payload);
-    if (!planned.ok()) return planned.status();
-    header = *planned;
-    return Status::Ok();
-  }));
+  StatusOr<SnapshotHeader> planned = WriteStep<SnapshotHeader>(directory, [&](lmdb::Txn& txn) {
+    return PlanStagedSnapshot(txn, directory.dbs(), kCurrentSchema, sequence, payload);
+  });
+  if (!planned.ok()) return planned.status();
+  const SnapshotHeader header = *planned;
   for (std::uint32_t next = 0; next < header.chunk_count;) {
     HUBREG_RETURN_IF_ERROR(between());
-    HUBREG_RETURN_IF_ERROR(directory.Write([&](lmdb::Txn& txn) -> Status {
-      StatusOr<std::uint32_t> end = StageSnapshotChunks(txn, directory.dbs(), header, payload, next,
-                                                        kStageChunksPerTransaction);
-      if (!end.ok()) return end.status();
-      next = *end;
-      return Status::Ok();
-    }));
+    StatusOr<std::uint32_t> end = WriteStep<std::uint32_t>(directory, [&](lmdb::Txn& txn) {
+      return StageSnapshotChunks(txn, directory.dbs(), header, payload, next,
+                                 kStageChunksPerTransaction);
+    });
+    if (!end.ok()) return end.status();
+    next = *end;
   }
   HUBREG_RETURN_IF_ERROR(between());
   HUBREG_RETURN_IF_ERROR(directory.Write(
