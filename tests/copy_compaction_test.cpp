@@ -164,7 +164,7 @@ TEST_CASE("a restore is still a resync, not a copy") {
 }
 
 TEST_CASE("kill -9 at each step of a copying compaction loses nothing") {
-  for (const std::string step : {"copied", "prepared", "exchanged", "none"}) {
+  for (const std::string step : {"copied", "caught-up", "prepared", "exchanged", "none"}) {
     CAPTURE(step);
     TempDir dir;
     const std::string path = dir.Path("data");
@@ -251,4 +251,73 @@ TEST_CASE("the writer's own reads of its data directory go on across copies") {
   CHECK(writer->Stats().copies >= kCopies);  // and automatic ones
   CHECK(reads.load() > 0);
   CHECK(failures.load() == 0);
+}
+
+TEST_CASE("batches committed while data.mdb is copied go on, and into the copy") {
+  TempDir dir;
+  const std::string path = dir.Path("data");
+  StoreOptions options = WriterAt(path, /*copying=*/true);
+  options.copy_compaction_ratio = 1.0;  // every compaction copies
+  options.copy_compaction_min_free_bytes = 0;
+  auto writer = OpenStore(options);
+  REQUIRE_OK(writer->Apply(Users()));
+  Rename(*writer, 5);
+
+  // Once data.mdb is copied, another thread commits a group with a new
+  // source position and single batches; once the copy has caught up with
+  // them, one more, which the last catch-up (writers held back) must copy.
+  // Before copies caught up, the copy held writers back from start to end:
+  // these commits would have waited for the whole copy and never finished
+  // inside it.
+  constexpr int kWhileCopied = 7;
+  std::future<void> while_copied;
+  std::future<void> after_catching_up;
+  bool committed_while_copied = false;
+  bool committed_after_catching_up = false;
+  persist::SetCopyStepHook([&](std::string_view step) {
+    if (step == "copied" && !while_copied.valid()) {
+      while_copied = std::async(std::launch::async, [&] {
+        User user = *writer->Read().FindUser(1);
+        user.name = "renamed in a group";
+        const std::vector<Batch> group = {Batch().Update(user)};
+        const std::vector<std::string> states = {"position during the copy"};
+        REQUIRE_OK(writer->ApplyGroup(group, states).status);
+        Rename(*writer, kWhileCopied - 1);
+      });
+      committed_while_copied =
+          while_copied.wait_for(std::chrono::minutes(2)) == std::future_status::ready;
+    }
+    if (step == "caught-up" && !after_catching_up.valid()) {
+      after_catching_up = std::async(std::launch::async, [&] { Rename(*writer, 1); });
+      committed_after_catching_up =
+          after_catching_up.wait_for(std::chrono::minutes(2)) == std::future_status::ready;
+    }
+  });
+  const std::uint64_t before = writer->Read().sequence();
+  const std::uint64_t copies = writer->Stats().copies;
+  Status compacted = writer->Compact();
+  persist::SetCopyStepHook(nullptr);
+  REQUIRE(while_copied.valid());
+  REQUIRE(after_catching_up.valid());
+  while_copied.get();
+  after_catching_up.get();
+  REQUIRE_OK(compacted);
+  CHECK(committed_while_copied);
+  CHECK(committed_after_catching_up);
+  CHECK(writer->Stats().copies == copies + 1);
+  CHECK(writer->Read().sequence() == before + kWhileCopied + 1);
+
+  // The copy in place holds them, and the source position of the group.
+  Rename(*writer, 2);
+  const std::uint64_t last = writer->Read().sequence();
+  const auto rows = SortedRows(writer->Read());
+  writer.reset();
+  auto reopened = OpenStore(WriterAt(path, /*copying=*/false));
+  CHECK(reopened->Read().sequence() == last);
+  CheckSameRows(SortedRows(reopened->Read()), rows);
+  StatusOr<std::string> state = reopened->SourceState();
+  REQUIRE_OK(state);
+  CHECK(*state == "position during the copy");
+  REQUIRE_OK(reopened->Verify());
+  CHECK_FALSE(std::filesystem::exists(persist::CopySiblingPath(path)));
 }

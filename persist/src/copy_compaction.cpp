@@ -15,6 +15,7 @@
 #include <utility>
 
 #include "commit_signal.h"
+#include "copy_catch_up.h"
 #include "directory_state.h"
 
 namespace hubreg::persist {
@@ -24,6 +25,12 @@ namespace fs = std::filesystem;
 
 constexpr std::string_view kLineageKey = "lineage";
 constexpr std::size_t kLineageBytes = 16;
+
+// The copy catches up in passes while writers go on, until a pass finds at
+// most this many new batches (or after this many passes); the last pass,
+// with writers held back, then copies only what came in meanwhile.
+constexpr int kCatchUpPasses = 4;
+constexpr std::uint64_t kBatchesLeftForFinish = 64;
 
 std::mutex hook_mutex;
 CopyStepHook step_hook;
@@ -163,25 +170,23 @@ Status RemoveCopyLeftovers(const std::string& path) {
   return Status::Ok();
 }
 
-StatusOr<CopiedDirectory> CopyCompacted(DataDirectory& current, const StoreOptions& options) {
-  const fs::path target = ResolvedDirectory(options.path);
-  const fs::path sibling = SiblingOf(target);
+PendingCopy::~PendingCopy() {
+  if (!directory) return;
+  directory.reset();  // closed before it is removed
+  std::error_code error;
+  fs::remove_all(sibling, error);
+}
 
+StatusOr<std::unique_ptr<PendingCopy>> BeginCopy(DataDirectory& current,
+                                                 const StoreOptions& options) {
+  const fs::path sibling = SiblingOf(ResolvedDirectory(options.path));
   // The lineage goes into the copy with everything else; the first copy
   // gives the directory one.
-  CommitMark mark;
   HUBREG_RETURN_IF_ERROR(current.Write([&](lmdb::Txn& txn) -> Status {
     StatusOr<std::optional<std::string>> lineage = ReadLineage(txn, current.dbs());
     if (!lineage.ok()) return lineage.status();
-    if (!lineage->has_value()) {
-      HUBREG_RETURN_IF_ERROR(txn.Put(current.dbs().meta, kLineageKey, NewLineage()));
-    }
-    StatusOr<std::uint64_t> last = LastStoredSequence(txn, current.dbs());
-    if (!last.ok()) return last.status();
-    StatusOr<CommitMark> stored = StoredMark(txn, current.dbs(), *last);
-    if (!stored.ok()) return stored.status();
-    mark = *stored;
-    return Status::Ok();
+    if (lineage->has_value()) return Status::Ok();
+    return txn.Put(current.dbs().meta, kLineageKey, NewLineage());
   }));
 
   std::error_code error;
@@ -190,9 +195,8 @@ StatusOr<CopiedDirectory> CopyCompacted(DataDirectory& current, const StoreOptio
   if (::mkdir(sibling.c_str(), 0700) != 0) {
     return Status::Io(sibling.string() + ": mkdir: " + std::strerror(errno));
   }
-  CopiedDirectory copied;
-  copied.sequence = mark.sequence;
   Status status = WriteCopy(current, sibling / "data.mdb");
+  std::unique_ptr<DataDirectory> copy;
   if (status.ok()) {
     Step("copied");
     // Opened as a writer: it takes the copy's writer lock, which it keeps
@@ -202,37 +206,66 @@ StatusOr<CopiedDirectory> CopyCompacted(DataDirectory& current, const StoreOptio
     open.create_if_missing = false;
     StatusOr<std::unique_ptr<DataDirectory>> opened = DataDirectory::Open(open);
     if (opened.ok()) {
-      copied.directory = std::move(*opened);
+      copy = std::move(*opened);
     } else {
       status = opened.status();
     }
   }
-  if (status.ok()) {
-    StatusOr<CommitRecordWriter> record = CommitRecordWriter::Open(sibling.string(), mark);
-    if (record.ok()) {
-      copied.commit_record = std::move(*record);
-    } else {
-      status = record.status();
-    }
-  }
-  if (status.ok()) {
-    // Without a signal readers would poll; the writer makes one again later.
-    StatusOr<CommitSignal> signal = CommitSignal::OpenForWriting(sibling.string());
-    if (signal.ok()) signal->Notify(mark.sequence);
-    status = SyncPath(sibling, O_RDONLY | O_DIRECTORY);
-  }
-  if (status.ok()) {
-    Step("prepared");
-    if (::renameat2(AT_FDCWD, sibling.c_str(), AT_FDCWD, target.c_str(), RENAME_EXCHANGE) != 0) {
-      status = Status::Io(sibling.string() + ": exchange with " + target.string() + ": " +
-                          std::strerror(errno));
-    }
+  auto pending = std::make_unique<PendingCopy>();
+  pending->directory = std::move(copy);
+  pending->sibling = sibling.string();
+  for (int pass = 0; status.ok() && pass < kCatchUpPasses; ++pass) {
+    StatusOr<std::uint64_t> copied = CatchUpCopy(current, *pending->directory);
+    status = copied.status();
+    if (copied.ok() && *copied <= kBatchesLeftForFinish) break;
   }
   if (!status.ok()) {
-    copied = CopiedDirectory();  // closes the copy before it is removed
+    pending.reset();  // closes and removes the copy
     fs::remove_all(sibling, error);
+    return status.WithContext("copying " + options.path + " compacted");
+  }
+  Step("caught-up");
+  return pending;
+}
+
+StatusOr<CopiedDirectory> FinishCopy(DataDirectory& current, std::unique_ptr<PendingCopy> copy,
+                                     const StoreOptions& options) {
+  const fs::path target = ResolvedDirectory(options.path);
+  const fs::path sibling = copy->sibling;
+  CopiedDirectory copied;
+  Status status = [&]() -> Status {
+    StatusOr<std::uint64_t> caught_up = CatchUpCopy(current, *copy->directory);
+    if (!caught_up.ok()) return caught_up.status();
+    StatusOr<DataDirectory::Reader> reader = copy->directory->BeginRead();
+    if (!reader.ok()) return reader.status();
+    StatusOr<std::uint64_t> last = LastStoredSequence(reader->txn(), copy->directory->dbs());
+    if (!last.ok()) return last.status();
+    StatusOr<CommitMark> mark = StoredMark(reader->txn(), copy->directory->dbs(), *last);
+    if (!mark.ok()) return mark.status();
+    copied.sequence = mark->sequence;
+    // The copy replaces the directory, so it is on disk before the swap
+    // whatever the store's sync mode.
+    HUBREG_RETURN_IF_ERROR(copy->directory->Sync());
+    StatusOr<CommitRecordWriter> record = CommitRecordWriter::Open(sibling.string(), *mark);
+    if (!record.ok()) return record.status();
+    copied.commit_record = std::move(*record);
+    // Without a signal readers would poll; the writer makes one again later.
+    StatusOr<CommitSignal> signal = CommitSignal::OpenForWriting(sibling.string());
+    if (signal.ok()) signal->Notify(mark->sequence);
+    HUBREG_RETURN_IF_ERROR(SyncPath(sibling, O_RDONLY | O_DIRECTORY));
+    Step("prepared");
+    if (::renameat2(AT_FDCWD, sibling.c_str(), AT_FDCWD, target.c_str(), RENAME_EXCHANGE) != 0) {
+      return Status::Io(sibling.string() + ": exchange with " + target.string() + ": " +
+                        std::strerror(errno));
+    }
+    return Status::Ok();
+  }();
+  if (!status.ok()) {
+    copied = CopiedDirectory();  // closes the commit record before the copy is removed
     return status.WithContext("copying " + target.string() + " compacted");
   }
+  // The sibling is the old directory now, which the copy must not remove.
+  copied.directory = std::move(copy->directory);
   // Both directories are whole, so a lost rename costs only the copy.
   static_cast<void>(SyncPath(target.parent_path(), O_RDONLY | O_DIRECTORY));
   Step("exchanged");

@@ -295,6 +295,14 @@ Status DataDirectory::CopyCompactedTo(int fd) const {
   return Status::Ok();
 }
 
+Status DataDirectory::Sync() {
+  std::shared_lock<std::shared_mutex> lock(map_mutex_);
+  if (closed_) return Closed();
+  const int rc = mdb_env_sync(env_.handle(), 1);
+  if (rc != 0) return lmdb::Error(rc, "mdb_env_sync", path_);
+  return Status::Ok();
+}
+
 bool DataDirectory::CloseIfIdle() {
   std::unique_lock<std::shared_mutex> lock(map_mutex_, std::try_to_lock);
   if (!lock.owns_lock()) return false;

@@ -68,6 +68,10 @@ class DataDirectory {
   // order, without the free ones. Holds a read transaction meanwhile.
   Status CopyCompactedTo(int fd) const;
 
+  // mdb_env_sync, forced: everything committed is on disk, whatever the
+  // sync mode the directory was opened with.
+  Status Sync();
+
   // A directory replaced by another (a restore, a copying compaction):
   // closes the environment, and a writer's lock on it, unless a transaction
   // of this process still uses it. Returns whether it is closed.

@@ -355,8 +355,15 @@ struct Store::Impl {
     if (!use.ok()) return use.status();
     if (!persist::CopyDue(options, *use)) return Status::Ok();
     last_copy = now;  // a failed copy, too, is tried again only after the interval
+    // Writers go on while data.mdb is copied and while the copy catches up
+    // with what they committed meanwhile; they wait only for the last,
+    // short catch-up and the swap.
+    StatusOr<std::unique_ptr<persist::PendingCopy>> pending =
+        persist::BeginCopy(*directory, options);
+    if (!pending.ok()) return pending.status();
     Status status = current().RunExclusive([&](const View&) -> Status {
-      StatusOr<persist::CopiedDirectory> copied = persist::CopyCompacted(*directory, options);
+      StatusOr<persist::CopiedDirectory> copied =
+          persist::FinishCopy(*directory, std::move(*pending), options);
       if (!copied.ok()) return copied.status();
       directory = std::move(copied->directory);
       commit_record = std::move(copied->commit_record);
