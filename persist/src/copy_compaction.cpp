@@ -179,6 +179,7 @@ PendingCopy::~PendingCopy() {
 
 StatusOr<std::unique_ptr<PendingCopy>> BeginCopy(DataDirectory& current,
                                                  const StoreOptions& options) {
+  Step("begun");
   const fs::path sibling = SiblingOf(ResolvedDirectory(options.path));
   // The lineage goes into the copy with everything else; the first copy
   // gives the directory one.

@@ -28,7 +28,7 @@
 namespace hubreg::persist {
 
 // Test seam: when set, called as a copying compaction reaches each step:
-// "copied" (data.mdb written), "caught-up" (the copy brought up to the
+// "begun" (before anything), "copied" (data.mdb written), "caught-up" (the copy brought up to the
 // batches committed meanwhile, writers still going on), "prepared" (the copy complete beside the
 // directory), "exchanged" (the copy in place, the old directory beside it).
 // Process-wide; tests only.
